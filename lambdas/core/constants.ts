@@ -1,0 +1,81 @@
+/**
+ * Names shared by the CDK stack (lib/) and the Lambda code (lambdas/), so the two cannot drift apart.
+ * This module must stay free of runtime dependencies: lib/ imports it at synth time.
+ */
+
+/** Environment variables the stack sets and the handlers read. */
+export const ENV = {
+  /** Powertools metrics namespace. */
+  metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
+  /** Powertools service name (one per function). */
+  serviceName: 'POWERTOOLS_SERVICE_NAME',
+  /** Prefix of every managed secret's name; handlers refuse secrets outside it. */
+  secretNamePrefix: 'KEYTURN_SECRET_PREFIX',
+} as const;
+
+/** The project's own EventBridge source and detail-types. */
+export const EVENTS = {
+  source: 'keyturn',
+  apiKeyLeaked: 'API Key Leaked',
+} as const;
+
+/** Default CloudWatch namespace for keyturn's metrics. */
+export const METRICS_NAMESPACE = 'Keyturn';
+
+/** Default prefix of managed secret names: `keyturn/<environment>/<key name>`. */
+export const DEFAULT_SECRET_PREFIX = 'keyturn/';
+
+/** Tags put on every managed secret; the runtime reads a key's policy from them. */
+export const TAGS = {
+  managed: 'keyturn:managed',
+  keyName: 'keyturn:key',
+  provider: 'keyturn:provider',
+  environment: 'keyturn:environment',
+  tier: 'keyturn:tier',
+  overlapHours: 'keyturn:overlap-hours',
+  leakPolicy: 'keyturn:leak-policy',
+  owner: 'keyturn:owner',
+  backupOwner: 'keyturn:backup-owner',
+  scopes: 'keyturn:scopes',
+  linkedSystems: 'keyturn:linked-systems',
+  runbook: 'keyturn:runbook',
+  expires: 'keyturn:expires',
+  /** Prefix of provider-specific settings, e.g. `keyturn:provider:key-prefix`. */
+  providerSetting: 'keyturn:provider:',
+} as const;
+
+/** Secrets Manager staging labels. */
+export const STAGE = {
+  current: 'AWSCURRENT',
+  pending: 'AWSPENDING',
+  previous: 'AWSPREVIOUS',
+} as const;
+
+export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
+export type RotationStep = (typeof ROTATION_STEPS)[number];
+
+export const LEAK_POLICIES = ['revoke-first', 'rotate-then-revoke'] as const;
+export type LeakPolicy = (typeof LEAK_POLICIES)[number];
+
+/** Sensitivity tiers and their default rotation cadence. */
+export const TIERS = {
+  critical: { rotateEveryDays: 7, windowHours: 4 },
+  high: { rotateEveryDays: 30, windowHours: 4 },
+  standard: { rotateEveryDays: 90, windowHours: 6 },
+} as const;
+export type Tier = keyof typeof TIERS;
+export const TIER_NAMES = Object.keys(TIERS) as Tier[];
+
+export const DEFAULT_OVERLAP_HOURS = 24;
+export const MAX_OVERLAP_HOURS = 7 * 24;
+
+/** Provider setting names, stored as `keyturn:provider:<name>` tags. */
+export const PROVIDER_SETTINGS = {
+  selfIssued: { prefix: 'key-prefix', bodyLength: 'body-length' },
+} as const;
+
+/** Self-issued key prefixes look like `kt_live_`: lowercase words joined and ended by underscores. */
+export const KEY_PREFIX_PATTERN = /^[a-z][a-z0-9]{1,15}_(?:[a-z0-9]{1,15}_)?$/;
+
+/** The value CDK writes when it creates a secret: no key yet; the rotation that runs on deploy issues one. */
+export const BOOTSTRAP_SECRET_VALUE = JSON.stringify({ keyturn: 1, bootstrap: true });

@@ -1,0 +1,53 @@
+/**
+ * The interface every key provider implements (self-issued, IAM, API Gateway, HTTP admin APIs).
+ * The protocol in rotation.ts calls it; providers live in lambdas/providers and never see the secret store.
+ */
+import type { KeyPolicy } from './key-policy';
+import type { RetryPolicy } from './retry';
+import type { StoredKey } from './stored-key';
+
+export interface KeyContext {
+  /** The secret's ARN. */
+  secretId: string;
+  secretName: string;
+  /** The rotation's ClientRequestToken: providers name or tag new keys after it so a retry finds them. */
+  token: string;
+  policy: KeyPolicy;
+}
+
+/** What a provider returns for a new key; the protocol wraps it into a StoredKey. */
+export interface IssuedKey {
+  keyId: string;
+  key: string;
+  expiresAt?: string;
+  attributes?: Record<string, string>;
+}
+
+export type Verification = { accepted: true } | { accepted: false; reason: string };
+
+export interface KeyProvider {
+  readonly kind: string;
+  /**
+   * `false` when `create` only computes a value (nothing exists outside the secret until it is stored), so the
+   * protocol can store optimistically and let Secrets Manager's token idempotency absorb a retry.
+   */
+  readonly createHasSideEffects: boolean;
+  /** How testSecret retries `verify` while a new key propagates (IAM, API Gateway take seconds). */
+  readonly verifyRetry?: RetryPolicy;
+  /**
+   * Issue a new key. Must be idempotent per `ctx.token`: a retry after a lost response returns the same key
+   * (or a replacement) without leaving an unrecorded key behind. `loadCurrent` reads the AWSCURRENT key lazily.
+   */
+  create(ctx: KeyContext, loadCurrent: () => Promise<StoredKey | undefined>): Promise<IssuedKey>;
+  /** setSecret: make the pending key usable where it must be. Absent when creating is enough. */
+  activate?(ctx: KeyContext, key: StoredKey): Promise<void>;
+  /** Does the provider accept this key now? */
+  verify(ctx: KeyContext, key: StoredKey): Promise<Verification>;
+  /** Make the key unusable; idempotent (revoking a revoked or absent key succeeds). */
+  revoke(ctx: KeyContext, key: StoredKey): Promise<void>;
+}
+
+/** Looks providers up by the `keyturn:provider` tag value. */
+export interface ProviderRegistry {
+  get(kind: string): KeyProvider | undefined;
+}

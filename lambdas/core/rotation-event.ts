@@ -1,0 +1,25 @@
+/** The event Secrets Manager sends to a rotation function, validated before any AWS call. */
+import { z } from 'zod';
+import { ROTATION_STEPS } from './constants';
+import { InvalidRotationEventError } from './errors';
+
+const rotationEventSchema = z.strictObject({
+  Step: z.enum(ROTATION_STEPS),
+  SecretId: z.string().trim().min(1).max(2048),
+  ClientRequestToken: z.uuid(),
+  /** Sent by Secrets Manager for rotations it starts; passed on to PutSecretValue. */
+  RotationToken: z.string().min(1).max(256).optional(),
+});
+
+export type RotationEvent = z.infer<typeof rotationEventSchema>;
+
+export function parseRotationEvent(event: unknown): RotationEvent {
+  const parsed = rotationEventSchema.safeParse(event);
+  if (!parsed.success) {
+    // Issue messages name fields and expectations only; zod 4 does not echo inputs into messages.
+    throw new InvalidRotationEventError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || 'event'}: ${issue.message}`),
+    );
+  }
+  return parsed.data;
+}

@@ -1,0 +1,191 @@
+/**
+ * The Secrets Manager rotation protocol (createSecret → setSecret → testSecret → finishSecret) over the
+ * SecretStore and KeyProvider ports. Every step is idempotent: a retry, a repeat or a half-finished earlier
+ * run reaches the same end state, and AWSCURRENT only ever moves to a version whose key was verified.
+ */
+import { STAGE, type RotationStep } from './constants';
+import {
+  KeyConfigurationError,
+  KeyVerificationError,
+  MalformedSecretValueError,
+  NoCurrentVersionError,
+  PendingValueMissingError,
+  RotationNotEnabledError,
+  UnknownVersionError,
+  VersionNotPendingError,
+} from './errors';
+import { readKeyPolicy } from './key-policy';
+import type { SecretDescription, SecretStore } from './ports';
+import type { KeyContext, KeyProvider, ProviderRegistry } from './provider';
+import { retryUntil, type Sleep } from './retry';
+import type { RotationEvent } from './rotation-event';
+import { parseSecretContent, serializeStoredKey, type StoredKey } from './stored-key';
+
+export interface RotationDeps {
+  store: SecretStore;
+  providers: ProviderRegistry;
+  now?: () => Date;
+  sleep?: Sleep;
+  /**
+   * Called by finishSecret once the token is AWSCURRENT, with the version it replaced (if any).
+   * Must be idempotent: a retried finishSecret calls it again. The retirement schedule plugs in here.
+   */
+  afterPromotion?: (ctx: KeyContext, previousVersionId: string | undefined) => Promise<void>;
+}
+
+export type StepOutcome =
+  | 'created'
+  | 'already-created'
+  | 'activated'
+  | 'nothing-to-activate'
+  | 'verified'
+  | 'promoted'
+  | 'already-current';
+
+/** Which staging labels a version carries, per the service's rules. */
+export function stagesOf(description: SecretDescription, versionId: string): string[] | undefined {
+  return Object.hasOwn(description.versions, versionId) ? description.versions[versionId] : undefined;
+}
+
+export function currentVersionOf(description: SecretDescription): string | undefined {
+  return Object.entries(description.versions).find(([, stages]) => stages.includes(STAGE.current))?.[0];
+}
+
+export function previousVersionOf(description: SecretDescription): string | undefined {
+  return Object.entries(description.versions).find(([, stages]) => stages.includes(STAGE.previous))?.[0];
+}
+
+type PreCheck = { state: 'current' } | { state: 'pending' };
+
+/** The checks AWS's own rotation templates make before every step. */
+export function checkVersion(description: SecretDescription, token: string): PreCheck {
+  if (!description.rotationEnabled) throw new RotationNotEnabledError(description.arn);
+  const stages = stagesOf(description, token);
+  if (!stages) throw new UnknownVersionError(description.arn, token);
+  if (stages.includes(STAGE.current)) return { state: 'current' };
+  if (!stages.includes(STAGE.pending)) throw new VersionNotPendingError(description.arn, token);
+  return { state: 'pending' };
+}
+
+function resolve(deps: RotationDeps, description: SecretDescription, token: string) {
+  const outcome = readKeyPolicy(description.tags);
+  if (!outcome.ok) throw new KeyConfigurationError(description.arn, outcome.reason);
+  const provider = deps.providers.get(outcome.policy.provider);
+  if (!provider) {
+    throw new KeyConfigurationError(description.arn, `unknown provider "${outcome.policy.provider}"`);
+  }
+  const ctx: KeyContext = { secretId: description.arn, secretName: description.name, token, policy: outcome.policy };
+  return { ctx, provider };
+}
+
+/** Read and parse one version's key; `undefined` when the version has no value or holds the bootstrap value. */
+export async function loadKey(
+  store: SecretStore,
+  secretId: string,
+  versionId: string,
+): Promise<StoredKey | undefined> {
+  const raw = await store.getValue(secretId, versionId);
+  if (raw === undefined) return undefined;
+  const parsed = parseSecretContent(raw);
+  if (!parsed.ok) throw new MalformedSecretValueError(secretId, versionId, parsed.reason);
+  return parsed.content.kind === 'key' ? parsed.content.key : undefined;
+}
+
+async function createSecret(
+  deps: RotationDeps,
+  description: SecretDescription,
+  event: RotationEvent,
+): Promise<StepOutcome> {
+  const currentVersion = currentVersionOf(description);
+  if (!currentVersion) throw new NoCurrentVersionError(description.arn);
+  const { ctx, provider } = resolve(deps, description, event.ClientRequestToken);
+  const { store } = deps;
+  // A provider with side effects must not issue a second key on retry: look for a stored value first.
+  if (provider.createHasSideEffects && (await store.getValue(ctx.secretId, ctx.token)) !== undefined) {
+    return 'already-created';
+  }
+  const issued = await provider.create(ctx, () => loadKey(store, ctx.secretId, currentVersion));
+  const value = serializeStoredKey({
+    keyturn: 1,
+    provider: provider.kind,
+    keyId: issued.keyId,
+    key: issued.key,
+    createdAt: (deps.now?.() ?? new Date()).toISOString(),
+    ...(issued.expiresAt ? { expiresAt: issued.expiresAt } : {}),
+    ...(issued.attributes ? { attributes: issued.attributes } : {}),
+  });
+  const result = await store.putPendingValue({
+    secretId: ctx.secretId,
+    token: ctx.token,
+    value,
+    rotationToken: event.RotationToken,
+  });
+  return result === 'stored' ? 'created' : 'already-created';
+}
+
+async function requirePendingKey(store: SecretStore, ctx: KeyContext): Promise<StoredKey> {
+  const key = await loadKey(store, ctx.secretId, ctx.token);
+  if (!key) throw new PendingValueMissingError(ctx.secretId, ctx.token);
+  return key;
+}
+
+async function verifyPending(deps: RotationDeps, provider: KeyProvider, ctx: KeyContext, key: StoredKey) {
+  const verify = () => provider.verify(ctx, key);
+  const result = provider.verifyRetry
+    ? await retryUntil(provider.verifyRetry, verify, (r) => r.accepted, deps.sleep)
+    : await verify();
+  if (!result.accepted) throw new KeyVerificationError(ctx.secretId, ctx.token, result.reason);
+}
+
+/**
+ * Run one rotation step. Calls to Secrets Manager for a self-issued key: createSecret 2, setSecret 1,
+ * testSecret 2, finishSecret 3 (it re-reads and re-verifies the pending key, so an out-of-order finish
+ * can never promote an empty or unverified version).
+ */
+export async function runRotationStep(deps: RotationDeps, event: RotationEvent): Promise<StepOutcome> {
+  const { store } = deps;
+  const step: RotationStep = event.Step;
+  const token = event.ClientRequestToken;
+
+  if (step === 'setSecret') return setSecret(deps, event);
+
+  const description = await store.describe(event.SecretId);
+  const check = checkVersion(description, token);
+  if (check.state === 'current') {
+    if (step !== 'finishSecret') return 'already-current';
+    // A finishSecret retried after the promotion: make sure the old key's retirement is still arranged.
+    const { ctx } = resolve(deps, description, token);
+    await deps.afterPromotion?.(ctx, previousVersionOf(description));
+    return 'already-current';
+  }
+
+  switch (step) {
+    case 'createSecret':
+      return createSecret(deps, description, event);
+    case 'testSecret': {
+      const { ctx, provider } = resolve(deps, description, token);
+      await verifyPending(deps, provider, ctx, await requirePendingKey(store, ctx));
+      return 'verified';
+    }
+    case 'finishSecret': {
+      const { ctx, provider } = resolve(deps, description, token);
+      await verifyPending(deps, provider, ctx, await requirePendingKey(store, ctx));
+      const currentVersion = currentVersionOf(description);
+      if (!currentVersion) throw new NoCurrentVersionError(description.arn);
+      await store.promoteToCurrent(ctx.secretId, token, currentVersion);
+      await deps.afterPromotion?.(ctx, currentVersion);
+      return 'promoted';
+    }
+  }
+}
+
+/** setSecret only matters for providers that must activate a created key; for the others it checks and stops. */
+async function setSecret(deps: RotationDeps, event: RotationEvent): Promise<StepOutcome> {
+  const description = await deps.store.describe(event.SecretId);
+  const check = checkVersion(description, event.ClientRequestToken);
+  if (check.state === 'current') return 'already-current';
+  const { ctx, provider } = resolve(deps, description, event.ClientRequestToken);
+  if (!provider.activate) return 'nothing-to-activate';
+  await provider.activate(ctx, await requirePendingKey(deps.store, ctx));
+  return 'activated';
+}

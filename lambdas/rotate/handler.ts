@@ -1,0 +1,53 @@
+/**
+ * The rotation function Secrets Manager invokes for every managed key, once per step.
+ * Thin: validate the event, run one protocol step, log and measure the outcome.
+ */
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerSecretStore } from '../aws/secret-store';
+import { parseRotationEvent } from '../core/rotation-event';
+import { runRotationStep, type RotationDeps, type StepOutcome } from '../core/rotation';
+import { defaultProviders } from '../providers/registry';
+import { createLogger, createMetrics, describeError } from '../shared/powertools';
+
+export const logger = createLogger('keyturn-rotate');
+export const metrics = createMetrics('keyturn-rotate');
+
+export const deps: RotationDeps = {
+  store: new SecretsManagerSecretStore(new SecretsManagerClient({})),
+  providers: defaultProviders(),
+};
+
+export async function rotate(event: unknown): Promise<StepOutcome> {
+  let rotation;
+  try {
+    rotation = parseRotationEvent(event);
+  } catch (error) {
+    logger.error('malformed rotation event rejected', describeError(error));
+    metrics.addMetric('RotationEventRejected', MetricUnit.Count, 1);
+    throw error;
+  }
+  logger.setCorrelationId(rotation.ClientRequestToken);
+  logger.appendKeys({ secretId: rotation.SecretId, step: rotation.Step });
+  metrics.addDimension('Step', rotation.Step);
+  const started = performance.now();
+  try {
+    const outcome = await runRotationStep(deps, rotation);
+    logger.info('rotation step done', { outcome });
+    metrics.addMetric('RotationStepSucceeded', MetricUnit.Count, 1);
+    return outcome;
+  } catch (error) {
+    logger.error('rotation step failed', describeError(error));
+    metrics.addMetric('RotationStepFailed', MetricUnit.Count, 1);
+    throw error;
+  } finally {
+    metrics.addMetric('RotationStepDuration', MetricUnit.Milliseconds, performance.now() - started);
+  }
+}
+
+export const handler = middy(rotate)
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics));

@@ -1,0 +1,121 @@
+/**
+ * The keyturn configuration file: one entry per managed key. Validated at synth; every message names the key
+ * and the field, and says how to fix it.
+ */
+import { z } from 'zod';
+import {
+  DEFAULT_OVERLAP_HOURS,
+  KEY_PREFIX_PATTERN,
+  LEAK_POLICIES,
+  MAX_OVERLAP_HOURS,
+  TIER_NAMES,
+  type Tier,
+} from '../../lambdas/core/constants';
+
+/** Secrets Manager tag values allow letters, digits, spaces and `_ . : / = + - @`, up to 256 characters. */
+const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+const tagValue = (what: string) =>
+  z
+    .string({ error: `${what} is required` })
+    .min(1, `${what} must not be empty`)
+    .max(256, `${what} must be at most 256 characters (it is stored as a secret tag)`)
+    .regex(TAG_VALUE, `${what} may hold only letters, digits, spaces and _ . : / = + - @ (it is stored as a tag)`);
+
+/** Lists are stored space-separated in one tag, so an item may not hold a space. */
+const tagListItem = (what: string) =>
+  tagValue(what).regex(/^\S+$/, `${what} must not contain spaces (the list is stored space-separated)`);
+
+export const selfIssuedProviderSchema = z.strictObject({
+  kind: z.literal('self-issued'),
+  /** Key prefix, e.g. `kt_live_`; default `kt_live_` for prod, `kt_<environment>_` otherwise. */
+  prefix: z
+    .string()
+    .regex(KEY_PREFIX_PATTERN, 'prefix must look like "kt_live_": lowercase letters/digits, ending with "_"')
+    .optional(),
+  /** Random characters after the prefix (32–128). */
+  bodyLength: z.number().int().min(32).max(128).optional(),
+});
+
+/** Providers are a discriminated union on `kind`; new providers add a member here. */
+export const providerSchema = z.discriminatedUnion('kind', [selfIssuedProviderSchema], {
+  error: (issue) =>
+    issue.code === 'invalid_union' ? `unknown provider kind: use one of "self-issued"` : undefined,
+});
+
+const rotationSchema = z
+  .strictObject({
+    /** Rotate every N days (overrides the tier's cadence). */
+    everyDays: z.number().int().min(1).max(999).optional(),
+    /** A Secrets Manager schedule expression, `rate(...)` or `cron(...)` in UTC. */
+    scheduleExpression: z
+      .string()
+      .regex(/^(rate|cron)\(.+\)$/, 'scheduleExpression must be rate(...) or cron(...)')
+      .optional(),
+    /** Length of the rotation window in hours (1–24); Secrets Manager rotates at some time inside it. */
+    windowHours: z.number().int().min(1).max(24).optional(),
+  })
+  .refine((r) => !(r.everyDays && r.scheduleExpression), {
+    message: 'set either everyDays or scheduleExpression, not both',
+  });
+
+export const keySchema = z.strictObject({
+  name: z
+    .string({ error: 'name is required' })
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'name must be 1–63 lowercase letters, digits or dashes'),
+  provider: providerSchema,
+  environment: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'environment must be lowercase, e.g. "prod"'),
+  tier: z.enum(TIER_NAMES as [Tier, ...Tier[]], { error: `tier must be one of ${TIER_NAMES.join(', ')}` }),
+  rotation: rotationSchema.optional(),
+  overlapHours: z
+    .number()
+    .min(0)
+    .max(MAX_OVERLAP_HOURS, `overlapHours must be at most ${MAX_OVERLAP_HOURS} (7 days)`)
+    .default(DEFAULT_OVERLAP_HOURS),
+  leakPolicy: z.enum(LEAK_POLICIES).default('revoke-first'),
+  owner: tagValue('owner'),
+  backupOwner: tagValue('backupOwner'),
+  scopes: z.array(tagListItem('a scope')).min(1, 'scopes must name at least one scope'),
+  linkedSystems: z.array(tagListItem('a linked system')),
+  runbookUrl: tagValue('runbookUrl').regex(/^https:\/\//, 'runbookUrl must be an https:// URL'),
+  /** Date after which the key must not be used, `YYYY-MM-DD`. */
+  expires: z.iso.date('expires must be a date like 2027-06-30').optional(),
+  /** IAM principal ARNs allowed to read the secret (the anomaly alarms flag any other reader). */
+  allowedReaders: z.array(z.string().regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:/, 'must be an IAM ARN')).default([]),
+});
+
+export const pipelineSchema = z.strictObject({
+  /** CloudFormation stack name. */
+  stackName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/).default('Keyturn'),
+  /** Prefix of managed secret names; the functions may touch only secrets under it. */
+  secretPrefix: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*\/$/, 'secretPrefix must be lowercase and end with "/"')
+    .default('keyturn/'),
+  /** Retention of the functions' log groups, in days. */
+  logRetentionDays: z.number().int().min(1).max(3653).default(90),
+});
+
+export const configSchema = z
+  .strictObject({
+    pipeline: pipelineSchema.default(pipelineSchema.parse({})),
+    keys: z.array(keySchema).min(1, 'keys must list at least one key'),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    config.keys.forEach((key, index) => {
+      const id = `${key.environment}/${key.name}`;
+      if (seen.has(id)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['keys', index, 'name'],
+          message: `duplicate key "${id}": names must be unique per environment`,
+        });
+      }
+      seen.add(id);
+    });
+  });
+
+export type KeyturnConfig = z.output<typeof configSchema>;
+export type KeyConfig = z.output<typeof keySchema>;
+export type PipelineConfig = z.output<typeof pipelineSchema>;
+export type ProviderConfig = z.output<typeof providerSchema>;

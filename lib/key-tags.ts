@@ -1,0 +1,34 @@
+/** The tags a managed secret carries: the key's metadata, read back by the functions at run time. */
+import { PROVIDER_SETTINGS, TAGS } from '../lambdas/core/constants';
+import type { KeyConfig } from './config/schema';
+
+export function providerSettingTags(key: KeyConfig): Record<string, string> {
+  const provider = key.provider;
+  const out: Record<string, string> = {};
+  switch (provider.kind) {
+    case 'self-issued':
+      if (provider.prefix) out[TAGS.providerSetting + PROVIDER_SETTINGS.selfIssued.prefix] = provider.prefix;
+      if (provider.bodyLength) out[TAGS.providerSetting + PROVIDER_SETTINGS.selfIssued.bodyLength] = String(provider.bodyLength);
+      break;
+  }
+  return out;
+}
+
+export function keyTags(key: KeyConfig): Record<string, string> {
+  return {
+    [TAGS.managed]: 'true',
+    [TAGS.keyName]: key.name,
+    [TAGS.provider]: key.provider.kind,
+    [TAGS.environment]: key.environment,
+    [TAGS.tier]: key.tier,
+    [TAGS.overlapHours]: String(key.overlapHours),
+    [TAGS.leakPolicy]: key.leakPolicy,
+    [TAGS.owner]: key.owner,
+    [TAGS.backupOwner]: key.backupOwner,
+    [TAGS.scopes]: key.scopes.join(' '),
+    [TAGS.runbook]: key.runbookUrl,
+    ...(key.linkedSystems.length ? { [TAGS.linkedSystems]: key.linkedSystems.join(' ') } : {}),
+    ...(key.expires ? { [TAGS.expires]: key.expires } : {}),
+    ...providerSettingTags(key),
+  };
+}

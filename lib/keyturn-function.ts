@@ -1,0 +1,100 @@
+/**
+ * The one hardened function construct every keyturn Lambda uses: newest Node runtime, ARM64, bundled locally by
+ * esbuild (never Docker), explicit memory and timeout, a log group with retention, active tracing, and a role
+ * that may write only to its own log group (no AWS managed policy).
+ */
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+export interface KeyturnFunctionProps {
+  /** Path of the handler file (exports `handler`). */
+  readonly entry: string;
+  /** What the function does, shown in the console. */
+  readonly description: string;
+  /**
+   * Memory in MB.
+   * @default 256
+   */
+  readonly memorySize?: number;
+  /**
+   * Hard time limit of one invocation; keep it under the caller's own timeout.
+   * @default Duration.seconds(30)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Retention of the function's log group.
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Environment variables (never secrets: they show in the template).
+   * @default - only Powertools' service name and namespace
+   */
+  readonly environment?: Record<string, string>;
+  /**
+   * Reserved concurrency, to cap a runaway's cost and its pressure on AWS quotas.
+   * @default - unreserved
+   */
+  readonly reservedConcurrentExecutions?: number;
+  /**
+   * Dead-letter queue for asynchronous invocations that keep failing.
+   * @default - none
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
+}
+
+export class KeyturnFunction extends Construct {
+  public readonly function: NodejsFunction;
+  public readonly role: iam.Role;
+  public readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: KeyturnFunctionProps) {
+    super(scope, id);
+    const timeout = props.timeout ?? Duration.seconds(30);
+    if (timeout.toSeconds() < 1 || timeout.toSeconds() > 900) {
+      throw new Error(`${this.node.path}: timeout must be 1–900 seconds, got ${timeout.toSeconds()}`);
+    }
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `keyturn: ${props.description}`,
+    });
+    this.logGroup.grantWrite(this.role);
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: props.entry,
+      handler: 'handler',
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      tracing: lambda.Tracing.ACTIVE,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      deadLetterQueue: props.deadLetterQueue,
+      environment: props.environment,
+      bundling: {
+        // The SDK is bundled, pinned to the lock file's versions, and tree-shaken with everything else.
+        externalModules: [],
+        minify: true,
+        target: 'node24',
+        format: OutputFormat.CJS,
+        mainFields: ['module', 'main'],
+        forceDockerBundling: false,
+      },
+    });
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions',
+    });
+  }
+}

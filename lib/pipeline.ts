@@ -1,0 +1,139 @@
+/**
+ * The shared parts of keyturn: the KMS key that encrypts every managed secret, and the one rotation function
+ * that serves every managed key. Grants are made once, scoped to managed secrets (name prefix AND tag), so the
+ * policies stay the same size whether there are 2 keys or 1,000.
+ */
+import * as path from 'node:path';
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { DEFAULT_SECRET_PREFIX, ENV, METRICS_NAMESPACE, TAGS } from '../lambdas/core/constants';
+import { KeyturnFunction } from './keyturn-function';
+import { ManagedKey, type ManagedKeyOptions } from './managed-key';
+import { KeyturnNotifications } from './notifications';
+import type { IKeyturnPipeline } from './pipeline-interface';
+
+export const LAMBDA_ENTRIES = {
+  rotate: path.join(__dirname, '..', 'lambdas', 'rotate', 'handler.ts'),
+} as const;
+
+export interface KeyturnPipelineProps {
+  /**
+   * Prefix of managed secret names; the functions may touch only secrets under it.
+   * @default 'keyturn/'
+   */
+  readonly secretPrefix?: string;
+  /**
+   * Retention of every keyturn function's log group.
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Bring your own customer-managed KMS key (it must allow this account's IAM policies to grant use).
+   * @default - a new key with yearly automatic rotation
+   */
+  readonly encryptionKey?: kms.IKey;
+}
+
+export class KeyturnPipeline extends Construct implements IKeyturnPipeline {
+  public readonly encryptionKey: kms.IKey;
+  public readonly rotationFunction: lambda.IFunction;
+  public readonly rotateFunction: KeyturnFunction;
+  public readonly secretPrefix: string;
+  public readonly logRetention: logs.RetentionDays;
+  /** The critical and notice topics every alarm and function reports to. */
+  public readonly notifications: KeyturnNotifications;
+
+  constructor(scope: Construct, id: string, props: KeyturnPipelineProps = {}) {
+    super(scope, id);
+    this.secretPrefix = props.secretPrefix ?? DEFAULT_SECRET_PREFIX;
+    if (!/^[a-z0-9][a-z0-9-]*\/$/.test(this.secretPrefix)) {
+      throw new Error(
+        `${this.node.path}: secretPrefix "${this.secretPrefix}" must be lowercase letters, digits or dashes ending in "/"`,
+      );
+    }
+    this.logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
+    this.encryptionKey =
+      props.encryptionKey ??
+      new kms.Key(this, 'Key', {
+        description: 'keyturn: encrypts managed API key secrets',
+        enableKeyRotation: true,
+        alias: `alias/${this.secretPrefix.slice(0, -1)}`,
+      });
+
+    this.notifications = new KeyturnNotifications(this, 'Notifications', { encryptionKey: this.encryptionKey });
+
+    this.rotateFunction = new KeyturnFunction(this, 'Rotate', {
+      entry: LAMBDA_ENTRIES.rotate,
+      description: 'Rotates managed API keys (Secrets Manager rotation protocol)',
+      timeout: Duration.minutes(2),
+      logRetention: this.logRetention,
+      environment: {
+        [ENV.metricsNamespace]: METRICS_NAMESPACE,
+        [ENV.secretNamePrefix]: this.secretPrefix,
+      },
+    });
+    this.rotationFunction = this.rotateFunction.function;
+    this.rotateFunction.function.addPermission('SecretsManagerInvoke', {
+      principal: new iam.ServicePrincipal('secretsmanager.amazonaws.com'),
+      action: 'lambda:InvokeFunction',
+      // Closes the confused-deputy gap: only this account's Secrets Manager, only for managed secrets.
+      sourceAccount: Stack.of(this).account,
+      sourceArn: this.managedSecretsArnPattern(),
+    });
+    this.grantRotate(this.rotateFunction.role);
+  }
+
+  /** `arn:…:secret:keyturn/*`: every managed secret and nothing else. */
+  managedSecretsArnPattern(): string {
+    return Stack.of(this).formatArn({
+      service: 'secretsmanager',
+      resource: 'secret',
+      resourceName: `${this.secretPrefix}*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+  }
+
+  /**
+   * Let `grantee` act on managed secrets with the given Secrets Manager actions: secrets under the prefix that
+   * also carry the `keyturn:managed` tag, and the KMS key through Secrets Manager only.
+   */
+  grantOnManagedSecrets(grantee: iam.IGrantable, actions: string[], kmsActions: string[]): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: actions.map((a) => `secretsmanager:${a}`),
+      resourceArns: [this.managedSecretsArnPattern()],
+      conditions: { StringEquals: { [`secretsmanager:ResourceTag/${TAGS.managed}`]: 'true' } },
+    });
+    if (kmsActions.length) {
+      this.encryptionKey.grant(
+        new kms.ViaServicePrincipal(`secretsmanager.${Stack.of(this).region}.amazonaws.com`, grantee.grantPrincipal),
+        ...kmsActions.map((a) => `kms:${a}`),
+      );
+    }
+    if (grant.principalStatement) {
+      Validations.of(grantee.grantPrincipal as unknown as Construct).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${this.secretPrefix}*]`,
+        reason: 'Scoped to managed secrets: the keyturn name prefix and the keyturn:managed tag condition',
+      });
+    }
+    return grant;
+  }
+
+  /** What the rotation protocol needs, and nothing more (no DeleteSecret, no resource policies). */
+  grantRotate(grantee: iam.IGrantable): iam.Grant {
+    return this.grantOnManagedSecrets(
+      grantee,
+      ['DescribeSecret', 'GetSecretValue', 'PutSecretValue', 'UpdateSecretVersionStage'],
+      ['Decrypt', 'GenerateDataKey'],
+    );
+  }
+
+  /** Add a managed key served by this pipeline. */
+  addKey(id: string, options: ManagedKeyOptions): ManagedKey {
+    return new ManagedKey(this, id, { ...options, pipeline: this });
+  }
+}
