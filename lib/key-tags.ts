@@ -10,6 +10,17 @@ export function providerSettingTags(key: KeyConfig): Record<string, string> {
       if (provider.prefix) out[TAGS.providerSetting + PROVIDER_SETTINGS.selfIssued.prefix] = provider.prefix;
       if (provider.bodyLength) out[TAGS.providerSetting + PROVIDER_SETTINGS.selfIssued.bodyLength] = String(provider.bodyLength);
       break;
+    case 'iam-access-key':
+      out[TAGS.providerSetting + PROVIDER_SETTINGS.iamAccessKey.userArn] = provider.userArn;
+      break;
+    case 'api-gateway-key':
+      // Tag values cannot hold commas portably: the list is space-separated (read back with splitTagList).
+      out[TAGS.providerSetting + PROVIDER_SETTINGS.apiGatewayKey.usagePlanIds] = provider.usagePlanIds.join(' ');
+      break;
+    case 'http-admin-api':
+      out[TAGS.providerSetting + PROVIDER_SETTINGS.httpAdminApi.profile] = provider.profile;
+      out[TAGS.providerSetting + PROVIDER_SETTINGS.httpAdminApi.adminSecretArn] = provider.adminSecretArn;
+      break;
   }
   return out;
 }

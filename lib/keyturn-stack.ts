@@ -26,6 +26,8 @@ export class KeyturnStack extends Stack {
     this.pipeline = new KeyturnPipeline(this, 'Pipeline', {
       secretPrefix: pipeline.secretPrefix,
       logRetention: pipeline.logRetentionDays as logs.RetentionDays,
+      monitoring: props.config.monitoring,
+      notificationSubscriptions: props.config.notifications,
     });
     this.keys = props.config.keys.map((key) => this.pipeline.addKey(keyConstructId(key), { key }));
   }

@@ -4,7 +4,11 @@
  */
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { NotificationsConfig } from './config/monitoring';
 import { Construct } from 'constructs';
 
 export type Severity = 'critical' | 'notice';
@@ -26,6 +30,40 @@ export class KeyturnNotifications extends Construct {
 
   topicFor(severity: Severity): sns.Topic {
     return severity === 'critical' ? this.criticalTopic : this.noticeTopic;
+  }
+
+  /**
+   * Subscribe the configured endpoints. Every message carries the attributes `severity`, `kind` and, when known,
+   * `key` and `environment`; a subscription's `filter` becomes an SNS filter policy on them. An SQS queue
+   * encrypted with its own KMS key must let sns.amazonaws.com use that key (the queue owner's policy).
+   */
+  addSubscriptions(config: NotificationsConfig): sns.Subscription[] {
+    const out: sns.Subscription[] = [];
+    (['critical', 'notice'] as const).forEach((severity) => {
+      config[severity].forEach((s, index) => {
+        const filterPolicy = s.filter
+          ? Object.fromEntries(
+              Object.entries(s.filter)
+                .filter(([, values]) => values?.length)
+                .map(([attribute, values]) => [attribute, sns.SubscriptionFilter.stringFilter({ allowlist: values })]),
+            )
+          : undefined;
+        const id = `${severity}-${index}`;
+        const subscription =
+          s.protocol === 'email'
+            ? new subs.EmailSubscription(s.endpoint, { filterPolicy })
+            : s.protocol === 'https'
+              ? new subs.UrlSubscription(s.endpoint, { protocol: sns.SubscriptionProtocol.HTTPS, filterPolicy })
+              : s.protocol === 'sqs'
+                ? new subs.SqsSubscription(sqs.Queue.fromQueueArn(this, `Queue-${id}`, s.endpoint), { filterPolicy })
+                : new subs.LambdaSubscription(lambda.Function.fromFunctionArn(this, `Function-${id}`, s.endpoint), { filterPolicy });
+        const topic = this.topicFor(severity);
+        const before = topic.node.children.length;
+        topic.addSubscription(subscription);
+        out.push(...topic.node.children.slice(before).filter((c): c is sns.Subscription => c instanceof sns.Subscription));
+      });
+    });
+    return out;
   }
 
   /** Let `grantee` publish to both topics (and use the key to encrypt messages). */

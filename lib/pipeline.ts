@@ -12,12 +12,18 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DEFAULT_SECRET_PREFIX, ENV, METRICS_NAMESPACE, TAGS } from '../lambdas/core/constants';
 import { KeyturnFunction } from './keyturn-function';
-import { ManagedKey, type ManagedKeyOptions } from './managed-key';
+import { ManagedKey, secretNameFor, type ManagedKeyOptions } from './managed-key';
 import { KeyturnNotifications } from './notifications';
 import type { IKeyturnPipeline } from './pipeline-interface';
+import { grantProviderAccess, provideProviderEnvironment } from './provider-grants';
+import { KeyturnRetirement, RETIRE_ENTRY } from './retirement';
+import { monitoringSchema, notificationsSchema, type MonitoringConfig, type NotificationsConfig } from './config/monitoring';
+import { KeyMonitoring } from './monitoring/key-monitoring';
+import { KeyturnMonitoring } from './monitoring/monitoring';
 
 export const LAMBDA_ENTRIES = {
   rotate: path.join(__dirname, '..', 'lambdas', 'rotate', 'handler.ts'),
+  retire: RETIRE_ENTRY,
 } as const;
 
 export interface KeyturnPipelineProps {
@@ -36,6 +42,16 @@ export interface KeyturnPipelineProps {
    * @default - a new key with yearly automatic rotation
    */
   readonly encryptionKey?: kms.IKey;
+  /**
+   * Trail source, alarm thresholds and dashboard (lib/config/monitoring.ts).
+   * @default - a new trail and the documented default thresholds
+   */
+  readonly monitoring?: MonitoringConfig;
+  /**
+   * Subscriptions of the critical and notice topics.
+   * @default - none (subscribe on-call out of band)
+   */
+  readonly notificationSubscriptions?: NotificationsConfig;
 }
 
 export class KeyturnPipeline extends Construct implements IKeyturnPipeline {
@@ -46,6 +62,10 @@ export class KeyturnPipeline extends Construct implements IKeyturnPipeline {
   public readonly logRetention: logs.RetentionDays;
   /** The critical and notice topics every alarm and function reports to. */
   public readonly notifications: KeyturnNotifications;
+  /** Old keys' retirement after the overlap: schedule group, retire function, scheduler role, DLQ + alarm. */
+  public readonly retirement: KeyturnRetirement;
+  /** CloudTrail alarms, EventBridge rules, the notify function and the dashboard (lib/monitoring). */
+  public readonly monitoring: KeyturnMonitoring;
 
   constructor(scope: Construct, id: string, props: KeyturnPipelineProps = {}) {
     super(scope, id);
@@ -85,6 +105,20 @@ export class KeyturnPipeline extends Construct implements IKeyturnPipeline {
       sourceArn: this.managedSecretsArnPattern(),
     });
     this.grantRotate(this.rotateFunction.role);
+    this.notifications.addSubscriptions(props.notificationSubscriptions ?? notificationsSchema.parse(undefined));
+    this.monitoring = new KeyturnMonitoring(this, 'Monitoring', {
+      secretPrefix: this.secretPrefix,
+      encryptionKey: this.encryptionKey,
+      notifications: this.notifications,
+      config: props.monitoring ?? monitoringSchema.parse(undefined),
+      grantDescribeManagedSecrets: (grantee) => this.grantOnManagedSecrets(grantee, ['DescribeSecret'], []),
+      logRetention: this.logRetention,
+    });
+    // The rotate function reads every managed secret: not an unexpected reader.
+    this.monitoring.trustReader(this.rotateFunction.role);
+    this.retirement = new KeyturnRetirement(this, 'Retirement', { pipeline: this });
+    this.monitoring.trustReader(this.retirement.retireFunction.role);
+    this.retirement.grantSchedule(this.rotateFunction);
   }
 
   /** `arn:…:secret:keyturn/*`: every managed secret and nothing else. */
@@ -134,6 +168,18 @@ export class KeyturnPipeline extends Construct implements IKeyturnPipeline {
 
   /** Add a managed key served by this pipeline. */
   addKey(id: string, options: ManagedKeyOptions): ManagedKey {
-    return new ManagedKey(this, id, { ...options, pipeline: this });
+    // The key's provider grants and HTTP profile go to the shared rotate function (see lib/provider-grants.ts).
+    grantProviderAccess(this.rotateFunction.role, options.key, 'rotate', this.rotateFunction.role);
+    provideProviderEnvironment(this.rotateFunction.function, options.key);
+    this.retirement.addKey(options.key);
+    const managedKey = new ManagedKey(this, id, { ...options, pipeline: this });
+    // Per-key alarms live inside the key's construct, so they move with it (e.g. into a shard stack).
+    new KeyMonitoring(managedKey, 'Monitoring', {
+      key: options.key,
+      secretName: secretNameFor(this.secretPrefix, options.key),
+      secretArn: managedKey.secret.secretArn,
+      monitoring: this.monitoring,
+    });
+    return managedKey;
   }
 }

@@ -11,6 +11,10 @@ export const ENV = {
   serviceName: 'POWERTOOLS_SERVICE_NAME',
   /** Prefix of every managed secret's name; handlers refuse secrets outside it. */
   secretNamePrefix: 'KEYTURN_SECRET_PREFIX',
+  /** ARN of the SNS topic that pages on-call. */
+  criticalTopicArn: 'KEYTURN_CRITICAL_TOPIC_ARN',
+  /** ARN of the SNS topic for notices. */
+  noticeTopicArn: 'KEYTURN_NOTICE_TOPIC_ARN',
 } as const;
 
 /** The project's own EventBridge source and detail-types. */
@@ -72,6 +76,20 @@ export const MAX_OVERLAP_HOURS = 7 * 24;
 /** Provider setting names, stored as `keyturn:provider:<name>` tags. */
 export const PROVIDER_SETTINGS = {
   selfIssued: { prefix: 'key-prefix', bodyLength: 'body-length' },
+  /** IAM user access keys: the user's ARN. */
+  iamAccessKey: { userArn: 'user-arn' },
+  /** API Gateway API keys: usage plan ids, space-separated. */
+  apiGatewayKey: { usagePlanIds: 'usage-plan-ids' },
+  /** HTTP admin APIs: the profile name and the ARN of the secret holding the admin credential. */
+  httpAdminApi: { profile: 'profile', adminSecretArn: 'admin-secret-arn' },
+} as const;
+
+/** Provider kinds, the `keyturn:provider` tag values. */
+export const PROVIDER_KINDS = {
+  selfIssued: 'self-issued',
+  iamAccessKey: 'iam-access-key',
+  apiGatewayKey: 'api-gateway-key',
+  httpAdminApi: 'http-admin-api',
 } as const;
 
 /** Self-issued key prefixes look like `kt_live_`: lowercase words joined and ended by underscores. */
@@ -79,3 +97,51 @@ export const KEY_PREFIX_PATTERN = /^[a-z][a-z0-9]{1,15}_(?:[a-z0-9]{1,15}_)?$/;
 
 /** The value CDK writes when it creates a secret: no key yet; the rotation that runs on deploy issues one. */
 export const BOOTSTRAP_SECRET_VALUE = JSON.stringify({ keyturn: 1, bootstrap: true });
+
+/** Environment of the rotate/retire/leak functions: the HTTP admin API profiles they need, as one JSON value. */
+export const PROVIDER_ENV = {
+  httpApiProfiles: 'KEYTURN_HTTP_API_PROFILES',
+} as const;
+
+/** Synth refuses HTTP API profiles whose JSON exceeds this (Lambda allows 4 KB of environment in total). */
+export const MAX_HTTP_PROFILES_ENV_BYTES = 3072;
+
+/** Retirement of old keys after the overlap window (issue 4): what the rotate function needs to schedule it. */
+export const RETIREMENT_ENV = {
+  groupName: 'KEYTURN_RETIRE_SCHEDULE_GROUP',
+  retireFunctionArn: 'KEYTURN_RETIRE_FUNCTION_ARN',
+  schedulerRoleArn: 'KEYTURN_RETIRE_SCHEDULER_ROLE_ARN',
+  deadLetterQueueArn: 'KEYTURN_RETIRE_DLQ_ARN',
+} as const;
+
+/** Tags the retire function writes on a secret once a version's revocation is proven (for humans and audit). */
+export const RETIREMENT_TAGS = {
+  retiredVersion: 'keyturn:retired-version',
+  retiredAt: 'keyturn:retired-at',
+} as const;
+
+/**
+ * The verifier's per-key usage metrics (namespace `METRICS_NAMESPACE`, dimensions `Environment` and `Key`); the
+ * per-key alarms (lib/monitoring) read exactly these names, so the verifier must emit them.
+ */
+export const VERIFIER_METRICS = {
+  requests: 'KeyRequests',
+  rejected: 'KeyRejected',
+  retiredKeyPresented: 'RetiredKeyPresented',
+  dimensionEnvironment: 'Environment',
+  dimensionKey: 'Key',
+} as const;
+
+/** Metrics the CloudTrail metric filters write (namespace `METRICS_NAMESPACE`). */
+export const TRAIL_METRICS = {
+  deniedCalls: 'DeniedCalls',
+  destructiveChanges: 'DestructiveChanges',
+  managedSecretReads: 'ManagedSecretReads',
+  dimensionSecretId: 'SecretId',
+} as const;
+
+/** The notify function's environment: its durable de-duplication table. */
+export const NOTIFY_ENV = {
+  dedupeTable: 'KEYTURN_NOTIFY_DEDUPE_TABLE',
+  dedupeWindowSeconds: 'KEYTURN_NOTIFY_DEDUPE_SECONDS',
+} as const;

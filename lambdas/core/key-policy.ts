@@ -33,7 +33,14 @@ const tagSchema = z.object({
   [TAGS.provider]: z.string().min(1),
   [TAGS.environment]: z.string().min(1),
   [TAGS.tier]: z.enum(TIER_NAMES as [Tier, ...Tier[]]),
-  [TAGS.overlapHours]: z.coerce.number().min(0).max(MAX_OVERLAP_HOURS).default(DEFAULT_OVERLAP_HOURS),
+  // Strictly a decimal number: coercion would read a blank tag as 0 hours (the old key revoked at once) and
+  // accept forms like "0x10" or " 24 " that the stack never writes.
+  [TAGS.overlapHours]: z
+    .string()
+    .regex(/^[0-9.eE+-]+$/, 'must be a decimal number of hours')
+    .transform(Number)
+    .pipe(z.number().min(0).max(MAX_OVERLAP_HOURS))
+    .default(DEFAULT_OVERLAP_HOURS),
   [TAGS.leakPolicy]: z.enum(LEAK_POLICIES).default('revoke-first'),
   [TAGS.owner]: z.string().optional(),
   [TAGS.runbook]: z.string().optional(),

@@ -10,6 +10,7 @@ import {
   MalformedSecretValueError,
   NoCurrentVersionError,
   PendingValueMissingError,
+  ProviderError,
   RotationNotEnabledError,
   UnknownVersionError,
   VersionNotPendingError,
@@ -105,7 +106,7 @@ async function createSecret(
     return 'already-created';
   }
   const issued = await provider.create(ctx, () => loadKey(store, ctx.secretId, currentVersion));
-  const value = serializeStoredKey({
+  const value = serializeIssuedKey(provider.kind, {
     keyturn: 1,
     provider: provider.kind,
     keyId: issued.keyId,
@@ -121,6 +122,17 @@ async function createSecret(
     rotationToken: event.RotationToken,
   });
   return result === 'stored' ? 'created' : 'already-created';
+}
+
+/** A provider's answer is outside input: a malformed one is a typed error naming fields, never their values. */
+function serializeIssuedKey(kind: string, key: StoredKey): string {
+  try {
+    return serializeStoredKey(key);
+  } catch (error) {
+    const issues = (error as { issues?: Array<{ path: PropertyKey[] }> }).issues ?? [];
+    const fields = [...new Set(issues.map((issue) => issue.path.map(String).join('.') || '(root)'))].join(', ');
+    throw new ProviderError(kind, `returned a malformed key (fields: ${fields || 'unknown'})`, false, { cause: error });
+  }
 }
 
 async function requirePendingKey(store: SecretStore, ctx: KeyContext): Promise<StoredKey> {

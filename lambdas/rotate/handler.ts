@@ -11,14 +11,18 @@ import { SecretsManagerSecretStore } from '../aws/secret-store';
 import { parseRotationEvent } from '../core/rotation-event';
 import { runRotationStep, type RotationDeps, type StepOutcome } from '../core/rotation';
 import { defaultProviders } from '../providers/registry';
+import { afterPromotionFromEnv } from '../retire/schedule-from-env';
 import { createLogger, createMetrics, describeError } from '../shared/powertools';
 
 export const logger = createLogger('keyturn-rotate');
 export const metrics = createMetrics('keyturn-rotate');
 
+const store = new SecretsManagerSecretStore(new SecretsManagerClient({}));
 export const deps: RotationDeps = {
-  store: new SecretsManagerSecretStore(new SecretsManagerClient({})),
+  store,
   providers: defaultProviders(),
+  // finishSecret schedules the old key's retirement after the overlap (lambdas/retire/schedule-from-env.ts).
+  afterPromotion: afterPromotionFromEnv(process.env, store, { logger, metrics }),
 };
 
 export async function rotate(event: unknown): Promise<StepOutcome> {

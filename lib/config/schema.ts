@@ -11,6 +11,8 @@ import {
   TIER_NAMES,
   type Tier,
 } from '../../lambdas/core/constants';
+import { attachHttpApiProfiles, checkHttpApiProfiles, httpApiProfileSchema } from './http-api';
+import { keyAlarmsSchema, monitoringSchema, notificationsSchema } from './monitoring';
 
 /** Secrets Manager tag values allow letters, digits, spaces and `_ . : / = + - @`, up to 256 characters. */
 const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
@@ -36,11 +38,59 @@ export const selfIssuedProviderSchema = z.strictObject({
   bodyLength: z.number().int().min(32).max(128).optional(),
 });
 
-/** Providers are a discriminated union on `kind`; new providers add a member here. */
-export const providerSchema = z.discriminatedUnion('kind', [selfIssuedProviderSchema], {
-  error: (issue) =>
-    issue.code === 'invalid_union' ? `unknown provider kind: use one of "self-issued"` : undefined,
+/** IAM user names may hold `+=,.@_-`; a comma cannot go into a secret tag, so it is refused here. */
+export const iamAccessKeyProviderSchema = z.strictObject({
+  kind: z.literal('iam-access-key'),
+  /** The IAM user whose access keys keyturn rotates, e.g. `arn:aws:iam::111122223333:user/ci/deployer`. */
+  userArn: z
+    .string({ error: 'userArn is required (the IAM user ARN)' })
+    .max(256)
+    .regex(
+      /^arn:aws[a-z-]*:iam::\d{12}:user\/(?:[\w+=.@-]+\/)*[\w+=.@-]{1,64}$/,
+      'userArn must be an IAM user ARN like arn:aws:iam::111122223333:user/ci/deployer (no commas)',
+    ),
 });
+
+export const apiGatewayKeyProviderSchema = z.strictObject({
+  kind: z.literal('api-gateway-key'),
+  /** REST API usage plans the new key joins (ids, e.g. `a1b2c3`), in the stack's region. */
+  usagePlanIds: z
+    .array(z.string().regex(/^[a-z0-9]{1,32}$/, 'a usage plan id is lowercase letters and digits, e.g. "a1b2c3"'), {
+      error: 'usagePlanIds is required (the usage plans the key belongs to)',
+    })
+    .min(1, 'usagePlanIds must name at least one usage plan')
+    .max(10, 'usagePlanIds may name at most 10 usage plans (stored in one tag)'),
+});
+
+export const httpAdminApiProviderSchema = z.strictObject({
+  kind: z.literal('http-admin-api'),
+  /** Name of a profile under top-level `httpApis`, or of a shipped preset (e.g. "sendgrid", "datadog"). */
+  profile: z
+    .string({ error: 'profile is required (a name under httpApis, or a preset)' })
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'profile must be a lowercase name such as "sendgrid"'),
+  /** ARN of the Secrets Manager secret holding the admin credential (a string, or JSON for `{{admin.<field>}}`). */
+  adminSecretArn: z
+    .string({ error: 'adminSecretArn is required (the secret holding the admin credential)' })
+    .max(256)
+    .regex(
+      /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/,
+      'adminSecretArn must be a Secrets Manager secret ARN',
+    ),
+  /** Filled from `httpApis` or the preset at load time; not written by hand. */
+  definition: httpApiProfileSchema.optional(),
+});
+
+/** Providers are a discriminated union on `kind`; new providers add a member here. */
+export const providerSchema = z.discriminatedUnion(
+  'kind',
+  [selfIssuedProviderSchema, iamAccessKeyProviderSchema, apiGatewayKeyProviderSchema, httpAdminApiProviderSchema],
+  {
+    error: (issue) =>
+      issue.code === 'invalid_union'
+        ? `unknown provider kind: use one of "self-issued", "iam-access-key", "api-gateway-key", "http-admin-api"`
+        : undefined,
+  },
+);
 
 const rotationSchema = z
   .strictObject({
@@ -81,6 +131,8 @@ export const keySchema = z.strictObject({
   expires: z.iso.date('expires must be a date like 2027-06-30').optional(),
   /** IAM principal ARNs allowed to read the secret (the anomaly alarms flag any other reader). */
   allowedReaders: z.array(z.string().regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:/, 'must be an IAM ARN')).default([]),
+  /** Per-key alarm thresholds; unset ones come from `monitoring.keyDefaults` (see lib/config/monitoring.ts). */
+  alarms: keyAlarmsSchema.default({}),
 });
 
 export const pipelineSchema = z.strictObject({
@@ -99,7 +151,17 @@ export const configSchema = z
   .strictObject({
     pipeline: pipelineSchema.default(pipelineSchema.parse({})),
     keys: z.array(keySchema).min(1, 'keys must list at least one key'),
+    /** Trail source, shared alarm thresholds, per-key alarm defaults, dashboard (lib/config/monitoring.ts). */
+    monitoring: monitoringSchema,
+    /** Subscriptions of the critical and notice topics. */
+    notifications: notificationsSchema,
+    /** Named HTTP admin API profiles that `http-admin-api` keys reference (presets need no entry). */
+    httpApis: z
+      .record(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'httpApis names are lowercase, e.g. "my-saas"'), z.unknown())
+      .default({}),
   })
+  .superRefine(checkHttpApiProfiles)
+  .transform(attachHttpApiProfiles)
   .superRefine((config, ctx) => {
     const seen = new Set<string>();
     config.keys.forEach((key, index) => {

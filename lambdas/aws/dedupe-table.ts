@@ -1,0 +1,29 @@
+/** Durable de-duplication claims in DynamoDB: one conditional PutItem per claim, expired items removed by TTL. */
+import { ConditionalCheckFailedException, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DedupeClaims } from '../core/notify/dedupe';
+
+export class DynamoDedupeClaims implements DedupeClaims {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  async claim(key: string, nowMs: number, windowMs: number): Promise<boolean> {
+    const nowSeconds = Math.floor(nowMs / 1000);
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: { pk: { S: key }, expiresAt: { N: String(nowSeconds + Math.ceil(windowMs / 1000)) } },
+          // TTL deletion lags by hours: an item past its expiry is free to claim again.
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
+          ExpressionAttributeValues: { ':now': { N: String(nowSeconds) } },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * Retire one old key version when its schedule fires: re-read the secret, act only on a version that is no longer
+ * current, revoke the key, prove the revocation, then record it. Any failure pages on-call and is thrown, so the
+ * invocation is retried and finally lands in the dead-letter queue. Every step is idempotent: a second run of a
+ * finished retirement is a no-op, a second run of a failed one redoes only what is missing.
+ */
+import { PROVIDER_KINDS, RETIREMENT_TAGS } from './constants';
+import { KeyConfigurationError } from './errors';
+import { readKeyPolicy, type KeyPolicy } from './key-policy';
+import type { Ledger, SecretDescription, SecretStore } from './ports';
+import type { KeyContext, KeyProvider, ProviderRegistry, Verification } from './provider';
+import { acceptedVersions, decideRetirement, type RetirementRequest } from './retirement';
+import { RevocationFailedError, RevocationNotProvenError } from './retirement-errors';
+import { retryUntil, type RetryPolicy, type Sleep } from './retry';
+import { loadKey } from './rotation';
+import type { StoredKey } from './stored-key';
+
+/** Writes on the secret that record a retirement (Secrets Manager: UpdateSecretVersionStage, TagResource). */
+export interface RetirementMarks {
+  /** Take AWSPREVIOUS off `versionId`, so consumers reading AWSCURRENT/AWSPREVIOUS no longer see the old key. */
+  removePreviousLabel(secretId: string, versionId: string): Promise<void>;
+  /** Tag the secret with the retired version and time. */
+  markRetired(secretId: string, versionId: string, at: Date): Promise<void>;
+}
+
+/** A critical message for on-call; never key material. */
+export interface RetirementAlert {
+  severity: 'critical';
+  kind: 'retirement-failed';
+  subject: string;
+  message: string;
+  keyName?: string;
+  environment?: string;
+}
+
+export interface RetireDeps {
+  store: SecretStore;
+  marks: RetirementMarks;
+  providers: ProviderRegistry;
+  alert?: (alert: RetirementAlert) => Promise<unknown>;
+  ledger?: Ledger;
+  now?: () => Date;
+  sleep?: Sleep;
+  /** How long to wait for a revocation to propagate before calling it failed. */
+  proofRetry?: RetryPolicy;
+}
+
+/**
+ * Providers whose keys are checked by the consuming services against the secret (the verifier library): there is
+ * nothing to revoke elsewhere, so the retirement mark IS the revocation, and the proof is the consumers' view.
+ */
+export const CONSUMER_CHECKED_PROVIDERS: readonly string[] = [PROVIDER_KINDS.selfIssued];
+
+/** Up to ~1 minute of backoff: IAM and API Gateway take seconds to stop honouring a deleted key. */
+export const REVOCATION_PROOF_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 2_000, maxDelayMs: 20_000 };
+
+export type RetireOutcome = 'retired' | 'skipped-current' | 'skipped-pending' | 'already-retired' | 'no-key';
+
+export interface RetireResult {
+  outcome: RetireOutcome;
+  keyName?: string;
+  environment?: string;
+}
+
+const SKIP_OUTCOME = { 'is-current': 'skipped-current', 'is-pending': 'skipped-pending', 'already-retired': 'already-retired' } as const;
+
+export async function retireVersion(deps: RetireDeps, request: RetirementRequest): Promise<RetireResult> {
+  const { secretId, versionId } = request;
+  const description = await deps.store.describe(secretId);
+  let policy: KeyPolicy;
+  try {
+    policy = policyOf(description);
+  } catch (error) {
+    await raiseAlarm(deps, description, undefined, versionId, error);
+    throw error;
+  }
+  const labels = { keyName: policy.keyName, environment: policy.environment };
+  const decision = decideRetirement(description, versionId);
+  if (decision.action === 'skip') {
+    await record(deps, description, policy, versionId, 'skipped', decision.reason);
+    return { outcome: SKIP_OUTCOME[decision.reason], ...labels };
+  }
+  try {
+    const provider = deps.providers.get(policy.provider);
+    if (!provider) throw new KeyConfigurationError(description.arn, `unknown provider "${policy.provider}"`);
+    const key = await loadKey(deps.store, description.arn, versionId);
+    if (!key) {
+      // The bootstrap placeholder or a value-less version: nothing was ever issued, so nothing to revoke.
+      if (decision.holdsPreviousLabel) await deps.marks.removePreviousLabel(description.arn, versionId);
+      await record(deps, description, policy, versionId, 'skipped', 'no key in this version');
+      return { outcome: 'no-key', ...labels };
+    }
+    const ctx: KeyContext = { secretId: description.arn, secretName: description.name, token: versionId, policy };
+    await revoke(deps, provider, ctx, key, decision.holdsPreviousLabel);
+    await prove(deps, provider, ctx, key);
+    const at = deps.now?.() ?? new Date();
+    await record(deps, description, policy, versionId, 'verified-refused', `key ${key.keyId} refused after revocation`);
+    await deps.marks.markRetired(description.arn, versionId, at);
+    return { outcome: 'retired', ...labels };
+  } catch (error) {
+    await raiseAlarm(deps, description, policy, versionId, error);
+    throw error;
+  }
+}
+
+function policyOf(description: SecretDescription): KeyPolicy {
+  const outcome = readKeyPolicy(description.tags);
+  if (!outcome.ok) throw new KeyConfigurationError(description.arn, outcome.reason);
+  return outcome.policy;
+}
+
+async function revoke(deps: RetireDeps, provider: KeyProvider, ctx: KeyContext, key: StoredKey, holdsPrevious: boolean) {
+  const { secretId, token: versionId } = ctx;
+  try {
+    // Consumers first: the verifier stops accepting the key as soon as the label is gone.
+    if (holdsPrevious) await deps.marks.removePreviousLabel(secretId, versionId);
+    await provider.revoke(ctx, key);
+  } catch (error) {
+    const detail = error instanceof Error ? `${error.name}: ${error.message}` : 'a non-Error value was thrown';
+    throw new RevocationFailedError(secretId, versionId, detail, { cause: error });
+  }
+}
+
+/** The old key must be refused where it is checked: by the provider, and/or by consumers reading the secret. */
+async function prove(deps: RetireDeps, provider: KeyProvider, ctx: KeyContext, key: StoredKey) {
+  const { secretId, token: versionId } = ctx;
+  const fresh = await deps.store.describe(secretId);
+  if (acceptedVersions(fresh).includes(versionId)) {
+    throw new RevocationNotProvenError(secretId, versionId, 'the version is still AWSCURRENT or AWSPREVIOUS');
+  }
+  if (CONSUMER_CHECKED_PROVIDERS.includes(provider.kind)) return;
+  const result = await retryUntil<Verification>(
+    deps.proofRetry ?? REVOCATION_PROOF_RETRY,
+    () => provider.verify(ctx, key),
+    (r) => !r.accepted,
+    deps.sleep,
+  );
+  if (result.accepted) {
+    throw new RevocationNotProvenError(secretId, versionId, `${provider.kind} still accepts key ${key.keyId}`);
+  }
+}
+
+async function record(
+  deps: RetireDeps,
+  description: SecretDescription,
+  policy: KeyPolicy,
+  versionId: string,
+  outcome: string,
+  detail: string,
+) {
+  if (!deps.ledger) return;
+  const at = (deps.now?.() ?? new Date()).toISOString();
+  await deps.ledger.append({
+    keyName: policy.keyName,
+    environment: policy.environment,
+    secretArn: description.arn,
+    kind: 'retirement',
+    outcome,
+    at,
+    versionId,
+    detail,
+    // The proven retirement is one fact per version (a retry writes it once); skips and failures are events.
+    idempotencyKey: outcome === 'verified-refused' ? `retirement#${versionId}` : `retirement#${versionId}#${outcome}#${at}`,
+  });
+}
+
+async function raiseAlarm(
+  deps: RetireDeps,
+  description: SecretDescription,
+  policy: KeyPolicy | undefined,
+  versionId: string,
+  error: unknown,
+) {
+  const what = error instanceof Error ? `${error.name}: ${error.message}` : 'a non-Error value was thrown';
+  const runbook = policy?.runbook ? `\nRunbook: ${policy.runbook}` : '';
+  const keyName = policy?.keyName ?? description.name;
+  try {
+    await deps.alert?.({
+      severity: 'critical',
+      kind: 'retirement-failed',
+      subject: `keyturn: old key of ${keyName}${policy ? ` (${policy.environment})` : ''} not retired`,
+      message:
+        `The old key version ${versionId} of ${description.name} could not be retired and may still work.\n` +
+        `${what}\nThe retirement is retried; if it keeps failing it lands in the retirement dead-letter queue. ` +
+        `Tag ${RETIREMENT_TAGS.retiredVersion} is written only once the revocation is proven.${runbook}`,
+      keyName: policy?.keyName,
+      environment: policy?.environment,
+    });
+    if (policy) await record(deps, description, policy, versionId, 'failed', what);
+  } catch {
+    // The original failure matters more: it is thrown to the caller, which retries and dead-letters it.
+  }
+}

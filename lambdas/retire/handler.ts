@@ -1,0 +1,55 @@
+/**
+ * The retire function the retirement schedule invokes after a key's overlap window: validate the request, retire
+ * the version (revoke, prove, record), log and measure. A failure pages on-call and is thrown, so Lambda retries
+ * the asynchronous invocation and finally dead-letters it.
+ */
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SecretsManagerRetirementMarks } from '../aws/retirement-marks';
+import { SecretsManagerSecretStore } from '../aws/secret-store';
+import { SnsNotifier } from '../aws/notifier';
+import { ENV } from '../core/constants';
+import { retireVersion, type RetireDeps, type RetireResult } from '../core/retire';
+import { defaultProviders } from '../providers/registry';
+import { createLogger, createMetrics, describeError } from '../shared/powertools';
+import { parseRetirementRequest } from './request';
+
+export const logger = createLogger('keyturn-retire');
+export const metrics = createMetrics('keyturn-retire');
+
+const secrets = new SecretsManagerClient({});
+const notifier = new SnsNotifier(new SNSClient({}), {
+  critical: process.env[ENV.criticalTopicArn] ?? '',
+  notice: process.env[ENV.noticeTopicArn] ?? '',
+});
+
+export const deps: RetireDeps = {
+  store: new SecretsManagerSecretStore(secrets),
+  marks: new SecretsManagerRetirementMarks(secrets),
+  providers: defaultProviders(),
+  alert: (alert) => notifier.publish(alert),
+};
+
+export async function retire(event: unknown): Promise<RetireResult> {
+  const request = parseRetirementRequest(event);
+  logger.appendKeys({ secretId: request.secretId, versionId: request.versionId });
+  try {
+    const result = await retireVersion(deps, request);
+    logger.info('retirement done', { outcome: result.outcome, keyName: result.keyName });
+    if (result.keyName) metrics.addDimension('KeyName', result.keyName);
+    metrics.addMetric(result.outcome === 'retired' ? 'RetirementProven' : 'RetirementSkipped', MetricUnit.Count, 1);
+    return result;
+  } catch (error) {
+    logger.error('retirement failed', describeError(error));
+    metrics.addMetric('RetirementFailed', MetricUnit.Count, 1);
+    throw error;
+  }
+}
+
+export const handler = middy(retire)
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics));

@@ -1,0 +1,120 @@
+/**
+ * Configuration of alarms and notifications: the top-level `monitoring` and `notifications` sections and the
+ * per-key `alarms` overrides. Thresholds are data keyed by severity (warning → notice topic, critical → pages).
+ */
+import { z } from 'zod';
+
+/** A warning and a critical threshold; critical must be the higher one. */
+export function thresholdsSchema(what: string, defaults: { warning: number; critical: number }, max: number) {
+  return z
+    .strictObject({
+      warning: z.number().positive().max(max).default(defaults.warning),
+      critical: z.number().positive().max(max).default(defaults.critical),
+    })
+    .refine((t) => t.warning < t.critical, {
+      message: `${what}: warning must be below critical (e.g. warning ${defaults.warning}, critical ${defaults.critical})`,
+    })
+    .default(defaults);
+}
+
+export const DEFAULT_THRESHOLDS = {
+  deniedCallsPerHour: { warning: 10, critical: 50 },
+  requestsPerMinute: { warning: 500, critical: 1000 },
+  rejectedPercent: { warning: 5, critical: 10 },
+  /** Width of the anomaly band in standard deviations. */
+  readAnomalyBandWidth: 3,
+} as const;
+
+/** Per-key alarm overrides; anything left out takes the `monitoring.keyDefaults` value. */
+export const keyAlarmsSchema = z.strictObject({
+  /** Verifier requests per minute for this key. */
+  requestsPerMinute: thresholdsSchema('requestsPerMinute', DEFAULT_THRESHOLDS.requestsPerMinute, 1e9).optional(),
+  /** Share of requests presenting a rejected key, in percent. */
+  rejectedPercent: thresholdsSchema('rejectedPercent', DEFAULT_THRESHOLDS.rejectedPercent, 100).optional(),
+  /** Anomaly band width (standard deviations) of the read-rate alarm; higher is quieter. */
+  readAnomalyBandWidth: z.number().min(1).max(10).optional(),
+});
+
+const subscriptionSchema = z.strictObject({
+  /** `email`, `https` (endpoint must be https://), `sqs` (queue ARN) or `lambda` (function ARN). */
+  protocol: z.enum(['email', 'https', 'sqs', 'lambda'], { error: 'protocol must be email, https, sqs or lambda' }),
+  endpoint: z.string().min(3).max(2048),
+  /** SNS filter policy on the message attributes (severity, kind, key, environment): values to accept. */
+  filter: z
+    .strictObject({
+      kind: z.array(z.string()).min(1).optional(),
+      key: z.array(z.string()).min(1).optional(),
+      environment: z.array(z.string()).min(1).optional(),
+    })
+    .optional(),
+}).superRefine((s, ctx) => {
+  const ok =
+    s.protocol === 'email' ? /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s.endpoint)
+    : s.protocol === 'https' ? /^https:\/\/\S+$/.test(s.endpoint)
+    : s.protocol === 'sqs' ? /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[\w-]+(\.fifo)?$/.test(s.endpoint)
+    : /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[\w-]+(:[\w-]+)?$/.test(s.endpoint);
+  if (!ok) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['endpoint'],
+      message: `endpoint does not fit protocol "${s.protocol}": use an email address, an https:// URL, an SQS queue ARN or a Lambda function ARN`,
+    });
+  }
+});
+
+export const notificationsSchema = z
+  .strictObject({
+    /** Who is paged: subscriptions of the critical topic. */
+    critical: z.array(subscriptionSchema).default([]),
+    /** Who is informed: subscriptions of the notice topic. */
+    notice: z.array(subscriptionSchema).default([]),
+  })
+  .default({ critical: [], notice: [] });
+
+export const monitoringSchema = z
+  .strictObject({
+    /**
+     * Use an existing CloudTrail's log group (most organizations have one) instead of creating a trail.
+     * The trail must log management events of this account and region to this group.
+     */
+    existingTrail: z
+      .strictObject({
+        logGroupName: z.string().regex(/^[\w\-./#]{1,512}$/, 'logGroupName must be a CloudWatch Logs group name'),
+        /** The trail's name, so StopLogging/DeleteTrail on it raise an alarm. */
+        trailName: z.string().regex(/^[\w.-]{3,128}$/, 'trailName must be a CloudTrail trail name'),
+      })
+      .optional(),
+    /** Retention of the created trail's log group, in days. */
+    trailLogRetentionDays: z.number().int().min(1).max(3653).default(365),
+    /** Denied calls on managed secrets or the KMS key, per hour (all keys together). */
+    deniedCallsPerHour: thresholdsSchema('deniedCallsPerHour', DEFAULT_THRESHOLDS.deniedCallsPerHour, 1e9),
+    /** Defaults of every key's alarms (each key may override them under `alarms`). */
+    keyDefaults: z
+      .strictObject({
+        requestsPerMinute: thresholdsSchema('requestsPerMinute', DEFAULT_THRESHOLDS.requestsPerMinute, 1e9),
+        rejectedPercent: thresholdsSchema('rejectedPercent', DEFAULT_THRESHOLDS.rejectedPercent, 100),
+        readAnomalyBandWidth: z.number().min(1).max(10).default(DEFAULT_THRESHOLDS.readAnomalyBandWidth),
+      })
+      .default({
+        requestsPerMinute: DEFAULT_THRESHOLDS.requestsPerMinute,
+        rejectedPercent: DEFAULT_THRESHOLDS.rejectedPercent,
+        readAnomalyBandWidth: DEFAULT_THRESHOLDS.readAnomalyBandWidth,
+      }),
+    /** Build the pipeline's CloudWatch dashboard. */
+    dashboard: z.boolean().default(true),
+  })
+  .default({
+    trailLogRetentionDays: 365,
+    deniedCallsPerHour: DEFAULT_THRESHOLDS.deniedCallsPerHour,
+    keyDefaults: {
+      requestsPerMinute: DEFAULT_THRESHOLDS.requestsPerMinute,
+      rejectedPercent: DEFAULT_THRESHOLDS.rejectedPercent,
+      readAnomalyBandWidth: DEFAULT_THRESHOLDS.readAnomalyBandWidth,
+    },
+    dashboard: true,
+  });
+
+export type MonitoringConfig = z.output<typeof monitoringSchema>;
+export type NotificationsConfig = z.output<typeof notificationsSchema>;
+export type KeyAlarmsConfig = z.output<typeof keyAlarmsSchema>;
+export type Thresholds = { warning: number; critical: number };

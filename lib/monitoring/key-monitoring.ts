@@ -1,0 +1,157 @@
+/**
+ * One key's alarms, created inside its ManagedKey so they move with the key into a shard stack:
+ * 1 EventBridge rule (reads by principals outside `allowedReaders`, in state ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS)
+ * + 1 read-rate anomaly alarm + 5 verifier alarms = 7 resources per key (KEY_MONITORING_RESOURCES).
+ */
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import { Construct } from 'constructs';
+import { createHash } from 'node:crypto';
+import { METRICS_NAMESPACE, TRAIL_METRICS, VERIFIER_METRICS } from '../../lambdas/core/constants';
+import type { KeyConfig } from '../config/schema';
+import type { Thresholds } from '../config/monitoring';
+import { ALARMS, alarmDescription, type AlarmSpec } from './alarm-catalog';
+import type { IKeyturnMonitoring } from './monitoring';
+import { secretIdForms, splitAllowedReaders, unexpectedSecretReadEventPattern } from './patterns';
+
+/** CloudFormation resources one key's monitoring adds (sharding budgets with it). */
+export const KEY_MONITORING_RESOURCES = 7;
+
+/** Verifier rejected-share alarms ignore windows with fewer requests than this (1 of 2 is not 50 % of anything). */
+export const MIN_REQUESTS_FOR_SHARE = 20;
+
+export interface KeyMonitoringProps {
+  /** The key's validated configuration (thresholds under `alarms`, readers under `allowedReaders`). */
+  readonly key: KeyConfig;
+  /** The managed secret's name. */
+  readonly secretName: string;
+  /** The managed secret's full ARN (a token is fine). */
+  readonly secretArn: string;
+  /** The pipeline's shared monitoring. */
+  readonly monitoring: IKeyturnMonitoring;
+}
+
+export class KeyMonitoring extends Construct {
+  public readonly readerRule: events.CfnRule;
+  public readonly anomalyAlarm: cloudwatch.CfnAlarm;
+  public readonly alarms: cloudwatch.Alarm[] = [];
+  private readonly props: KeyMonitoringProps;
+
+  constructor(scope: Construct, id: string, props: KeyMonitoringProps) {
+    super(scope, id);
+    this.props = props;
+    const { key, monitoring } = props;
+    const defaults = monitoring.config.keyDefaults;
+    const requests = key.alarms.requestsPerMinute ?? defaults.requestsPerMinute;
+    const rejected = key.alarms.rejectedPercent ?? defaults.rejectedPercent;
+    const bandWidth = key.alarms.readAnomalyBandWidth ?? defaults.readAnomalyBandWidth;
+    const label = `${key.environment}/${key.name}`;
+    const stack = Stack.of(this);
+    const partialArnPrefix = stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: '', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const ids = secretIdForms(props.secretName, props.secretArn, partialArnPrefix);
+
+    // Reads by unexpected principals: EventBridge, not a metric filter, because a log group holds at most 100
+    // filters (a per-key filter stops at ~90 keys) and `anything-but` expresses "not an allowed reader" exactly.
+    const readers = splitAllowedReaders(key.allowedReaders);
+    this.readerRule = new events.CfnRule(this, 'UnexpectedReaders', {
+      name: `${monitoring.ruleNamePrefix}${createHash('sha256').update(label).digest('hex').slice(0, 16)}`,
+      description: `keyturn: reads of ${label} by principals outside its allowed readers`,
+      state: 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS',
+      eventPattern: unexpectedSecretReadEventPattern(ids, [...readers.roles, ...monitoring.trustedReaderRoleArns], readers.users),
+      targets: [
+        {
+          id: 'Notify',
+          arn: monitoring.notifyFunction.functionArn,
+          retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 10 },
+        },
+      ],
+    });
+
+    this.anomalyAlarm = this.readAnomalyAlarm(ids, bandWidth, label);
+
+    const dims = { [VERIFIER_METRICS.dimensionEnvironment]: key.environment, [VERIFIER_METRICS.dimensionKey]: key.name };
+    const metric = (metricName: string, period: Duration) =>
+      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: dims, statistic: 'Sum', period });
+    this.thresholdPair('Requests', metric(VERIFIER_METRICS.requests, Duration.minutes(1)), requests, ALARMS.requestsWarning, ALARMS.requestsCritical, label, 'per minute', 3);
+    const share = new cloudwatch.MathExpression({
+      expression: `IF(req >= ${MIN_REQUESTS_FOR_SHARE}, 100 * FILL(rej, 0) / req, 0)`,
+      usingMetrics: { req: metric(VERIFIER_METRICS.requests, Duration.minutes(5)), rej: metric(VERIFIER_METRICS.rejected, Duration.minutes(5)) },
+      label: 'rejected %',
+      period: Duration.minutes(5),
+    });
+    this.thresholdPair('RejectedShare', share, rejected, ALARMS.rejectedShareWarning, ALARMS.rejectedShareCritical, label, '% over 5 minutes', 1);
+    this.alarm('RetiredKeyPresented', ALARMS.retiredKeyPresented, metric(VERIFIER_METRICS.retiredKeyPresented, Duration.minutes(5)), 1, label, '>= 1 in 5 minutes', 1, cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD);
+  }
+
+  private readAnomalyAlarm(ids: string[], bandWidth: number, label: string): cloudwatch.CfnAlarm {
+    const { monitoring } = this.props;
+    const spec = ALARMS.readAnomaly;
+    // The metric filter dimensions reads by the secret id as the caller wrote it: sum the three spellings.
+    const metrics: cloudwatch.CfnAlarm.MetricDataQueryProperty[] = ids.map((value, i) => ({
+      id: `m${i}`,
+      returnData: false,
+      metricStat: {
+        metric: { namespace: METRICS_NAMESPACE, metricName: TRAIL_METRICS.managedSecretReads, dimensions: [{ name: TRAIL_METRICS.dimensionSecretId, value }] },
+        period: 300,
+        stat: 'Sum',
+      },
+    }));
+    metrics.push(
+      { id: 'reads', expression: ids.map((_, i) => `FILL(m${i}, 0)`).join(' + '), label: 'secret reads', returnData: true },
+      { id: 'band', expression: `ANOMALY_DETECTION_BAND(reads, ${bandWidth})`, label: 'expected reads', returnData: true },
+    );
+    return new cloudwatch.CfnAlarm(this, 'ReadAnomaly', {
+      alarmName: `${monitoring.alarmNamePrefix}${this.props.key.environment}-${this.props.key.name}-${spec.id}`,
+      alarmDescription: alarmDescription(spec, label, `above the anomaly band (${bandWidth} standard deviations), 3 of 3 five-minute periods`),
+      metrics,
+      thresholdMetricId: 'band',
+      comparisonOperator: 'GreaterThanUpperThreshold',
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      // The FILLed sum always has data; a gap means CloudWatch itself had none: no verdict either way.
+      treatMissingData: 'notBreaching',
+      alarmActions: [monitoring.notifications.topicFor(spec.severity).topicArn],
+    });
+  }
+
+  private thresholdPair(
+    id: string,
+    metric: cloudwatch.IMetric,
+    t: Thresholds,
+    warning: AlarmSpec,
+    critical: AlarmSpec,
+    label: string,
+    unit: string,
+    evaluationPeriods: number,
+  ): void {
+    this.alarm(`${id}Warning`, warning, metric, t.warning, label, `> ${t.warning} ${unit}`, evaluationPeriods);
+    this.alarm(`${id}Critical`, critical, metric, t.critical, label, `> ${t.critical} ${unit}`, evaluationPeriods);
+  }
+
+  private alarm(
+    id: string,
+    spec: AlarmSpec,
+    metric: cloudwatch.IMetric,
+    threshold: number,
+    label: string,
+    thresholdText: string,
+    evaluationPeriods: number,
+    comparisonOperator = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+  ): void {
+    const { monitoring, key } = this.props;
+    const alarm = new cloudwatch.Alarm(this, id, {
+      alarmName: `${monitoring.alarmNamePrefix}${key.environment}-${key.name}-${spec.id}`,
+      alarmDescription: alarmDescription(spec, label, thresholdText),
+      metric,
+      threshold,
+      comparisonOperator,
+      evaluationPeriods,
+      // No verifier traffic = no data = nothing wrong (the key may be idle or the verifier not adopted yet).
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(new cwActions.SnsAction(monitoring.notifications.topicFor(spec.severity)));
+    this.alarms.push(alarm);
+  }
+}

@@ -1,0 +1,314 @@
+/**
+ * keyturn's shared monitoring: the CloudTrail source, metric filters and pipeline alarms, the EventBridge rules that
+ * page within a minute, the notify function (with its de-duplication table and dead-letter queue), the dashboard.
+ * Per-key alarms live in KeyMonitoring (lib/monitoring/key-monitoring.ts), created inside each ManagedKey.
+ */
+import * as path from 'node:path';
+import { createHash } from 'node:crypto';
+import { ArnFormat, Duration, Lazy, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ENV, METRICS_NAMESPACE, NOTIFY_ENV, TRAIL_METRICS } from '../../lambdas/core/constants';
+import type { MonitoringConfig, Thresholds } from '../config/monitoring';
+import { KeyturnFunction } from '../keyturn-function';
+import type { KeyturnNotifications } from '../notifications';
+import { ALARMS, alarmDescription, type AlarmSpec } from './alarm-catalog';
+import {
+  deniedCallsPattern,
+  destructiveChangesEventPattern,
+  destructiveKmsChangesPattern,
+  destructiveSecretChangesPattern,
+  managedSecretReadsPattern,
+  rotationProblemsEventPattern,
+  trailTamperingPattern,
+} from './patterns';
+import { TrailSource } from './trail-source';
+
+export const NOTIFY_ENTRY = path.join(__dirname, '..', '..', 'lambdas', 'notify', 'handler.ts');
+
+/** Window in which the same incident is reported once. */
+export const DEDUPE_WINDOW = Duration.minutes(10);
+
+export interface KeyturnMonitoringProps {
+  /** Prefix of managed secret names, e.g. `keyturn/`. */
+  readonly secretPrefix: string;
+  /** The pipeline's KMS key (secrets, topics, trail). */
+  readonly encryptionKey: kms.IKey;
+  /** The topics alarms and the notify function report to. */
+  readonly notifications: KeyturnNotifications;
+  /** Validated `monitoring` configuration (lib/config/monitoring.ts). */
+  readonly config: MonitoringConfig;
+  /** Grants DescribeSecret on managed secrets (the notify function reads owner and runbook tags). */
+  readonly grantDescribeManagedSecrets: (grantee: iam.IGrantable) => void;
+  /**
+   * Retention of the notify function's log group.
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/** What a key's monitoring needs from the pipeline's (an interface, so keys may live in shard stacks). */
+export interface IKeyturnMonitoring {
+  readonly notifications: KeyturnNotifications;
+  readonly notifyFunction: lambda.IFunction;
+  readonly config: MonitoringConfig;
+  /** Per-key reader rules are named `<ruleNamePrefix><hash>`; one invoke permission covers them all. */
+  readonly ruleNamePrefix: string;
+  /** Roles that may always read managed secrets (keyturn's own functions), resolved at synth. */
+  readonly trustedReaderRoleArns: string[];
+  /** `<slug>-` prefix of every alarm name. */
+  readonly alarmNamePrefix: string;
+}
+
+export class KeyturnMonitoring extends Construct implements IKeyturnMonitoring {
+  public readonly trailSource: TrailSource;
+  public readonly notifyFunction: lambda.IFunction;
+  public readonly notify: KeyturnFunction;
+  public readonly notifyDeadLetterQueue: sqs.Queue;
+  public readonly dedupeTable: dynamodb.Table;
+  public readonly alarms: cloudwatch.Alarm[] = [];
+  public readonly dashboard?: cloudwatch.Dashboard;
+  public readonly notifications: KeyturnNotifications;
+  public readonly config: MonitoringConfig;
+  public readonly ruleNamePrefix: string;
+  public readonly alarmNamePrefix: string;
+  private readonly trustedRoles: iam.IRole[] = [];
+
+  constructor(scope: Construct, id: string, props: KeyturnMonitoringProps) {
+    super(scope, id);
+    this.notifications = props.notifications;
+    this.config = props.config;
+    const stack = Stack.of(this);
+    const slug = props.secretPrefix.slice(0, -1);
+    this.alarmNamePrefix = `${slug}-`;
+    this.ruleNamePrefix = `${slug.slice(0, 20)}-reads-${createHash('sha256').update(`${stack.stackName}/${this.node.path}`).digest('hex').slice(0, 6)}-`;
+
+    // CloudWatch alarms publish to KMS-encrypted topics only if CloudWatch may use the key.
+    props.encryptionKey.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+
+    this.trailSource = new TrailSource(this, 'Source', {
+      encryptionKey: props.encryptionKey,
+      existingTrail: props.config.existingTrail,
+      retention: props.config.trailLogRetentionDays as logs.RetentionDays,
+    });
+
+    // --- notify function -----------------------------------------------------------------------------------
+    this.dedupeTable = new dynamodb.Table(this, 'DedupeTable', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expiresAt',
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.notifyDeadLetterQueue = new sqs.Queue(this, 'NotifyDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.notifyDeadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: "This queue is the notify function's dead-letter queue (a Lambda DLQ, which cdk-nag does not recognise)",
+    });
+    this.notify = new KeyturnFunction(this, 'Notify', {
+      entry: NOTIFY_ENTRY,
+      description: 'Formats keyturn incidents into one clear on-call message each, without duplicates',
+      timeout: Duration.seconds(30),
+      logRetention: props.logRetention,
+      deadLetterQueue: this.notifyDeadLetterQueue,
+      // A storm of events must not become a storm of pages nor exhaust the account's concurrency.
+      reservedConcurrentExecutions: 5,
+      environment: {
+        [ENV.metricsNamespace]: METRICS_NAMESPACE,
+        [ENV.criticalTopicArn]: props.notifications.criticalTopic.topicArn,
+        [ENV.noticeTopicArn]: props.notifications.noticeTopic.topicArn,
+        [NOTIFY_ENV.dedupeTable]: this.dedupeTable.tableName,
+        [NOTIFY_ENV.dedupeWindowSeconds]: String(DEDUPE_WINDOW.toSeconds()),
+      },
+    });
+    this.notifyFunction = this.notify.function;
+    props.notifications.grantPublish(this.notify.role);
+    Validations.of(this.notify.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      reason: 'Publishing to the KMS-encrypted topics needs GenerateDataKey*; the grant is on the pipeline key only (Topic.grantPublish)',
+    });
+    props.grantDescribeManagedSecrets(this.notify.role);
+    this.dedupeTable.grant(this.notify.role, 'dynamodb:PutItem');
+    // One permission for every per-key reader rule (also those in shard stacks): a policy per rule would outgrow
+    // the function's 20 KB resource policy at a few hundred keys.
+    this.notify.function.addPermission('EventBridgeReaderRules', {
+      principal: new iam.ServicePrincipal('events.amazonaws.com'),
+      action: 'lambda:InvokeFunction',
+      sourceAccount: stack.account,
+      sourceArn: stack.formatArn({ service: 'events', resource: 'rule', resourceName: `${this.ruleNamePrefix}*` }),
+    });
+
+    // --- EventBridge: page within a minute ----------------------------------------------------------------------
+    const managedArnPrefix = stack.formatArn({
+      service: 'secretsmanager',
+      resource: 'secret',
+      resourceName: props.secretPrefix,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const trailArn = stack.formatArn({ service: 'cloudtrail', resource: 'trail', resourceName: this.trailSource.trailName });
+    this.eventRule('RotationProblems', 'Secrets Manager RotationFailed / RotationAbandoned of managed secrets', rotationProblemsEventPattern(managedArnPrefix));
+    this.eventRule(
+      'DestructiveChanges',
+      'Destructive changes to managed secrets, the keyturn KMS key or its trail',
+      destructiveChangesEventPattern(props.secretPrefix, managedArnPrefix, props.encryptionKey.keyArn, trailArn),
+    );
+
+    // --- metric filters and pipeline alarms ---------------------------------------------------------------------
+    const denied = this.countFilter('DeniedCalls', TRAIL_METRICS.deniedCalls, deniedCallsPattern(props.secretPrefix, props.encryptionKey.keyArn));
+    this.thresholdAlarms('DeniedCalls', denied, Duration.hours(1), props.config.deniedCallsPerHour, ALARMS.deniedCallsWarning, ALARMS.deniedCallsCritical, 'per hour');
+    const destructive: Array<[string, string, AlarmSpec]> = [
+      ['DestructiveSecretChanges', destructiveSecretChangesPattern(props.secretPrefix), ALARMS.destructiveSecretChange],
+      ['DestructiveKmsChanges', destructiveKmsChangesPattern(props.encryptionKey.keyArn), ALARMS.destructiveKmsChange],
+      ['TrailTampering', trailTamperingPattern(this.trailSource.trailName), ALARMS.trailTampering],
+    ];
+    for (const [name, pattern, spec] of destructive) {
+      const metric = this.countFilter(name, name, pattern);
+      this.alarm(name, spec, metric.with({ period: Duration.minutes(5) }), 1, cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD);
+    }
+    new logs.MetricFilter(this, 'ManagedSecretReadsFilter', {
+      logGroup: this.trailSource.logGroup,
+      filterPattern: logs.FilterPattern.literal(managedSecretReadsPattern(props.secretPrefix)),
+      metricNamespace: METRICS_NAMESPACE,
+      metricName: TRAIL_METRICS.managedSecretReads,
+      metricValue: '1',
+      dimensions: { [TRAIL_METRICS.dimensionSecretId]: '$.requestParameters.secretId' },
+      unit: cloudwatch.Unit.COUNT,
+    });
+    this.alarm(
+      'NotifyFailures',
+      ALARMS.notifyFailures,
+      this.notifyDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      1,
+      cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    );
+
+    if (props.config.dashboard) this.dashboard = this.buildDashboard();
+  }
+
+  /** Role ARNs every per-key reader rule treats as expected (keyturn's own functions). */
+  get trustedReaderRoleArns(): string[] {
+    return Lazy.list({ produce: () => this.trustedRoles.map((r) => r.roleArn) }, { omitEmpty: false });
+  }
+
+  /** Reads of managed secrets by `role` are expected (rotate, retire, leak and audit functions call this). */
+  trustReader(role: iam.IRole): void {
+    if (!this.trustedRoles.includes(role)) this.trustedRoles.push(role);
+  }
+
+  private eventRule(id: string, description: string, eventPattern: Record<string, unknown>): events.CfnRule {
+    const rule = new events.CfnRule(this, id, {
+      description: `keyturn: ${description}`,
+      state: 'ENABLED',
+      eventPattern,
+      targets: [{ id: 'Notify', arn: this.notify.function.functionArn, retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 10 } }],
+    });
+    this.notify.function.addPermission(`${id}Invoke`, {
+      principal: new iam.ServicePrincipal('events.amazonaws.com'),
+      action: 'lambda:InvokeFunction',
+      sourceArn: rule.attrArn,
+    });
+    return rule;
+  }
+
+  private countFilter(id: string, metricName: string, pattern: string): cloudwatch.Metric {
+    const filter = new logs.MetricFilter(this, `${id}Filter`, {
+      logGroup: this.trailSource.logGroup,
+      filterPattern: logs.FilterPattern.literal(pattern),
+      metricNamespace: METRICS_NAMESPACE,
+      metricName,
+      metricValue: '1',
+      // 0 when records arrive but none match: a flat line proves the trail still delivers.
+      defaultValue: 0,
+      unit: cloudwatch.Unit.COUNT,
+    });
+    return filter.metric({ statistic: 'Sum' });
+  }
+
+  private thresholdAlarms(
+    id: string,
+    metric: cloudwatch.IMetric,
+    period: Duration,
+    thresholds: Thresholds,
+    warning: AlarmSpec,
+    critical: AlarmSpec,
+    unit: string,
+  ): void {
+    const m = (metric as cloudwatch.Metric).with({ period });
+    this.alarm(`${id}Warning`, warning, m, thresholds.warning, cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD, `> ${thresholds.warning} ${unit}`);
+    this.alarm(`${id}Critical`, critical, m, thresholds.critical, cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD, `> ${thresholds.critical} ${unit}`);
+  }
+
+  private alarm(
+    id: string,
+    spec: AlarmSpec,
+    metric: cloudwatch.IMetric,
+    threshold: number,
+    comparisonOperator: cloudwatch.ComparisonOperator,
+    thresholdText?: string,
+  ): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, `${id}Alarm`, {
+      alarmName: `${this.alarmNamePrefix}${spec.id}`,
+      alarmDescription: alarmDescription(spec, 'all managed keys', thresholdText),
+      metric,
+      threshold,
+      comparisonOperator,
+      evaluationPeriods: 1,
+      // No data = no matching records (filters publish 0 while the trail delivers): not an incident by itself;
+      // a silent trail is caught by the trail-tampering alarm and rule.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(new cwActions.SnsAction(this.notifications.topicFor(spec.severity)));
+    this.alarms.push(alarm);
+    return alarm;
+  }
+
+  private buildDashboard(): cloudwatch.Dashboard {
+    const search = (expression: string, label: string, stat = 'Sum') =>
+      new cloudwatch.MathExpression({
+        expression: `SEARCH('{${METRICS_NAMESPACE}} ${expression}', '${stat}', 300)`,
+        label,
+        usingMetrics: {},
+        period: Duration.minutes(5),
+      });
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: `${this.alarmNamePrefix}keyturn`.replace(/[^A-Za-z0-9_-]/g, '-'),
+    });
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Rotations: steps succeeded / failed',
+        left: [search('MetricName="RotationStepSucceeded"', 'succeeded'), search('MetricName="RotationStepFailed"', 'failed')],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Leak incidents and notifications',
+        left: [search('Leak', 'leak metrics'), search('MetricName="NotificationPublished"', 'notifications')],
+        width: 12,
+      }),
+      new cloudwatch.AlarmStatusWidget({ title: 'Pipeline alarms', alarms: this.alarms, width: 24 }),
+      new cloudwatch.GraphWidget({
+        title: 'Denied calls and destructive changes (CloudTrail)',
+        left: [search(`MetricName="${TRAIL_METRICS.deniedCalls}"`, 'denied'), search('MetricName="DestructiveSecretChanges"', 'destructive')],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Key usage: secret reads and verifier requests',
+        left: [search(`MetricName="${TRAIL_METRICS.managedSecretReads}"`, 'secret reads'), search('MetricName="KeyRequests"', 'requests')],
+        width: 12,
+      }),
+    );
+    return dashboard;
+  }
+}
