@@ -32,6 +32,8 @@ export interface RotationDeps {
    * Must be idempotent: a retried finishSecret calls it again. The retirement schedule plugs in here.
    */
   afterPromotion?: (ctx: KeyContext, previousVersionId: string | undefined) => Promise<void>;
+  /** Name prefix of managed secrets; a secret outside it is refused even if tagged (defence beyond IAM). */
+  secretPrefix?: string;
 }
 
 export type StepOutcome =
@@ -69,6 +71,9 @@ export function checkVersion(description: SecretDescription, token: string): Pre
 }
 
 function resolve(deps: RotationDeps, description: SecretDescription, token: string) {
+  if (deps.secretPrefix && !description.name.startsWith(deps.secretPrefix)) {
+    throw new KeyConfigurationError(description.arn, `the secret is outside the managed prefix "${deps.secretPrefix}"`);
+  }
   const outcome = readKeyPolicy(description.tags);
   if (!outcome.ok) throw new KeyConfigurationError(description.arn, outcome.reason);
   const provider = deps.providers.get(outcome.policy.provider);

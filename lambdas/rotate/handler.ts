@@ -8,6 +8,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsManagerSecretStore } from '../aws/secret-store';
+import { ENV } from '../core/constants';
 import { parseRotationEvent } from '../core/rotation-event';
 import { runRotationStep, type RotationDeps, type StepOutcome } from '../core/rotation';
 import { defaultProviders } from '../providers/registry';
@@ -23,6 +24,7 @@ export const deps: RotationDeps = {
   providers: defaultProviders(),
   // finishSecret schedules the old key's retirement after the overlap (lambdas/retire/schedule-from-env.ts).
   afterPromotion: afterPromotionFromEnv(process.env, store, { logger, metrics }),
+  secretPrefix: process.env[ENV.secretNamePrefix],
 };
 
 export async function rotate(event: unknown): Promise<StepOutcome> {

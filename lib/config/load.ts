@@ -13,6 +13,8 @@ export class ConfigurationError extends Error {
   }
 }
 
+const KEY_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
 /** `keys[2].owner` becomes `keys[2] ("billing-api").owner` so the message names the key. */
 function describePath(path: PropertyKey[], input: unknown): string {
   let out = '';
@@ -22,7 +24,8 @@ function describePath(path: PropertyKey[], input: unknown): string {
       out += `[${segment}]`;
       node = Array.isArray(node) ? node[segment] : undefined;
       const name = (node as { name?: unknown } | undefined)?.name;
-      if (typeof name === 'string' && path[0] === 'keys' && out.startsWith('keys[') && !out.includes('"')) {
+      // Quote the name only when it is a valid key name: a hostile one must not forge or flood the message.
+      if (typeof name === 'string' && KEY_NAME.test(name) && path[0] === 'keys' && !out.includes('"')) {
         out += ` ("${name}")`;
       }
     } else {
@@ -53,7 +56,9 @@ export function loadConfigFile(path: string): KeyturnConfig {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new ConfigurationError(path, [`not valid JSON: ${(error as Error).message}`]);
+    // Node's message quotes the file's content: keep only where the problem is.
+    const position = /position (\d+)/.exec((error as Error).message)?.[1];
+    throw new ConfigurationError(path, [`not valid JSON${position ? ` (at character ${position})` : ''}`]);
   }
   return parseConfig(json, path);
 }

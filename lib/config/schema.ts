@@ -135,6 +135,9 @@ export const keySchema = z.strictObject({
   alarms: keyAlarmsSchema.default({}),
 });
 
+/** The retention periods CloudWatch Logs accepts (any other value fails at deploy). */
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
 export const pipelineSchema = z.strictObject({
   /** CloudFormation stack name. */
   stackName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/).default('Keyturn'),
@@ -144,7 +147,12 @@ export const pipelineSchema = z.strictObject({
     .regex(/^[a-z0-9][a-z0-9-]*\/$/, 'secretPrefix must be lowercase and end with "/"')
     .default('keyturn/'),
   /** Retention of the functions' log groups, in days. */
-  logRetentionDays: z.number().int().min(1).max(3653).default(90),
+  logRetentionDays: z
+    .number()
+    .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+      message: `logRetentionDays must be one of CloudWatch's periods: ${LOG_RETENTION_DAYS.join(', ')}`,
+    })
+    .default(90),
 });
 
 export const configSchema = z

@@ -3,7 +3,7 @@
  * 1 EventBridge rule (reads by principals outside `allowedReaders`, in state ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS)
  * + 1 read-rate anomaly alarm + 5 verifier alarms = 7 resources per key (KEY_MONITORING_RESOURCES).
  */
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -59,7 +59,10 @@ export class KeyMonitoring extends Construct {
       name: `${monitoring.ruleNamePrefix}${createHash('sha256').update(label).digest('hex').slice(0, 16)}`,
       description: `keyturn: reads of ${label} by principals outside its allowed readers`,
       state: 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS',
-      eventPattern: unexpectedSecretReadEventPattern(ids, [...readers.roles, ...monitoring.trustedReaderRoleArns], readers.users),
+      // Lazy: keyturn functions created after this key (retire, leak, audit) are trusted too.
+      eventPattern: Lazy.any({
+        produce: () => unexpectedSecretReadEventPattern(ids, [...readers.roles, ...monitoring.trustedReaderRoleArns], readers.users),
+      }),
       targets: [
         {
           id: 'Notify',

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import { ArnFormat, Duration, Lazy, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -62,7 +62,7 @@ export interface IKeyturnMonitoring {
   readonly config: MonitoringConfig;
   /** Per-key reader rules are named `<ruleNamePrefix><hash>`; one invoke permission covers them all. */
   readonly ruleNamePrefix: string;
-  /** Roles that may always read managed secrets (keyturn's own functions), resolved at synth. */
+  /** Roles that may always read managed secrets (keyturn's own functions); complete only at synth, so read lazily. */
   readonly trustedReaderRoleArns: string[];
   /** `<slug>-` prefix of every alarm name. */
   readonly alarmNamePrefix: string;
@@ -198,9 +198,9 @@ export class KeyturnMonitoring extends Construct implements IKeyturnMonitoring {
     if (props.config.dashboard) this.dashboard = this.buildDashboard();
   }
 
-  /** Role ARNs every per-key reader rule treats as expected (keyturn's own functions). */
+  /** Role ARNs every per-key reader rule treats as expected (keyturn's own functions); read lazily by the rules. */
   get trustedReaderRoleArns(): string[] {
-    return Lazy.list({ produce: () => this.trustedRoles.map((r) => r.roleArn) }, { omitEmpty: false });
+    return this.trustedRoles.map((r) => r.roleArn);
   }
 
   /** Reads of managed secrets by `role` are expected (rotate, retire, leak and audit functions call this). */

@@ -103,9 +103,8 @@ describe.each(['stackName', 'secretPrefix', 'logRetentionDays'])('pipeline field
 });
 
 describe('pipeline retention', () => {
-  // Finding reported to the lead: logRetentionDays accepts any integer 1–3653, but CloudWatch Logs accepts only
-  // its listed retention periods; 42 synthesizes and then fails at deploy. Flips to passing once the schema checks.
-  test.failing.each([[42], [2], [1000]])('known finding: logRetentionDays %d (not a CloudWatch retention period) is refused', (days) => {
+  // Was a finding: any integer 1–3653 passed synth and then failed at deploy.
+  test.each([[42], [2], [1000]])('rule: logRetentionDays %d (not a CloudWatch retention period) is refused', (days) => {
     const raw = clone();
     raw.pipeline.logRetentionDays = days;
     expectRejected(raw);
@@ -195,10 +194,8 @@ describe('error messages', () => {
     },
   );
 
-  // Finding reported to the lead: describePath() quotes a key's `name` into every message about that key even when
-  // the name itself is invalid, so a hostile name (1 MB, or a newline forging a second "problem") reaches the
-  // message verbatim. These flip to passing once the name is quoted only when it is a valid key name.
-  test.failing('known finding: loadConfigFile quotes the unparsable file content into its message', () => {
+  // Were findings: the unparsable file content and an invalid key name reached the message verbatim.
+  test('rule: loadConfigFile does not quote the unparsable file content into its message', () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'keyturn-hostile-')), 'config.json');
     fs.writeFileSync(file, '\u0000{"forged": "\n  - line"');
     let error: unknown;
@@ -211,10 +208,10 @@ describe('error messages', () => {
     assertCleanMessage(error);
   });
 
-  test.failing.each([
+  test.each([
     ['a 1 MB name', HUGE],
     ['a name forging a second problem line', 'x")\n  - keys[1].owner: forged'],
-  ])('known finding: a key with %s is quoted into the message', (_what, name) => {
+  ])('rule: a key with %s is not quoted into the message', (_what, name) => {
     const raw = clone();
     raw.keys[0].name = name;
     raw.keys[0].owner = '';

@@ -1,8 +1,15 @@
-/** Monitoring infrastructure: trail, filters, alarms → the right topic with configured thresholds, rules, notify. */
-import { Validations } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+/**
+ * Monitoring infrastructure: the trail, metric filters built from the shared patterns module, every alarm routed
+ * to the topic of its severity with the configured threshold and a deliberate missing-data policy, the EventBridge
+ * rules (incl. the per-key reader rule that sees read-only events), the notify function, subscriptions, dashboard.
+ */
+import { Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildKeyturnApp } from '../../lib/app';
 import type { KeyturnConfig } from '../../lib/config/schema';
+import { ALARMS } from '../../lib/monitoring/alarm-catalog';
+import { KEY_MONITORING_RESOURCES } from '../../lib/monitoring/key-monitoring';
+import { managedSecretReadsPattern, trailTamperingPattern } from '../../lib/monitoring/patterns';
 import { configWith, exampleConfig, testApp } from '../helpers/synth';
 
 function synth(config: KeyturnConfig = exampleConfig()) {
@@ -12,12 +19,244 @@ function synth(config: KeyturnConfig = exampleConfig()) {
     id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
     reason: 'test-only: owned by the retirement area',
   });
-  app.synth();
+  app.synth(); // cdk-nag runs here and throws on unacknowledged findings
   return { stack, template: Template.fromStack(stack) };
 }
 
-const { template } = synth();
+function rawExample(): Record<string, unknown> & { keys: Array<Record<string, unknown>> } {
+  return JSON.parse(JSON.stringify(require('../../bin/keyturn.config.json')));
+}
 
-test('smoke', () => {
-  template.resourceCountIs('AWS::CloudTrail::Trail', 1);
+const { stack, template } = synth();
+const topicRef = (severity: 'critical' | 'notice') => ({
+  Ref: stack.getLogicalId(stack.pipeline.notifications.topicFor(severity).node.defaultChild as never),
+});
+
+describe('CloudTrail source', () => {
+  test('the created trail is multi-region, validated, KMS-encrypted and delivers to a log group with retention', () => {
+    template.hasResourceProperties('AWS::CloudTrail::Trail', {
+      IsMultiRegionTrail: true,
+      EnableLogFileValidation: true,
+      IncludeGlobalServiceEvents: true,
+      KMSKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineKey'), 'Arn'] },
+      CloudWatchLogsLogGroupArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('MonitoringSourceLogGroup'), 'Arn'] },
+      EventSelectors: [Match.objectLike({ ReadWriteType: 'All', IncludeManagementEvents: true })],
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
+  });
+
+  test('an existing trail is used instead: no trail created, filters on its log group, tampering watches its name', () => {
+    const raw = rawExample();
+    raw.monitoring = { existingTrail: { logGroupName: 'org/cloudtrail', trailName: 'org-trail' } };
+    const t = synth(configWith(raw)).template;
+    t.resourceCountIs('AWS::CloudTrail::Trail', 0);
+    t.resourceCountIs('AWS::S3::Bucket', 0);
+    t.hasResourceProperties('AWS::Logs::MetricFilter', { LogGroupName: 'org/cloudtrail', FilterPattern: trailTamperingPattern('org-trail') });
+  });
+});
+
+describe('metric filters come from the shared patterns module', () => {
+  test('managed secret reads: the exact pattern, dimensioned by secret id', () => {
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: managedSecretReadsPattern('keyturn/'),
+      MetricTransformations: [
+        Match.objectLike({ MetricName: 'ManagedSecretReads', MetricNamespace: 'Keyturn', Dimensions: [{ Key: 'SecretId', Value: '$.requestParameters.secretId' }] }),
+      ],
+    });
+  });
+
+  test('count filters publish 0 when records arrive but do not match', () => {
+    for (const name of ['DeniedCalls', 'DestructiveSecretChanges', 'DestructiveKmsChanges', 'TrailTampering']) {
+      template.hasResourceProperties('AWS::Logs::MetricFilter', {
+        MetricTransformations: [Match.objectLike({ MetricName: name, MetricValue: '1', DefaultValue: 0 })],
+      });
+    }
+  });
+});
+
+describe('alarms', () => {
+  const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+  const specs = Object.values(ALARMS);
+
+  test('every alarm has exactly one action: the topic of its severity, and a deliberate missing-data policy', () => {
+    const keyturnAlarms = alarms.filter((a) => String(a.AlarmName).startsWith('keyturn-'));
+    // 6 pipeline alarms + 6 per key (2 keys); the retirement area's own alarm is checked by its tests.
+    expect(keyturnAlarms).toHaveLength(6 + 6 * 2);
+    for (const alarm of keyturnAlarms) {
+      const spec = specs.find((s) => String(alarm.AlarmName).endsWith(`-${s.id}`));
+      expect(spec).toBeDefined();
+      expect(alarm.AlarmActions).toEqual([topicRef(spec!.severity)]);
+      expect(alarm.TreatMissingData).toBe('notBreaching');
+      expect(alarm.AlarmDescription).toContain('Runbook:');
+    }
+  });
+
+  test('default thresholds: denied 10/50 per hour, requests 500/1000 per minute, rejected share 5/10 %', () => {
+    const byName = (n: string) => alarms.find((a) => a.AlarmName === n)!;
+    expect(byName('keyturn-denied-calls-warning')).toMatchObject({ Threshold: 10, Period: 3600, ComparisonOperator: 'GreaterThanThreshold' });
+    expect(byName('keyturn-denied-calls-critical')).toMatchObject({ Threshold: 50, Period: 3600 });
+    expect(byName('keyturn-prod-billing-api-requests-warning')).toMatchObject({ Threshold: 500, Period: 60, MetricName: 'KeyRequests' });
+    expect(byName('keyturn-prod-billing-api-requests-critical')).toMatchObject({ Threshold: 1000 });
+    expect(byName('keyturn-prod-billing-api-rejected-share-warning')).toMatchObject({ Threshold: 5 });
+    expect(byName('keyturn-prod-billing-api-rejected-share-critical')).toMatchObject({ Threshold: 10 });
+    expect(JSON.stringify(byName('keyturn-prod-billing-api-rejected-share-critical').Metrics)).toContain('IF(req >= 20, 100 * FILL(rej, 0) / req, 0)');
+  });
+
+  test('thresholds follow the configuration: pipeline-wide and per key', () => {
+    const raw = rawExample();
+    raw.monitoring = { deniedCallsPerHour: { warning: 20, critical: 80 }, keyDefaults: { requestsPerMinute: { warning: 100, critical: 200 } } };
+    raw.keys[0].alarms = { requestsPerMinute: { warning: 2000, critical: 5000 }, rejectedPercent: { warning: 1, critical: 2 }, readAnomalyBandWidth: 5 };
+    const t = synth(configWith(raw)).template;
+    const byName = (n: string) => Object.values(t.findResources('AWS::CloudWatch::Alarm')).find((a) => a.Properties.AlarmName === n)!.Properties;
+    expect(byName('keyturn-denied-calls-warning').Threshold).toBe(20);
+    expect(byName('keyturn-denied-calls-critical').Threshold).toBe(80);
+    expect(byName('keyturn-prod-billing-api-requests-warning').Threshold).toBe(2000);
+    expect(byName('keyturn-prod-billing-api-requests-critical').Threshold).toBe(5000);
+    expect(byName('keyturn-prod-billing-api-rejected-share-warning').Threshold).toBe(1);
+    expect(byName('keyturn-staging-reports-api-requests-warning').Threshold).toBe(100);
+    expect(byName('keyturn-staging-reports-api-requests-critical').Threshold).toBe(200);
+    expect(JSON.stringify(byName('keyturn-prod-billing-api-read-anomaly').Metrics)).toContain('ANOMALY_DETECTION_BAND(reads, 5)');
+  });
+
+  test('the read anomaly alarm sums the three spellings of the secret id and alarms above the band', () => {
+    const a = alarms.find((x) => x.AlarmName === 'keyturn-prod-billing-api-read-anomaly')!;
+    expect(a).toMatchObject({ ThresholdMetricId: 'band', ComparisonOperator: 'GreaterThanUpperThreshold', EvaluationPeriods: 3 });
+    const ids = a.Metrics.filter((m: { MetricStat?: unknown }) => m.MetricStat).map((m: any) => m.MetricStat.Metric.Dimensions[0].Value);
+    expect(ids[0]).toBe('keyturn/prod/billing-api');
+    expect(ids[1]).toEqual({ Ref: expect.stringMatching(/Keyprodbillingapi.*Secret/) });
+    expect(JSON.stringify(ids[2])).toContain(':secret:keyturn/prod/billing-api');
+    expect(a.Metrics.find((m: any) => m.Id === 'reads').Expression).toBe('FILL(m0, 0) + FILL(m1, 0) + FILL(m2, 0)');
+  });
+
+  test('a warning above its critical is refused at configuration time, naming the field', () => {
+    const raw = rawExample();
+    raw.monitoring = { deniedCallsPerHour: { warning: 60, critical: 50 } };
+    expect(() => configWith(raw)).toThrow(/deniedCallsPerHour: warning must be below critical/);
+    raw.monitoring = { deniedCallsPerHour: { warning: 5, critical: 50 } };
+    expect(() => configWith(raw)).not.toThrow();
+  });
+});
+
+describe('EventBridge rules', () => {
+  const rules = Object.entries(template.findResources('AWS::Events::Rule'));
+
+  test('rotation failures match both aRN and arn spellings of the secret ARN', () => {
+    const [, rule] = rules.find(([id]) => id.includes('RotationProblems'))!;
+    expect(rule.Properties.EventPattern.detail.eventName).toEqual(['RotationFailed', 'RotationAbandoned']);
+    expect(rule.Properties.EventPattern.detail.$or.map((o: any) => Object.keys(o.additionalEventData)[0])).toEqual(['aRN', 'arn']);
+    expect(rule.Properties.Targets[0].Arn['Fn::GetAtt'][0]).toMatch(/MonitoringNotifyFunction/);
+  });
+
+  test('each key has a reader rule that sees read-only calls, excludes its allowed readers and keyturn roles', () => {
+    const raw = rawExample();
+    raw.keys[0].allowedReaders = ['arn:aws:iam::111122223333:role/billing-service', 'arn:aws:iam::111122223333:user/ci/deployer'];
+    const { stack: s, template: t } = synth(configWith(raw));
+    const readerRules = Object.values(t.findResources('AWS::Events::Rule')).filter((r) => r.Properties.State === 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS');
+    expect(readerRules).toHaveLength(2);
+    const billing = readerRules.find((r) => r.Properties.Description.includes('prod/billing-api'))!;
+    const detail = billing.Properties.EventPattern.detail;
+    const roles = detail.$or[0].userIdentity.sessionContext.sessionIssuer.arn[0]['anything-but'];
+    expect(roles[0]).toBe('arn:aws:iam::111122223333:role/billing-service');
+    expect(JSON.stringify(roles)).toContain('PipelineRotateRole');
+    expect(JSON.stringify(roles)).toContain('RetireRole');
+    expect(detail.$or[1].userIdentity.arn[0]['anything-but']).toEqual(['arn:aws:iam::111122223333:user/ci/deployer']);
+    // One invoke permission covers every reader rule by name prefix (also rules in shard stacks).
+    const prefix = s.pipeline.monitoring.ruleNamePrefix;
+    expect(billing.Properties.Name.startsWith(prefix)).toBe(true);
+    expect(billing.Properties.Name.length).toBeLessThanOrEqual(64);
+    t.hasResourceProperties('AWS::Lambda::Permission', {
+      Principal: 'events.amazonaws.com',
+      SourceArn: { 'Fn::Join': ['', Match.arrayWith([`:rule/${prefix}*`])] },
+    });
+  });
+
+  test(`per-key monitoring adds ${KEY_MONITORING_RESOURCES} resources, all inside the key's construct`, () => {
+    const perKey = Object.keys(template.toJSON().Resources).filter((id) => /^PipelineKeyprodbillingapiMonitoring/.test(id));
+    expect(perKey).toHaveLength(KEY_MONITORING_RESOURCES);
+  });
+});
+
+describe('notify function', () => {
+  test('gets both topic ARNs and its table, a dead-letter queue, and capped concurrency', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('incidents into one clear on-call message'),
+      ReservedConcurrentExecutions: 5,
+      DeadLetterConfig: { TargetArn: Match.anyValue() },
+      Environment: {
+        Variables: Match.objectLike({
+          KEYTURN_CRITICAL_TOPIC_ARN: topicRef('critical'),
+          KEYTURN_NOTICE_TOPIC_ARN: topicRef('notice'),
+          KEYTURN_NOTIFY_DEDUPE_TABLE: { Ref: Match.stringLikeRegexp('DedupeTable') },
+          KEYTURN_NOTIFY_DEDUPE_SECONDS: '600',
+        }),
+      },
+    });
+  });
+
+  test('may describe managed secrets only (tag condition), write its dedupe table only, never read secret values', () => {
+    const [policy] = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) => JSON.stringify(p.Properties.Roles).includes('MonitoringNotifyRole'));
+    const statements = policy.Properties.PolicyDocument.Statement as Array<any>;
+    const text = JSON.stringify(statements);
+    expect(text).not.toContain('GetSecretValue');
+    expect(statements.find((st) => st.Action === 'secretsmanager:DescribeSecret').Condition).toEqual({
+      StringEquals: { 'secretsmanager:ResourceTag/keyturn:managed': 'true' },
+    });
+    const put = statements.find((st) => st.Action === 'dynamodb:PutItem');
+    expect(JSON.stringify(put.Resource)).toMatch(/DedupeTable/);
+    expect(statements.filter((st) => String(st.Action).startsWith('dynamodb:'))).toHaveLength(1);
+  });
+
+  test('the dedupe table expires items by TTL; the dead-letter queue is encrypted and TLS-only', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', { TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } });
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+  });
+});
+
+describe('topics and subscriptions', () => {
+  test('both topics are KMS-encrypted and CloudWatch may use the key to publish alarms to them', () => {
+    template.resourcePropertiesCountIs('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() }, 2);
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }),
+        ]),
+      },
+    });
+  });
+
+  test('subscriptions come from configuration, with filter policies on the message attributes', () => {
+    const raw = rawExample();
+    raw.notifications = {
+      critical: [{ protocol: 'email', endpoint: 'oncall@example.com' }, { protocol: 'https', endpoint: 'https://pager.example.com/hook' }],
+      notice: [{ protocol: 'sqs', endpoint: 'arn:aws:sqs:eu-west-1:111122223333:keyturn-notices', filter: { environment: ['prod'], kind: ['rotation-abandoned'] } }],
+    };
+    const t = synth(configWith(raw)).template;
+    t.resourceCountIs('AWS::SNS::Subscription', 3);
+    t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com', TopicArn: Match.objectLike({ Ref: Match.stringLikeRegexp('Critical') }) });
+    t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'https', Endpoint: 'https://pager.example.com/hook' });
+    t.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'sqs',
+      TopicArn: Match.objectLike({ Ref: Match.stringLikeRegexp('Notice') }),
+      FilterPolicy: { environment: ['prod'], kind: ['rotation-abandoned'] },
+    });
+  });
+
+  test('a subscription whose endpoint does not fit its protocol is refused', () => {
+    const raw = rawExample();
+    raw.notifications = { critical: [{ protocol: 'https', endpoint: 'http://insecure.example.com' }] };
+    expect(() => configWith(raw)).toThrow(/endpoint does not fit protocol "https"/);
+  });
+});
+
+describe('dashboard', () => {
+  test('one dashboard per pipeline by default, none when disabled', () => {
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    const raw = rawExample();
+    raw.monitoring = { dashboard: false };
+    synth(configWith(raw)).template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+  });
+});
+
+test('the stack stays env-agnostic', () => {
+  expect(Stack.of(stack).account).toMatch(/Token|\$\{/);
 });

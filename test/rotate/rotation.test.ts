@@ -222,6 +222,19 @@ describe('out of order and half-finished rotations', () => {
     expect(sm.snapshot()).toEqual(before);
   });
 
+  test('a tagged secret outside the managed name prefix is refused; inside it, accepted', async () => {
+    const rotationDeps = { ...deps, secretPrefix: 'keyturn/' };
+    const outside = sm.addSecret('other/prod/billing-api', { value: BOOTSTRAP_SECRET_VALUE, tags: managedTags() });
+    const token = sm.beginRotation(outside.arn);
+    const event = { Step: 'createSecret' as const, SecretId: outside.arn, ClientRequestToken: token };
+    await expect(runRotationStep(rotationDeps, event)).rejects.toThrow(/outside the managed prefix "keyturn\/"/);
+    const inside = managedSecret();
+    const insideToken = sm.beginRotation(inside.arn);
+    await expect(
+      runRotationStep(rotationDeps, { Step: 'createSecret', SecretId: inside.arn, ClientRequestToken: insideToken }),
+    ).resolves.toBe('created');
+  });
+
   test('a tagged provider the function does not know is refused', async () => {
     const s = managedSecret(BOOTSTRAP_SECRET_VALUE, managedTags({ 'keyturn:provider': 'nope' }));
     const token = sm.beginRotation(s.arn);
