@@ -111,6 +111,8 @@ export class KeyturnRetirement extends Construct {
         conditions: {
           StringEquals: { [`secretsmanager:ResourceTag/${TAGS.managed}`]: 'true' },
           'ForAllValues:StringEquals': { 'aws:TagKeys': Object.values(RETIREMENT_TAGS) },
+          // ForAllValues is vacuously true without tag keys: require them, so only these two keys can ever be written.
+          Null: { 'aws:TagKeys': 'false' },
         },
       }),
     );

@@ -1,5 +1,9 @@
 /** Durable de-duplication claims in DynamoDB: one conditional PutItem per claim, expired items removed by TTL. */
-import { ConditionalCheckFailedException, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  PutItemCommand,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
 import type { DedupeClaims } from '../core/notify/dedupe';
 
 export class DynamoDedupeClaims implements DedupeClaims {

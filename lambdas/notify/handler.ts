@@ -39,8 +39,16 @@ export async function notify(event: unknown): Promise<string> {
   const outcome = await notifyIncident(deps, event, (error) =>
     logger.warn('secret not described; notifying without owner details', describeError(error)),
   );
-  logger.info('incident handled', { status: outcome.status, kind: outcome.incident.kind, eventId: outcome.incident.eventId });
-  metrics.addMetric(outcome.status === 'published' ? 'NotificationPublished' : 'NotificationDeduplicated', MetricUnit.Count, 1);
+  logger.info('incident handled', {
+    status: outcome.status,
+    kind: outcome.incident.kind,
+    eventId: outcome.incident.eventId,
+  });
+  metrics.addMetric(
+    outcome.status === 'published' ? 'NotificationPublished' : 'NotificationDeduplicated',
+    MetricUnit.Count,
+    1,
+  );
   return outcome.status;
 }
 

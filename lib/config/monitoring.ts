@@ -28,39 +28,50 @@ export const DEFAULT_THRESHOLDS = {
 /** Per-key alarm overrides; anything left out takes the `monitoring.keyDefaults` value. */
 export const keyAlarmsSchema = z.strictObject({
   /** Verifier requests per minute for this key. */
-  requestsPerMinute: thresholdsSchema('requestsPerMinute', DEFAULT_THRESHOLDS.requestsPerMinute, 1e9).optional(),
+  requestsPerMinute: thresholdsSchema(
+    'requestsPerMinute',
+    DEFAULT_THRESHOLDS.requestsPerMinute,
+    1e9,
+  ).optional(),
   /** Share of requests presenting a rejected key, in percent. */
   rejectedPercent: thresholdsSchema('rejectedPercent', DEFAULT_THRESHOLDS.rejectedPercent, 100).optional(),
   /** Anomaly band width (standard deviations) of the read-rate alarm; higher is quieter. */
   readAnomalyBandWidth: z.number().min(1).max(10).optional(),
 });
 
-const subscriptionSchema = z.strictObject({
-  /** `email`, `https` (endpoint must be https://), `sqs` (queue ARN) or `lambda` (function ARN). */
-  protocol: z.enum(['email', 'https', 'sqs', 'lambda'], { error: 'protocol must be email, https, sqs or lambda' }),
-  endpoint: z.string().min(3).max(2048),
-  /** SNS filter policy on the message attributes (severity, kind, key, environment): values to accept. */
-  filter: z
-    .strictObject({
-      kind: z.array(z.string()).min(1).optional(),
-      key: z.array(z.string()).min(1).optional(),
-      environment: z.array(z.string()).min(1).optional(),
-    })
-    .optional(),
-}).superRefine((s, ctx) => {
-  const ok =
-    s.protocol === 'email' ? /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s.endpoint)
-    : s.protocol === 'https' ? /^https:\/\/\S+$/.test(s.endpoint)
-    : s.protocol === 'sqs' ? /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[\w-]+(\.fifo)?$/.test(s.endpoint)
-    : /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[\w-]+(:[\w-]+)?$/.test(s.endpoint);
-  if (!ok) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['endpoint'],
-      message: `endpoint does not fit protocol "${s.protocol}": use an email address, an https:// URL, an SQS queue ARN or a Lambda function ARN`,
-    });
-  }
-});
+const subscriptionSchema = z
+  .strictObject({
+    /** `email`, `https` (endpoint must be https://), `sqs` (queue ARN) or `lambda` (function ARN). */
+    protocol: z.enum(['email', 'https', 'sqs', 'lambda'], {
+      error: 'protocol must be email, https, sqs or lambda',
+    }),
+    endpoint: z.string().min(3).max(2048),
+    /** SNS filter policy on the message attributes (severity, kind, key, environment): values to accept. */
+    filter: z
+      .strictObject({
+        kind: z.array(z.string()).min(1).optional(),
+        key: z.array(z.string()).min(1).optional(),
+        environment: z.array(z.string()).min(1).optional(),
+      })
+      .optional(),
+  })
+  .superRefine((s, ctx) => {
+    const ok =
+      s.protocol === 'email'
+        ? /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s.endpoint)
+        : s.protocol === 'https'
+          ? /^https:\/\/\S+$/.test(s.endpoint)
+          : s.protocol === 'sqs'
+            ? /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[\w-]+(\.fifo)?$/.test(s.endpoint)
+            : /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[\w-]+(:[\w-]+)?$/.test(s.endpoint);
+    if (!ok) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['endpoint'],
+        message: `endpoint does not fit protocol "${s.protocol}": use an email address, an https:// URL, an SQS queue ARN or a Lambda function ARN`,
+      });
+    }
+  });
 
 export const notificationsSchema = z
   .strictObject({
@@ -79,7 +90,9 @@ export const monitoringSchema = z
      */
     existingTrail: z
       .strictObject({
-        logGroupName: z.string().regex(/^[\w\-./#]{1,512}$/, 'logGroupName must be a CloudWatch Logs group name'),
+        logGroupName: z
+          .string()
+          .regex(/^[\w\-./#]{1,512}$/, 'logGroupName must be a CloudWatch Logs group name'),
         /** The trail's name, so StopLogging/DeleteTrail on it raise an alarm. */
         trailName: z.string().regex(/^[\w.-]{3,128}$/, 'trailName must be a CloudTrail trail name'),
       })

@@ -49,7 +49,12 @@ export class KeyMonitoring extends Construct {
     const bandWidth = key.alarms.readAnomalyBandWidth ?? defaults.readAnomalyBandWidth;
     const label = `${key.environment}/${key.name}`;
     const stack = Stack.of(this);
-    const partialArnPrefix = stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: '', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const partialArnPrefix = stack.formatArn({
+      service: 'secretsmanager',
+      resource: 'secret',
+      resourceName: '',
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
     const ids = secretIdForms(props.secretName, props.secretArn, partialArnPrefix);
 
     // Reads by unexpected principals: EventBridge, not a metric filter, because a log group holds at most 100
@@ -61,7 +66,12 @@ export class KeyMonitoring extends Construct {
       state: 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS',
       // Lazy: keyturn functions created after this key (retire, leak, audit) are trusted too.
       eventPattern: Lazy.any({
-        produce: () => unexpectedSecretReadEventPattern(ids, [...readers.roles, ...monitoring.trustedReaderRoleArns], readers.users),
+        produce: () =>
+          unexpectedSecretReadEventPattern(
+            ids,
+            [...readers.roles, ...monitoring.trustedReaderRoleArns],
+            readers.users,
+          ),
       }),
       targets: [
         {
@@ -74,18 +84,57 @@ export class KeyMonitoring extends Construct {
 
     this.anomalyAlarm = this.readAnomalyAlarm(ids, bandWidth, label);
 
-    const dims = { [VERIFIER_METRICS.dimensionEnvironment]: key.environment, [VERIFIER_METRICS.dimensionKey]: key.name };
+    const dims = {
+      [VERIFIER_METRICS.dimensionEnvironment]: key.environment,
+      [VERIFIER_METRICS.dimensionKey]: key.name,
+    };
     const metric = (metricName: string, period: Duration) =>
-      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: dims, statistic: 'Sum', period });
-    this.thresholdPair('Requests', metric(VERIFIER_METRICS.requests, Duration.minutes(1)), requests, ALARMS.requestsWarning, ALARMS.requestsCritical, label, 'per minute', 3);
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: dims,
+        statistic: 'Sum',
+        period,
+      });
+    this.thresholdPair(
+      'Requests',
+      metric(VERIFIER_METRICS.requests, Duration.minutes(1)),
+      requests,
+      ALARMS.requestsWarning,
+      ALARMS.requestsCritical,
+      label,
+      'per minute',
+      3,
+    );
     const share = new cloudwatch.MathExpression({
       expression: `IF(req >= ${MIN_REQUESTS_FOR_SHARE}, 100 * FILL(rej, 0) / req, 0)`,
-      usingMetrics: { req: metric(VERIFIER_METRICS.requests, Duration.minutes(5)), rej: metric(VERIFIER_METRICS.rejected, Duration.minutes(5)) },
+      usingMetrics: {
+        req: metric(VERIFIER_METRICS.requests, Duration.minutes(5)),
+        rej: metric(VERIFIER_METRICS.rejected, Duration.minutes(5)),
+      },
       label: 'rejected %',
       period: Duration.minutes(5),
     });
-    this.thresholdPair('RejectedShare', share, rejected, ALARMS.rejectedShareWarning, ALARMS.rejectedShareCritical, label, '% over 5 minutes', 1);
-    this.alarm('RetiredKeyPresented', ALARMS.retiredKeyPresented, metric(VERIFIER_METRICS.retiredKeyPresented, Duration.minutes(5)), 1, label, '>= 1 in 5 minutes', 1, cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD);
+    this.thresholdPair(
+      'RejectedShare',
+      share,
+      rejected,
+      ALARMS.rejectedShareWarning,
+      ALARMS.rejectedShareCritical,
+      label,
+      '% over 5 minutes',
+      1,
+    );
+    this.alarm(
+      'RetiredKeyPresented',
+      ALARMS.retiredKeyPresented,
+      metric(VERIFIER_METRICS.retiredKeyPresented, Duration.minutes(5)),
+      1,
+      label,
+      '>= 1 in 5 minutes',
+      1,
+      cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    );
   }
 
   private readAnomalyAlarm(ids: string[], bandWidth: number, label: string): cloudwatch.CfnAlarm {
@@ -96,18 +145,36 @@ export class KeyMonitoring extends Construct {
       id: `m${i}`,
       returnData: false,
       metricStat: {
-        metric: { namespace: METRICS_NAMESPACE, metricName: TRAIL_METRICS.managedSecretReads, dimensions: [{ name: TRAIL_METRICS.dimensionSecretId, value }] },
+        metric: {
+          namespace: METRICS_NAMESPACE,
+          metricName: TRAIL_METRICS.managedSecretReads,
+          dimensions: [{ name: TRAIL_METRICS.dimensionSecretId, value }],
+        },
         period: 300,
         stat: 'Sum',
       },
     }));
     metrics.push(
-      { id: 'reads', expression: ids.map((_, i) => `FILL(m${i}, 0)`).join(' + '), label: 'secret reads', returnData: true },
-      { id: 'band', expression: `ANOMALY_DETECTION_BAND(reads, ${bandWidth})`, label: 'expected reads', returnData: true },
+      {
+        id: 'reads',
+        expression: ids.map((_, i) => `FILL(m${i}, 0)`).join(' + '),
+        label: 'secret reads',
+        returnData: true,
+      },
+      {
+        id: 'band',
+        expression: `ANOMALY_DETECTION_BAND(reads, ${bandWidth})`,
+        label: 'expected reads',
+        returnData: true,
+      },
     );
     return new cloudwatch.CfnAlarm(this, 'ReadAnomaly', {
       alarmName: `${monitoring.alarmNamePrefix}${this.props.key.environment}-${this.props.key.name}-${spec.id}`,
-      alarmDescription: alarmDescription(spec, label, `above the anomaly band (${bandWidth} standard deviations), 3 of 3 five-minute periods`),
+      alarmDescription: alarmDescription(
+        spec,
+        label,
+        `above the anomaly band (${bandWidth} standard deviations), 3 of 3 five-minute periods`,
+      ),
       metrics,
       thresholdMetricId: 'band',
       comparisonOperator: 'GreaterThanUpperThreshold',
@@ -129,8 +196,24 @@ export class KeyMonitoring extends Construct {
     unit: string,
     evaluationPeriods: number,
   ): void {
-    this.alarm(`${id}Warning`, warning, metric, t.warning, label, `> ${t.warning} ${unit}`, evaluationPeriods);
-    this.alarm(`${id}Critical`, critical, metric, t.critical, label, `> ${t.critical} ${unit}`, evaluationPeriods);
+    this.alarm(
+      `${id}Warning`,
+      warning,
+      metric,
+      t.warning,
+      label,
+      `> ${t.warning} ${unit}`,
+      evaluationPeriods,
+    );
+    this.alarm(
+      `${id}Critical`,
+      critical,
+      metric,
+      t.critical,
+      label,
+      `> ${t.critical} ${unit}`,
+      evaluationPeriods,
+    );
   }
 
   private alarm(

@@ -92,7 +92,11 @@ export class KeyturnMonitoring extends Construct implements IKeyturnMonitoring {
     this.ruleNamePrefix = `${slug.slice(0, 20)}-reads-${createHash('sha256').update(`${stack.stackName}/${this.node.path}`).digest('hex').slice(0, 6)}-`;
 
     // CloudWatch alarms publish to KMS-encrypted topics only if CloudWatch may use the key.
-    props.encryptionKey.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    props.encryptionKey.grant(
+      new iam.ServicePrincipal('cloudwatch.amazonaws.com'),
+      'kms:Decrypt',
+      'kms:GenerateDataKey*',
+    );
 
     this.trailSource = new TrailSource(this, 'Source', {
       encryptionKey: props.encryptionKey,
@@ -116,7 +120,8 @@ export class KeyturnMonitoring extends Construct implements IKeyturnMonitoring {
     });
     Validations.of(this.notifyDeadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: "This queue is the notify function's dead-letter queue (a Lambda DLQ, which cdk-nag does not recognise)",
+      reason:
+        "This queue is the notify function's dead-letter queue (a Lambda DLQ, which cdk-nag does not recognise)",
     });
     this.notify = new KeyturnFunction(this, 'Notify', {
       entry: NOTIFY_ENTRY,
@@ -138,7 +143,8 @@ export class KeyturnMonitoring extends Construct implements IKeyturnMonitoring {
     props.notifications.grantPublish(this.notify.role);
     Validations.of(this.notify.role).acknowledge({
       id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-      reason: 'Publishing to the KMS-encrypted topics needs GenerateDataKey*; the grant is on the pipeline key only (Topic.grantPublish)',
+      reason:
+        'Publishing to the KMS-encrypted topics needs GenerateDataKey*; the grant is on the pipeline key only (Topic.grantPublish)',
     });
     props.grantDescribeManagedSecrets(this.notify.role);
     this.dedupeTable.grant(this.notify.role, 'dynamodb:PutItem');
@@ -148,7 +154,11 @@ export class KeyturnMonitoring extends Construct implements IKeyturnMonitoring {
       principal: new iam.ServicePrincipal('events.amazonaws.com'),
       action: 'lambda:InvokeFunction',
       sourceAccount: stack.account,
-      sourceArn: stack.formatArn({ service: 'events', resource: 'rule', resourceName: `${this.ruleNamePrefix}*` }),
+      sourceArn: stack.formatArn({
+        service: 'events',
+        resource: 'rule',
+        resourceName: `${this.ruleNamePrefix}*`,
+      }),
     });
 
     // --- EventBridge: page within a minute ----------------------------------------------------------------------
@@ -158,25 +168,64 @@ export class KeyturnMonitoring extends Construct implements IKeyturnMonitoring {
       resourceName: props.secretPrefix,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-    const trailArn = stack.formatArn({ service: 'cloudtrail', resource: 'trail', resourceName: this.trailSource.trailName });
-    this.eventRule('RotationProblems', 'Secrets Manager RotationFailed / RotationAbandoned of managed secrets', rotationProblemsEventPattern(managedArnPrefix));
+    const trailArn = stack.formatArn({
+      service: 'cloudtrail',
+      resource: 'trail',
+      resourceName: this.trailSource.trailName,
+    });
+    this.eventRule(
+      'RotationProblems',
+      'Secrets Manager RotationFailed / RotationAbandoned of managed secrets',
+      rotationProblemsEventPattern(managedArnPrefix),
+    );
     this.eventRule(
       'DestructiveChanges',
       'Destructive changes to managed secrets, the keyturn KMS key or its trail',
-      destructiveChangesEventPattern(props.secretPrefix, managedArnPrefix, props.encryptionKey.keyArn, trailArn),
+      destructiveChangesEventPattern(
+        props.secretPrefix,
+        managedArnPrefix,
+        props.encryptionKey.keyArn,
+        trailArn,
+      ),
     );
 
     // --- metric filters and pipeline alarms ---------------------------------------------------------------------
-    const denied = this.countFilter('DeniedCalls', TRAIL_METRICS.deniedCalls, deniedCallsPattern(props.secretPrefix, props.encryptionKey.keyArn));
-    this.thresholdAlarms('DeniedCalls', denied, Duration.hours(1), props.config.deniedCallsPerHour, ALARMS.deniedCallsWarning, ALARMS.deniedCallsCritical, 'per hour');
+    const denied = this.countFilter(
+      'DeniedCalls',
+      TRAIL_METRICS.deniedCalls,
+      deniedCallsPattern(props.secretPrefix, props.encryptionKey.keyArn),
+    );
+    this.thresholdAlarms(
+      'DeniedCalls',
+      denied,
+      Duration.hours(1),
+      props.config.deniedCallsPerHour,
+      ALARMS.deniedCallsWarning,
+      ALARMS.deniedCallsCritical,
+      'per hour',
+    );
     const destructive: Array<[string, string, AlarmSpec]> = [
-      ['DestructiveSecretChanges', destructiveSecretChangesPattern(props.secretPrefix), ALARMS.destructiveSecretChange],
-      ['DestructiveKmsChanges', destructiveKmsChangesPattern(props.encryptionKey.keyArn), ALARMS.destructiveKmsChange],
+      [
+        'DestructiveSecretChanges',
+        destructiveSecretChangesPattern(props.secretPrefix),
+        ALARMS.destructiveSecretChange,
+      ],
+      [
+        'DestructiveKmsChanges',
+        destructiveKmsChangesPattern(props.encryptionKey.keyArn),
+        ALARMS.destructiveKmsChange,
+      ],
       ['TrailTampering', trailTamperingPattern(this.trailSource.trailName), ALARMS.trailTampering],
     ];
     for (const [name, pattern, spec] of destructive) {
       const metric = this.countFilter(name, name, pattern);
-      this.alarm(name, spec, metric.with({ period: Duration.minutes(5) }), 1, cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD);
+      this.alarm(
+        name,
+        spec,
+        metric.with({ period: Duration.minutes(5) }),
+        1,
+        cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      );
     }
     new logs.MetricFilter(this, 'ManagedSecretReadsFilter', {
       logGroup: this.trailSource.logGroup,
@@ -190,7 +239,10 @@ export class KeyturnMonitoring extends Construct implements IKeyturnMonitoring {
     this.alarm(
       'NotifyFailures',
       ALARMS.notifyFailures,
-      this.notifyDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      this.notifyDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
       1,
       cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     );
@@ -213,7 +265,13 @@ export class KeyturnMonitoring extends Construct implements IKeyturnMonitoring {
       description: `keyturn: ${description}`,
       state: 'ENABLED',
       eventPattern,
-      targets: [{ id: 'Notify', arn: this.notify.function.functionArn, retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 10 } }],
+      targets: [
+        {
+          id: 'Notify',
+          arn: this.notify.function.functionArn,
+          retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 10 },
+        },
+      ],
     });
     this.notify.function.addPermission(`${id}Invoke`, {
       principal: new iam.ServicePrincipal('events.amazonaws.com'),
@@ -247,8 +305,22 @@ export class KeyturnMonitoring extends Construct implements IKeyturnMonitoring {
     unit: string,
   ): void {
     const m = (metric as cloudwatch.Metric).with({ period });
-    this.alarm(`${id}Warning`, warning, m, thresholds.warning, cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD, `> ${thresholds.warning} ${unit}`);
-    this.alarm(`${id}Critical`, critical, m, thresholds.critical, cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD, `> ${thresholds.critical} ${unit}`);
+    this.alarm(
+      `${id}Warning`,
+      warning,
+      m,
+      thresholds.warning,
+      cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      `> ${thresholds.warning} ${unit}`,
+    );
+    this.alarm(
+      `${id}Critical`,
+      critical,
+      m,
+      thresholds.critical,
+      cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      `> ${thresholds.critical} ${unit}`,
+    );
   }
 
   private alarm(
@@ -289,7 +361,10 @@ export class KeyturnMonitoring extends Construct implements IKeyturnMonitoring {
     dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Rotations: steps succeeded / failed',
-        left: [search('MetricName="RotationStepSucceeded"', 'succeeded'), search('MetricName="RotationStepFailed"', 'failed')],
+        left: [
+          search('MetricName="RotationStepSucceeded"', 'succeeded'),
+          search('MetricName="RotationStepFailed"', 'failed'),
+        ],
         width: 12,
       }),
       new cloudwatch.GraphWidget({
@@ -300,12 +375,18 @@ export class KeyturnMonitoring extends Construct implements IKeyturnMonitoring {
       new cloudwatch.AlarmStatusWidget({ title: 'Pipeline alarms', alarms: this.alarms, width: 24 }),
       new cloudwatch.GraphWidget({
         title: 'Denied calls and destructive changes (CloudTrail)',
-        left: [search(`MetricName="${TRAIL_METRICS.deniedCalls}"`, 'denied'), search('MetricName="DestructiveSecretChanges"', 'destructive')],
+        left: [
+          search(`MetricName="${TRAIL_METRICS.deniedCalls}"`, 'denied'),
+          search('MetricName="DestructiveSecretChanges"', 'destructive'),
+        ],
         width: 12,
       }),
       new cloudwatch.GraphWidget({
         title: 'Key usage: secret reads and verifier requests',
-        left: [search(`MetricName="${TRAIL_METRICS.managedSecretReads}"`, 'secret reads'), search('MetricName="KeyRequests"', 'requests')],
+        left: [
+          search(`MetricName="${TRAIL_METRICS.managedSecretReads}"`, 'secret reads'),
+          search('MetricName="KeyRequests"', 'requests'),
+        ],
         width: 12,
       }),
     );

@@ -130,7 +130,11 @@ export function destructiveChangesEventPattern(
       eventName: ['UpdateSecret'],
       requestParameters: { secretId: secretIds, kmsKeyId: [{ exists: true }] },
     },
-    { eventSource: ['kms.amazonaws.com'], eventName: [...DESTRUCTIVE_KMS_EVENTS], resources: { ARN: [kmsKeyArn] } },
+    {
+      eventSource: ['kms.amazonaws.com'],
+      eventName: [...DESTRUCTIVE_KMS_EVENTS],
+      resources: { ARN: [kmsKeyArn] },
+    },
   ];
   if (trailArn) {
     alternatives.push({
@@ -165,7 +169,12 @@ export function unexpectedSecretReadEventPattern(
       eventName: ['GetSecretValue'],
       requestParameters: { secretId: secretIds },
       $or: [
-        { userIdentity: { type: ['AssumedRole'], sessionContext: { sessionIssuer: { arn: notIn(allowedRoleArns) } } } },
+        {
+          userIdentity: {
+            type: ['AssumedRole'],
+            sessionContext: { sessionIssuer: { arn: notIn(allowedRoleArns) } },
+          },
+        },
         { userIdentity: { type: ['IAMUser'], arn: notIn(allowedUserArns) } },
         { userIdentity: { type: [{ 'anything-but': ['AssumedRole', 'IAMUser', 'AWSService'] }] } },
       ],

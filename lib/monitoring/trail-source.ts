@@ -53,7 +53,8 @@ export class TrailSource extends Construct {
     });
     Validations.of(accessLogs).acknowledge({
       id: 'AwsSolutions-S1',
-      reason: 'This bucket IS the access-log destination of the trail bucket; logging it into itself would loop',
+      reason:
+        'This bucket IS the access-log destination of the trail bucket; logging it into itself would loop',
     });
     const bucket = new s3.Bucket(this, 'Bucket', {
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -74,8 +75,36 @@ export class TrailSource extends Construct {
       cloudWatchLogGroup: logGroup,
       managementEvents: cloudtrail.ReadWriteType.ALL,
     });
-    // CloudTrail must be able to encrypt with the key (a no-op for imported keys: their policy is the owner's job).
-    props.encryptionKey.grant(new iam.ServicePrincipal('cloudtrail.amazonaws.com'), 'kms:GenerateDataKey*', 'kms:DescribeKey');
+    // CloudTrail must be able to encrypt with the key, for this trail only (AWS's documented key policy). A no-op for
+    // imported keys: their policy is their owner's job.
+    const stack = Stack.of(this);
+    const trailArn = stack.formatArn({
+      service: 'cloudtrail',
+      resource: 'trail',
+      resourceName: this.trailName,
+    });
+    const cloudtrailPrincipal = new iam.ServicePrincipal('cloudtrail.amazonaws.com');
+    props.encryptionKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [cloudtrailPrincipal],
+        actions: ['kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'aws:SourceArn': trailArn },
+          StringLike: {
+            'kms:EncryptionContext:aws:cloudtrail:arn': `arn:${stack.partition}:cloudtrail:*:${stack.account}:trail/*`,
+          },
+        },
+      }),
+    );
+    props.encryptionKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [cloudtrailPrincipal],
+        actions: ['kms:DescribeKey'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceArn': trailArn } },
+      }),
+    );
     this.logGroup = logGroup;
   }
 }

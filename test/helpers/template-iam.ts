@@ -231,6 +231,8 @@ export interface RoleView {
 /** Which keyturn part a logical id belongs to; `other` gets only the rules every role must meet. */
 export function kindOf(logicalId: string): string {
   const rules: Array<[RegExp, string]> = [
+    // EventBridge Scheduler's role for retirement schedules (schedules are made at run time: no user in the template).
+    [/SchedulerRole/i, 'scheduler'],
     [/Rotate/i, 'rotate'],
     [/Retire/i, 'retire'],
     [/Leak/i, 'leak'],

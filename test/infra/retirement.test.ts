@@ -131,6 +131,7 @@ test('the retire role: reads managed secrets, removes labels, writes only the re
       Condition: {
         StringEquals: { 'secretsmanager:ResourceTag/keyturn:managed': 'true' },
         'ForAllValues:StringEquals': { 'aws:TagKeys': ['keyturn:retired-version', 'keyturn:retired-at'] },
+        Null: { 'aws:TagKeys': 'false' },
       },
     }),
   );

@@ -27,17 +27,34 @@ export function roleIdentity(roleName: string, session = 'i-0abc'): Record_ {
     arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${roleName}/${session}`,
     accountId: ACCOUNT,
     sessionContext: {
-      sessionIssuer: { type: 'Role', principalId: 'AROAEXAMPLE', arn: `arn:aws:iam::${ACCOUNT}:role/${roleName}`, accountId: ACCOUNT, userName: roleName },
+      sessionIssuer: {
+        type: 'Role',
+        principalId: 'AROAEXAMPLE',
+        arn: `arn:aws:iam::${ACCOUNT}:role/${roleName}`,
+        accountId: ACCOUNT,
+        userName: roleName,
+      },
       attributes: { creationDate: '2026-11-22T10:00:00Z', mfaAuthenticated: 'false' },
     },
   };
 }
 
 export function userIdentity(path: string): Record_ {
-  return { type: 'IAMUser', principalId: 'AIDAEXAMPLE', arn: `arn:aws:iam::${ACCOUNT}:user/${path}`, accountId: ACCOUNT, userName: path.split('/').pop() };
+  return {
+    type: 'IAMUser',
+    principalId: 'AIDAEXAMPLE',
+    arn: `arn:aws:iam::${ACCOUNT}:user/${path}`,
+    accountId: ACCOUNT,
+    userName: path.split('/').pop(),
+  };
 }
 
-export const ROOT_IDENTITY: Record_ = { type: 'Root', principalId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:root`, accountId: ACCOUNT };
+export const ROOT_IDENTITY: Record_ = {
+  type: 'Root',
+  principalId: ACCOUNT,
+  arn: `arn:aws:iam::${ACCOUNT}:root`,
+  accountId: ACCOUNT,
+};
 
 interface CallOptions {
   source: string;
@@ -78,8 +95,19 @@ export function apiCall(o: CallOptions): Record_ {
   return record;
 }
 
-export function secretCall(name: string, secretId: string, extra: Partial<CallOptions> = {}, params: Record_ = {}): Record_ {
-  return apiCall({ source: 'secretsmanager.amazonaws.com', name, params: { secretId, ...params }, readOnly: name.startsWith('Get'), ...extra });
+export function secretCall(
+  name: string,
+  secretId: string,
+  extra: Partial<CallOptions> = {},
+  params: Record_ = {},
+): Record_ {
+  return apiCall({
+    source: 'secretsmanager.amazonaws.com',
+    name,
+    params: { secretId, ...params },
+    readOnly: name.startsWith('Get'),
+    ...extra,
+  });
 }
 
 export function kmsCall(name: string, keyArn: string, extra: Partial<CallOptions> = {}): Record_ {

@@ -34,7 +34,8 @@ export function eventMatches(pattern: Pattern, event: unknown): boolean {
   return Object.entries(pattern).every(([key, rules]) => {
     if (key === '$or') return (rules as Pattern[]).some((alt) => eventMatches(alt, event));
     const value = event !== null && typeof event === 'object' ? obj[key] : undefined;
-    if (!Array.isArray(rules) && rules !== null && typeof rules === 'object' && value === undefined) return false;
+    if (!Array.isArray(rules) && rules !== null && typeof rules === 'object' && value === undefined)
+      return false;
     return matchField(rules, value);
   });
 }

@@ -4,21 +4,55 @@
  * anywhere in the value), and `NOT EXISTS`. Anything outside the subset throws, so a pattern cannot silently
  * use syntax the tests do not understand.
  */
-type Token = { kind: 'lp' | 'rp' | 'and' | 'or' | 'eq' | 'ne' | 'notExists' } | { kind: 'sel'; path: (string | number)[] } | { kind: 'str'; value: string };
+type Token =
+  | { kind: 'lp' | 'rp' | 'and' | 'or' | 'eq' | 'ne' | 'notExists' }
+  | { kind: 'sel'; path: (string | number)[] }
+  | { kind: 'str'; value: string };
 
 function tokenize(source: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   while (i < source.length) {
     const c = source[i];
-    if (/\s/.test(c)) { i++; continue; }
-    if (c === '(') { tokens.push({ kind: 'lp' }); i++; continue; }
-    if (c === ')') { tokens.push({ kind: 'rp' }); i++; continue; }
-    if (source.startsWith('&&', i)) { tokens.push({ kind: 'and' }); i += 2; continue; }
-    if (source.startsWith('||', i)) { tokens.push({ kind: 'or' }); i += 2; continue; }
-    if (source.startsWith('!=', i)) { tokens.push({ kind: 'ne' }); i += 2; continue; }
-    if (c === '=') { tokens.push({ kind: 'eq' }); i++; continue; }
-    if (source.startsWith('NOT EXISTS', i)) { tokens.push({ kind: 'notExists' }); i += 10; continue; }
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
+    if (c === '(') {
+      tokens.push({ kind: 'lp' });
+      i++;
+      continue;
+    }
+    if (c === ')') {
+      tokens.push({ kind: 'rp' });
+      i++;
+      continue;
+    }
+    if (source.startsWith('&&', i)) {
+      tokens.push({ kind: 'and' });
+      i += 2;
+      continue;
+    }
+    if (source.startsWith('||', i)) {
+      tokens.push({ kind: 'or' });
+      i += 2;
+      continue;
+    }
+    if (source.startsWith('!=', i)) {
+      tokens.push({ kind: 'ne' });
+      i += 2;
+      continue;
+    }
+    if (c === '=') {
+      tokens.push({ kind: 'eq' });
+      i++;
+      continue;
+    }
+    if (source.startsWith('NOT EXISTS', i)) {
+      tokens.push({ kind: 'notExists' });
+      i += 10;
+      continue;
+    }
     if (c === '"') {
       const end = source.indexOf('"', i + 1);
       if (end < 0) throw new Error(`unterminated string at ${i}`);
@@ -29,7 +63,9 @@ function tokenize(source: string): Token[] {
     if (c === '$') {
       const m = /^\$((?:\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\])+)/.exec(source.slice(i));
       if (!m) throw new Error(`bad selector at ${i}`);
-      const path = [...m[1].matchAll(/\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]/g)].map((p) => (p[1] !== undefined ? p[1] : Number(p[2])));
+      const path = [...m[1].matchAll(/\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]/g)].map((p) =>
+        p[1] !== undefined ? p[1] : Number(p[2]),
+      );
       tokens.push({ kind: 'sel', path });
       i += m[0].length;
       continue;
@@ -51,12 +87,18 @@ function lookup(record: unknown, path: (string | number)[]): unknown {
 }
 
 function wildcard(pattern: string): RegExp {
-  return new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
 }
 
 export function compileFilterPattern(pattern: string): Node {
   const trimmed = pattern.trim();
-  if (!trimmed.startsWith('{') || !trimmed.endsWith('}')) throw new Error('only JSON filter patterns { ... } are supported');
+  if (!trimmed.startsWith('{') || !trimmed.endsWith('}'))
+    throw new Error('only JSON filter patterns { ... } are supported');
   const tokens = tokenize(trimmed.slice(1, -1));
   let pos = 0;
   const peek = () => tokens[pos];
@@ -68,12 +110,18 @@ export function compileFilterPattern(pattern: string): Node {
   };
   function orExpr(): Node {
     const parts = [andExpr()];
-    while (peek()?.kind === 'or') { pos++; parts.push(andExpr()); }
+    while (peek()?.kind === 'or') {
+      pos++;
+      parts.push(andExpr());
+    }
     return (r) => parts.some((p) => p(r));
   }
   function andExpr(): Node {
     const parts = [primary()];
-    while (peek()?.kind === 'and') { pos++; parts.push(primary()); }
+    while (peek()?.kind === 'and') {
+      pos++;
+      parts.push(primary());
+    }
     return (r) => parts.every((p) => p(r));
   }
   function primary(): Node {
@@ -86,7 +134,8 @@ export function compileFilterPattern(pattern: string): Node {
     const sel = take('sel') as Extract<Token, { kind: 'sel' }>;
     const op = tokens[pos++];
     if (op?.kind === 'notExists') return (r) => lookup(r, sel.path) === undefined;
-    if (op?.kind !== 'eq' && op?.kind !== 'ne') throw new Error(`expected = != or NOT EXISTS at token ${pos - 1}`);
+    if (op?.kind !== 'eq' && op?.kind !== 'ne')
+      throw new Error(`expected = != or NOT EXISTS at token ${pos - 1}`);
     const value = take('str') as Extract<Token, { kind: 'str' }>;
     const re = wildcard(value.value);
     // A selector that names nothing (or a non-string) never matches a string comparison.

@@ -27,28 +27,67 @@ afterAll(() => {
 });
 
 function table(pattern: string | Record<string, unknown>, rows: Row[]) {
-  const named = rows.map(([label, record, expected]) => [`${label} → ${expected ? 'matches' : 'no match'}`, record, expected] as Row);
+  const named = rows.map(
+    ([label, record, expected]) =>
+      [`${label} → ${expected ? 'matches' : 'no match'}`, record, expected] as Row,
+  );
   test.each(named)('%s', (_label, record, expected) => {
     triedRecords++;
-    const matched = typeof pattern === 'string' ? filterMatches(pattern, record) : eventMatches(pattern, record);
+    const matched =
+      typeof pattern === 'string' ? filterMatches(pattern, record) : eventMatches(pattern, record);
     expect(matched).toBe(expected);
   });
 }
 
-
 describe('denied calls filter: managed secrets and the pipeline KMS key', () => {
   const p = deniedCallsPattern(s.PREFIX, s.KMS_KEY_ARN);
   table(p, [
-    ['GetSecretValue AccessDenied by name', s.secretCall('GetSecretValue', s.SECRET_NAME, { errorCode: 'AccessDenied' }), true],
-    ['GetSecretValue AccessDenied by full ARN', s.secretCall('GetSecretValue', s.SECRET_ARN, { errorCode: 'AccessDenied' }), true],
-    ['PutSecretValue AccessDeniedException', s.secretCall('PutSecretValue', s.SECRET_NAME, { errorCode: 'AccessDeniedException' }), true],
-    ['DeleteSecret Client.UnauthorizedOperation', s.secretCall('DeleteSecret', s.SECRET_ARN, { errorCode: 'Client.UnauthorizedOperation' }), true],
-    ['KMS Decrypt AccessDenied on our key', s.kmsCall('Decrypt', s.KMS_KEY_ARN, { errorCode: 'AccessDenied' }), true],
-    ['KMS Decrypt InvalidCiphertextException on our key', s.kmsCall('Decrypt', s.KMS_KEY_ARN, { errorCode: 'InvalidCiphertextException' }), true],
+    [
+      'GetSecretValue AccessDenied by name',
+      s.secretCall('GetSecretValue', s.SECRET_NAME, { errorCode: 'AccessDenied' }),
+      true,
+    ],
+    [
+      'GetSecretValue AccessDenied by full ARN',
+      s.secretCall('GetSecretValue', s.SECRET_ARN, { errorCode: 'AccessDenied' }),
+      true,
+    ],
+    [
+      'PutSecretValue AccessDeniedException',
+      s.secretCall('PutSecretValue', s.SECRET_NAME, { errorCode: 'AccessDeniedException' }),
+      true,
+    ],
+    [
+      'DeleteSecret Client.UnauthorizedOperation',
+      s.secretCall('DeleteSecret', s.SECRET_ARN, { errorCode: 'Client.UnauthorizedOperation' }),
+      true,
+    ],
+    [
+      'KMS Decrypt AccessDenied on our key',
+      s.kmsCall('Decrypt', s.KMS_KEY_ARN, { errorCode: 'AccessDenied' }),
+      true,
+    ],
+    [
+      'KMS Decrypt InvalidCiphertextException on our key',
+      s.kmsCall('Decrypt', s.KMS_KEY_ARN, { errorCode: 'InvalidCiphertextException' }),
+      true,
+    ],
     ['successful GetSecretValue (no error)', s.secretCall('GetSecretValue', s.SECRET_NAME), false],
-    ['denied read of an unmanaged secret', s.secretCall('GetSecretValue', s.UNMANAGED_SECRET_ARN, { errorCode: 'AccessDenied' }), false],
-    ['ResourceNotFoundException on a managed secret is not a denial', s.secretCall('GetSecretValue', s.SECRET_NAME, { errorCode: 'ResourceNotFoundException' }), false],
-    ['KMS Decrypt AccessDenied on another key', s.kmsCall('Decrypt', s.OTHER_KMS_KEY_ARN, { errorCode: 'AccessDenied' }), false],
+    [
+      'denied read of an unmanaged secret',
+      s.secretCall('GetSecretValue', s.UNMANAGED_SECRET_ARN, { errorCode: 'AccessDenied' }),
+      false,
+    ],
+    [
+      'ResourceNotFoundException on a managed secret is not a denial',
+      s.secretCall('GetSecretValue', s.SECRET_NAME, { errorCode: 'ResourceNotFoundException' }),
+      false,
+    ],
+    [
+      'KMS Decrypt AccessDenied on another key',
+      s.kmsCall('Decrypt', s.OTHER_KMS_KEY_ARN, { errorCode: 'AccessDenied' }),
+      false,
+    ],
     ['successful KMS Decrypt on our key', s.kmsCall('Decrypt', s.KMS_KEY_ARN), false],
   ]);
 });
@@ -56,13 +95,29 @@ describe('denied calls filter: managed secrets and the pipeline KMS key', () => 
 describe('destructive secret changes filter', () => {
   const p = destructiveSecretChangesPattern(s.PREFIX);
   table(p, [
-    ...(['DeleteSecret', 'PutResourcePolicy', 'DeleteResourcePolicy', 'CancelRotateSecret', 'RemoveRegionsFromReplication'].map(
-      (name): Row => [`${name} of a managed secret`, s.secretCall(name, s.SECRET_ARN), true],
-    )),
-    ['UpdateSecret moving the KMS key', s.secretCall('UpdateSecret', s.SECRET_NAME, {}, { kmsKeyId: s.OTHER_KMS_KEY_ARN }), true],
-    ['UpdateSecret of the description only', s.secretCall('UpdateSecret', s.SECRET_NAME, {}, { description: 'x' }), false],
+    ...[
+      'DeleteSecret',
+      'PutResourcePolicy',
+      'DeleteResourcePolicy',
+      'CancelRotateSecret',
+      'RemoveRegionsFromReplication',
+    ].map((name): Row => [`${name} of a managed secret`, s.secretCall(name, s.SECRET_ARN), true]),
+    [
+      'UpdateSecret moving the KMS key',
+      s.secretCall('UpdateSecret', s.SECRET_NAME, {}, { kmsKeyId: s.OTHER_KMS_KEY_ARN }),
+      true,
+    ],
+    [
+      'UpdateSecret of the description only',
+      s.secretCall('UpdateSecret', s.SECRET_NAME, {}, { description: 'x' }),
+      false,
+    ],
     ['DeleteSecret of an unmanaged secret', s.secretCall('DeleteSecret', s.UNMANAGED_SECRET_ARN), false],
-    ['DeleteSecret that was denied (the denied alarm sees it)', s.secretCall('DeleteSecret', s.SECRET_ARN, { errorCode: 'AccessDenied' }), false],
+    [
+      'DeleteSecret that was denied (the denied alarm sees it)',
+      s.secretCall('DeleteSecret', s.SECRET_ARN, { errorCode: 'AccessDenied' }),
+      false,
+    ],
     ['GetSecretValue of a managed secret', s.secretCall('GetSecretValue', s.SECRET_NAME), false],
   ]);
 });
@@ -73,7 +128,11 @@ describe('destructive KMS changes filter', () => {
     ['DisableKey of our key', s.kmsCall('DisableKey', s.KMS_KEY_ARN), true],
     ['ScheduleKeyDeletion of our key', s.kmsCall('ScheduleKeyDeletion', s.KMS_KEY_ARN), true],
     ['DisableKey of another key', s.kmsCall('DisableKey', s.OTHER_KMS_KEY_ARN), false],
-    ['ScheduleKeyDeletion of our key, denied', s.kmsCall('ScheduleKeyDeletion', s.KMS_KEY_ARN, { errorCode: 'AccessDeniedException' }), false],
+    [
+      'ScheduleKeyDeletion of our key, denied',
+      s.kmsCall('ScheduleKeyDeletion', s.KMS_KEY_ARN, { errorCode: 'AccessDeniedException' }),
+      false,
+    ],
     ['EnableKey of our key', s.kmsCall('EnableKey', s.KMS_KEY_ARN), false],
   ]);
 });
@@ -84,7 +143,11 @@ describe('trail tampering filter', () => {
     ['StopLogging by name', s.trailCall('StopLogging', s.TRAIL_NAME), true],
     ['DeleteTrail by ARN', s.trailCall('DeleteTrail', s.TRAIL_ARN), true],
     ['StopLogging of another trail', s.trailCall('StopLogging', 'other-trail'), false],
-    ['StopLogging of a trail whose name only starts alike', s.trailCall('StopLogging', `${s.TRAIL_NAME}-2`), false],
+    [
+      'StopLogging of a trail whose name only starts alike',
+      s.trailCall('StopLogging', `${s.TRAIL_NAME}-2`),
+      false,
+    ],
     ['StartLogging of our trail', s.trailCall('StartLogging', s.TRAIL_NAME), false],
     ['StopLogging denied', s.trailCall('StopLogging', s.TRAIL_NAME, { errorCode: 'AccessDenied' }), false],
   ]);
@@ -95,9 +158,17 @@ describe('managed secret reads filter (anomaly metric)', () => {
   table(p, [
     ['GetSecretValue by name', s.secretCall('GetSecretValue', s.SECRET_NAME), true],
     ['GetSecretValue by full ARN', s.secretCall('GetSecretValue', s.SECRET_ARN), true],
-    ['GetSecretValue by partial ARN', s.secretCall('GetSecretValue', `${s.PARTIAL_ARN_PREFIX}${s.SECRET_NAME}`), true],
+    [
+      'GetSecretValue by partial ARN',
+      s.secretCall('GetSecretValue', `${s.PARTIAL_ARN_PREFIX}${s.SECRET_NAME}`),
+      true,
+    ],
     ['GetSecretValue of an unmanaged secret', s.secretCall('GetSecretValue', s.UNMANAGED_SECRET_ARN), false],
-    ['denied GetSecretValue (counted as denied, not as a read)', s.secretCall('GetSecretValue', s.SECRET_NAME, { errorCode: 'AccessDenied' }), false],
+    [
+      'denied GetSecretValue (counted as denied, not as a read)',
+      s.secretCall('GetSecretValue', s.SECRET_NAME, { errorCode: 'AccessDenied' }),
+      false,
+    ],
     ['DescribeSecret of a managed secret', s.secretCall('DescribeSecret', s.SECRET_NAME), false],
   ]);
 });
@@ -109,21 +180,46 @@ describe('rotation failures event rule: aRN (before Feb 2024) and arn', () => {
     ['RotationFailed with arn', s.rotationServiceEvent('RotationFailed', s.SECRET_ARN, 'arn'), true],
     ['RotationAbandoned with arn', s.rotationServiceEvent('RotationAbandoned', s.SECRET_ARN, 'arn'), true],
     ['RotationSucceeded', s.rotationServiceEvent('RotationSucceeded', s.SECRET_ARN, 'arn'), false],
-    ['RotationFailed of an unmanaged secret', s.rotationServiceEvent('RotationFailed', s.UNMANAGED_SECRET_ARN, 'arn'), false],
+    [
+      'RotationFailed of an unmanaged secret',
+      s.rotationServiceEvent('RotationFailed', s.UNMANAGED_SECRET_ARN, 'arn'),
+      false,
+    ],
   ]);
 });
 
 describe('destructive changes event rule', () => {
-  const p = destructiveChangesEventPattern(s.PREFIX, `${s.PARTIAL_ARN_PREFIX}${s.PREFIX}`, s.KMS_KEY_ARN, s.TRAIL_ARN);
+  const p = destructiveChangesEventPattern(
+    s.PREFIX,
+    `${s.PARTIAL_ARN_PREFIX}${s.PREFIX}`,
+    s.KMS_KEY_ARN,
+    s.TRAIL_ARN,
+  );
   table(p, [
     ['DeleteSecret by name', s.asEvent(s.secretCall('DeleteSecret', s.SECRET_NAME)), true],
     ['PutResourcePolicy by ARN', s.asEvent(s.secretCall('PutResourcePolicy', s.SECRET_ARN)), true],
-    ['UpdateSecret with a new KMS key', s.asEvent(s.secretCall('UpdateSecret', s.SECRET_NAME, {}, { kmsKeyId: 'alias/x' })), true],
+    [
+      'UpdateSecret with a new KMS key',
+      s.asEvent(s.secretCall('UpdateSecret', s.SECRET_NAME, {}, { kmsKeyId: 'alias/x' })),
+      true,
+    ],
     ['ScheduleKeyDeletion of our key', s.asEvent(s.kmsCall('ScheduleKeyDeletion', s.KMS_KEY_ARN)), true],
     ['DeleteTrail of our trail', s.asEvent(s.trailCall('DeleteTrail', s.TRAIL_ARN)), true],
-    ['UpdateSecret without a KMS key', s.asEvent(s.secretCall('UpdateSecret', s.SECRET_NAME, {}, { description: 'x' })), false],
-    ['DeleteSecret of an unmanaged secret', s.asEvent(s.secretCall('DeleteSecret', s.UNMANAGED_SECRET_ARN)), false],
-    ['DeleteSecret denied', s.asEvent(s.secretCall('DeleteSecret', s.SECRET_NAME, { errorCode: 'AccessDenied' })), false],
+    [
+      'UpdateSecret without a KMS key',
+      s.asEvent(s.secretCall('UpdateSecret', s.SECRET_NAME, {}, { description: 'x' })),
+      false,
+    ],
+    [
+      'DeleteSecret of an unmanaged secret',
+      s.asEvent(s.secretCall('DeleteSecret', s.UNMANAGED_SECRET_ARN)),
+      false,
+    ],
+    [
+      'DeleteSecret denied',
+      s.asEvent(s.secretCall('DeleteSecret', s.SECRET_NAME, { errorCode: 'AccessDenied' })),
+      false,
+    ],
     ['DisableKey of another key', s.asEvent(s.kmsCall('DisableKey', s.OTHER_KMS_KEY_ARN)), false],
   ]);
 });
@@ -135,17 +231,34 @@ describe('unexpected reader event rule (one per key)', () => {
     readers.roles,
     readers.users,
   );
-  const read = (id: string, identity: s.Record_) => s.asEvent(s.secretCall('GetSecretValue', id, { identity }));
+  const read = (id: string, identity: s.Record_) =>
+    s.asEvent(s.secretCall('GetSecretValue', id, { identity }));
   table(p, [
     ['read by an unknown role', read(s.SECRET_NAME, s.roleIdentity('intern-sandbox')), true],
     ['read by full ARN by an unknown IAM user', read(s.SECRET_ARN, s.userIdentity('mallory')), true],
     ['read by the root user', read(s.SECRET_NAME, s.ROOT_IDENTITY), true],
-    ['read by partial ARN by an unknown role', read(`${s.PARTIAL_ARN_PREFIX}${s.SECRET_NAME}`, s.roleIdentity('x')), true],
-    ['read by the allowed role (any session)', read(s.SECRET_NAME, s.roleIdentity('billing-service', 'pod-7')), false],
+    [
+      'read by partial ARN by an unknown role',
+      read(`${s.PARTIAL_ARN_PREFIX}${s.SECRET_NAME}`, s.roleIdentity('x')),
+      true,
+    ],
+    [
+      'read by the allowed role (any session)',
+      read(s.SECRET_NAME, s.roleIdentity('billing-service', 'pod-7')),
+      false,
+    ],
     ['read by the allowed IAM user', read(s.SECRET_ARN, s.userIdentity('ci/deployer')), false],
-    ['read of another key whose name starts alike', read(s.OTHER_SECRET_ARN, s.roleIdentity('intern-sandbox')), false],
+    [
+      'read of another key whose name starts alike',
+      read(s.OTHER_SECRET_ARN, s.roleIdentity('intern-sandbox')),
+      false,
+    ],
     ['read of an unmanaged secret', read(s.UNMANAGED_SECRET_ARN, s.roleIdentity('intern-sandbox')), false],
-    ['DescribeSecret by an unknown role', s.asEvent(s.secretCall('DescribeSecret', s.SECRET_NAME, { identity: s.roleIdentity('x') })), false],
+    [
+      'DescribeSecret by an unknown role',
+      s.asEvent(s.secretCall('DescribeSecret', s.SECRET_NAME, { identity: s.roleIdentity('x') })),
+      false,
+    ],
   ]);
 
   test('with no allowed readers configured, every principal that reads is unexpected', () => {

@@ -28,8 +28,12 @@ const description = {
 const events = {
   'rotation-failed': s.rotationServiceEvent('RotationFailed', s.SECRET_ARN, 'aRN'),
   'rotation-abandoned': s.rotationServiceEvent('RotationAbandoned', s.SECRET_ARN, 'arn'),
-  'destructive-change': s.asEvent(s.secretCall('DeleteSecret', s.SECRET_ARN, { identity: s.roleIdentity('ops-admin') })),
-  'unexpected-read': s.asEvent(s.secretCall('GetSecretValue', s.SECRET_NAME, { identity: s.userIdentity('mallory') })),
+  'destructive-change': s.asEvent(
+    s.secretCall('DeleteSecret', s.SECRET_ARN, { identity: s.roleIdentity('ops-admin') }),
+  ),
+  'unexpected-read': s.asEvent(
+    s.secretCall('GetSecretValue', s.SECRET_NAME, { identity: s.userIdentity('mallory') }),
+  ),
 } as const;
 
 describe('classification', () => {
@@ -38,12 +42,18 @@ describe('classification', () => {
   });
 
   test('RotationFailed names the secret from aRN (old spelling) and arn (new)', () => {
-    expect(classifyEvent(s.rotationServiceEvent('RotationFailed', s.SECRET_ARN, 'aRN')).secretId).toBe(s.SECRET_ARN);
-    expect(classifyEvent(s.rotationServiceEvent('RotationFailed', s.SECRET_ARN, 'arn')).secretId).toBe(s.SECRET_ARN);
+    expect(classifyEvent(s.rotationServiceEvent('RotationFailed', s.SECRET_ARN, 'aRN')).secretId).toBe(
+      s.SECRET_ARN,
+    );
+    expect(classifyEvent(s.rotationServiceEvent('RotationFailed', s.SECRET_ARN, 'arn')).secretId).toBe(
+      s.SECRET_ARN,
+    );
   });
 
   test('a role is reported by its role ARN, not the session', () => {
-    expect(classifyEvent(events['destructive-change']).principal).toBe(`arn:aws:iam::${s.ACCOUNT}:role/ops-admin`);
+    expect(classifyEvent(events['destructive-change']).principal).toBe(
+      `arn:aws:iam::${s.ACCOUNT}:role/ops-admin`,
+    );
   });
 
   test.each([
@@ -62,7 +72,9 @@ describe('formatting: one clear message per kind', () => {
     expect(n).toMatchObject({ kind, keyName: 'billing-api', environment: 'prod' });
     expect(n.severity).toBe(kind === 'rotation-abandoned' ? 'notice' : 'critical');
     expect(n.subject.length).toBeLessThanOrEqual(100);
-    expect(n.message).toContain('Owner:         payments-team@example.com (backup: platform-oncall@example.com)');
+    expect(n.message).toContain(
+      'Owner:         payments-team@example.com (backup: platform-oncall@example.com)',
+    );
     expect(n.message).toContain('Runbook: https://runbooks.example.com/keyturn/billing-api');
     expect(n.message).toContain('Since:         2026-11-2');
     expect(n.message).toContain('What keyturn did:');
@@ -78,7 +90,10 @@ describe('formatting: one clear message per kind', () => {
   });
 
   test('a KMS key deletion names the key, not a secret', () => {
-    const n = formatNotification(classifyEvent(s.asEvent(s.kmsCall('ScheduleKeyDeletion', s.KMS_KEY_ARN))), undefined);
+    const n = formatNotification(
+      classifyEvent(s.asEvent(s.kmsCall('ScheduleKeyDeletion', s.KMS_KEY_ARN))),
+      undefined,
+    );
     expect(n.message).toContain(`called ScheduleKeyDeletion on ${s.KMS_KEY_ARN}`);
   });
 });
@@ -138,7 +153,9 @@ describe('de-duplication', () => {
 
     test('a held claim answers false; other errors propagate', async () => {
       const claims = new DynamoDedupeClaims(new DynamoDBClient({}), 'dedupe');
-      ddb.on(PutItemCommand).rejectsOnce(new ConditionalCheckFailedException({ message: 'held', $metadata: {} }));
+      ddb
+        .on(PutItemCommand)
+        .rejectsOnce(new ConditionalCheckFailedException({ message: 'held', $metadata: {} }));
       expect(await claims.claim('k', 0, 1000)).toBe(false);
       ddb.reset();
       ddb.on(PutItemCommand).rejectsOnce(new Error('throttled'));
@@ -177,7 +194,9 @@ describe('notifyIncident', () => {
 
   test('an unrecognised event publishes nothing', async () => {
     const d = deps();
-    await expect(notifyIncident(d, { 'detail-type': 'x', detail: { eventName: 'y' } })).rejects.toThrow(UnrecognisedEventError);
+    await expect(notifyIncident(d, { 'detail-type': 'x', detail: { eventName: 'y' } })).rejects.toThrow(
+      UnrecognisedEventError,
+    );
     expect(d.published).toHaveLength(0);
   });
 });
@@ -207,19 +226,39 @@ describe('the handler, end to end over mocked SNS / Secrets Manager / DynamoDB',
   test('publishes to the right topic with filterable attributes, and never leaks key material anywhere', async () => {
     // Required after the environment is set: the handler reads topic ARNs and the table at module scope.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { handler } = require('../../lambdas/notify/handler') as typeof import('../../lambdas/notify/handler');
+    const { handler } =
+      require('../../lambdas/notify/handler') as typeof import('../../lambdas/notify/handler');
     // Events whose payloads carry key material in fields the message must never copy.
     const hostile = [
       s.asEvent(
-        s.secretCall('UpdateSecret', s.SECRET_NAME, { identity: s.roleIdentity('ops') }, { kmsKeyId: 'alias/other', secretString: KEY_MATERIAL }),
+        s.secretCall(
+          'UpdateSecret',
+          s.SECRET_NAME,
+          { identity: s.roleIdentity('ops') },
+          { kmsKeyId: 'alias/other', secretString: KEY_MATERIAL },
+        ),
       ),
-      { ...events['unexpected-read'], detail: { ...(events['unexpected-read'].detail as object), responseElements: { secretString: KEY_MATERIAL } } },
-      { ...events['rotation-failed'], detail: { ...(events['rotation-failed'].detail as object), serviceEventDetails: { value: KEY_MATERIAL } } },
+      {
+        ...events['unexpected-read'],
+        detail: {
+          ...(events['unexpected-read'].detail as object),
+          responseElements: { secretString: KEY_MATERIAL },
+        },
+      },
+      {
+        ...events['rotation-failed'],
+        detail: {
+          ...(events['rotation-failed'].detail as object),
+          serviceEventDetails: { value: KEY_MATERIAL },
+        },
+      },
     ];
     const out = captureOutput();
     try {
       for (const event of hostile) await handler(event, lambdaContext('keyturn-notify'));
-      await expect(handler({ 'detail-type': 'nope', detail: { eventName: 'x' } }, lambdaContext('keyturn-notify'))).rejects.toThrow(UnrecognisedEventError);
+      await expect(
+        handler({ 'detail-type': 'nope', detail: { eventName: 'x' } }, lambdaContext('keyturn-notify')),
+      ).rejects.toThrow(UnrecognisedEventError);
     } finally {
       out.restore();
     }

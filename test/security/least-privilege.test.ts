@@ -54,11 +54,30 @@ function forEachRole(list: RoleView[], rules: (role: RoleView) => void): void {
 
 test('the template holds the roles the checks are about (the rotate role at least)', () => {
   expect(rolesOfKind('rotate')).toHaveLength(1);
-  expect(roles.every((r) => r.users.length > 0 || r.kind === 'other')).toBe(true);
+  expect(roles.every((r) => r.users.length > 0 || r.kind === 'other' || r.kind === 'scheduler')).toBe(true);
 });
 
 forEachRole(roles, (role) => {
-  const SERVICE_PRINCIPALS = new Set(['lambda.amazonaws.com', 'scheduler.amazonaws.com', 'states.amazonaws.com', 'events.amazonaws.com']);
+  const SERVICE_PRINCIPALS = new Set([
+    'lambda.amazonaws.com',
+    'scheduler.amazonaws.com',
+    'states.amazonaws.com',
+    'events.amazonaws.com',
+    'cloudtrail.amazonaws.com',
+  ]);
+  /** Context that satisfies a trust statement's confused-deputy conditions (aws:SourceAccount / aws:SourceArn). */
+  const sourceContext = (): Record<string, string> => {
+    const context: Record<string, string> = {};
+    for (const statement of role.trustPolicy.Statement) {
+      const conditions = (statement as { Condition?: Record<string, Record<string, unknown>> }).Condition ?? {};
+      for (const values of Object.values(conditions)) {
+        for (const [key, value] of Object.entries(values)) {
+          context[key] = String(Array.isArray(value) ? value[0] : value).replace(/\*/g, 'x');
+        }
+      }
+    }
+    return context;
+  };
 
   test('rule: only its AWS service can assume it (not another account, not this account, not another role)', async () => {
     const trusted = role.trustPolicy.Statement.filter((s) => s.Effect === 'Allow').map((s) => s.Principal as Record<string, unknown>);
@@ -67,9 +86,21 @@ forEachRole(roles, (role) => {
       expect(Object.keys(principal)).toEqual(['Service']);
       expect(SERVICE_PRINCIPALS.has(principal.Service as string)).toBe(true);
     }
+    const context = sourceContext();
     const assume = (principal: string) =>
-      evaluate(principal, [], { action: 'sts:AssumeRole', resource: role.arn, resourcePolicy: role.trustPolicy });
+      evaluate(principal, [], { action: 'sts:AssumeRole', resource: role.arn, resourcePolicy: role.trustPolicy, context });
     expect(await assume(trusted[0].Service as string)).toBe('Allowed');
+    if (Object.keys(context).length) {
+      // The confused-deputy condition is live: the service acting for another account is refused.
+      const foreign = Object.fromEntries(Object.entries(context).map(([k, v]) => [k, v.replace(account, '999988887777')]));
+      const decision = await evaluate(trusted[0].Service as string, [], {
+        action: 'sts:AssumeRole',
+        resource: role.arn,
+        resourcePolicy: role.trustPolicy,
+        context: foreign,
+      });
+      expect(decision).not.toBe('Allowed');
+    }
     expect(await assume('arn:aws:iam::999988887777:root')).not.toBe('Allowed');
     expect(await assume(`arn:aws:iam::${account}:root`)).not.toBe('Allowed');
     expect(await assume(`arn:aws:iam::${account}:role/some-other-role`)).not.toBe('Allowed');

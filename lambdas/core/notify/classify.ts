@@ -3,7 +3,8 @@
  * reports. Pure: no AWS. Only identifiers are kept (secret id, principal, event name), never request payloads
  * beyond them, so nothing from the event that could hold key material reaches a message.
  */
-export type IncidentKind = 'rotation-failed' | 'rotation-abandoned' | 'destructive-change' | 'unexpected-read';
+export type IncidentKind =
+  'rotation-failed' | 'rotation-abandoned' | 'destructive-change' | 'unexpected-read';
 
 export interface Incident {
   kind: IncidentKind;
@@ -78,8 +79,10 @@ export function classifyEvent(event: unknown): Incident {
     if (eventName === 'RotationAbandoned') return { ...base, kind: 'rotation-abandoned', secretId };
     throw new UnrecognisedEventError(`service event ${eventName}`);
   }
-  if (detailType !== 'AWS API Call via CloudTrail') throw new UnrecognisedEventError(`detail-type ${detailType}`);
-  if (eventName === 'GetSecretValue') return { ...base, kind: 'unexpected-read', secretId: str(params.secretId) };
+  if (detailType !== 'AWS API Call via CloudTrail')
+    throw new UnrecognisedEventError(`detail-type ${detailType}`);
+  if (eventName === 'GetSecretValue')
+    return { ...base, kind: 'unexpected-read', secretId: str(params.secretId) };
   if (DESTRUCTIVE.has(eventName)) {
     return {
       ...base,

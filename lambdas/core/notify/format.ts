@@ -47,7 +47,11 @@ const WHAT_KEYTURN_DID: Record<IncidentKind, string> = {
 };
 
 function what(incident: Incident, key: KeyInfo | undefined): string {
-  const target = key ? `secret ${key.secretName}` : incident.secretId ? `secret ${incident.secretId}` : incident.resource ?? 'a keyturn resource';
+  const target = key
+    ? `secret ${key.secretName}`
+    : incident.secretId
+      ? `secret ${incident.secretId}`
+      : (incident.resource ?? 'a keyturn resource');
   switch (incident.kind) {
     case 'rotation-failed':
       return `Secrets Manager reported RotationFailed for ${target}.`;
@@ -66,13 +70,20 @@ function nextCommands(incident: Incident, key: KeyInfo | undefined): string[] {
   const commands: string[] = [];
   if (id) {
     commands.push(`aws secretsmanager describe-secret --secret-id '${id}' ${region}`);
-    commands.push(`aws secretsmanager list-secret-version-ids --secret-id '${id}' --include-deprecated ${region}`);
+    commands.push(
+      `aws secretsmanager list-secret-version-ids --secret-id '${id}' --include-deprecated ${region}`,
+    );
   }
   if (incident.kind === 'rotation-failed' || incident.kind === 'rotation-abandoned') {
-    if (id) commands.push(`aws secretsmanager rotate-secret --secret-id '${id}' ${region}   # retry once the cause is fixed`);
+    if (id)
+      commands.push(
+        `aws secretsmanager rotate-secret --secret-id '${id}' ${region}   # retry once the cause is fixed`,
+      );
   }
   if (incident.kind === 'unexpected-read' && id) {
-    commands.push(`aws cloudtrail lookup-events --lookup-attributes AttributeKey=ResourceName,AttributeValue='${id}' ${region}   # every access`);
+    commands.push(
+      `aws cloudtrail lookup-events --lookup-attributes AttributeKey=ResourceName,AttributeValue='${id}' ${region}   # every access`,
+    );
   }
   commands.push(
     `aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventId,AttributeValue=${incident.eventId} ${region}`,
@@ -87,7 +98,9 @@ export function severityOf(kind: IncidentKind): Severity {
 
 export function formatNotification(incident: Incident, key: KeyInfo | undefined): FormattedNotification {
   const severity = severityOf(incident.kind);
-  const keyLabel = key?.keyName ? `${key.environment ?? '?'}/${key.keyName}` : (incident.secretId ?? incident.resource ?? 'keyturn');
+  const keyLabel = key?.keyName
+    ? `${key.environment ?? '?'}/${key.keyName}`
+    : (incident.secretId ?? incident.resource ?? 'keyturn');
   const lines = [
     `${severity.toUpperCase()}: ${HEADLINES[incident.kind]} - ${keyLabel}`,
     '',
@@ -122,5 +135,10 @@ export function formatNotification(incident: Incident, key: KeyInfo | undefined)
  * rules. Different principals or different event names stay different notifications.
  */
 export function dedupeKeyOf(incident: Incident): string {
-  return [incident.kind, incident.eventName, incident.secretId ?? incident.resource ?? '-', incident.principal].join('|');
+  return [
+    incident.kind,
+    incident.eventName,
+    incident.secretId ?? incident.resource ?? '-',
+    incident.principal,
+  ].join('|');
 }

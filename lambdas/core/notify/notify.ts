@@ -34,7 +34,11 @@ export function keyInfoFrom(description: SecretDescription): KeyInfo {
  * described (deleted, or access denied) still yields a notification, without owner details: the page matters
  * more than its decoration.
  */
-export async function notifyIncident(deps: NotifyDeps, event: unknown, onDescribeError?: (e: unknown) => void): Promise<NotifyOutcome> {
+export async function notifyIncident(
+  deps: NotifyDeps,
+  event: unknown,
+  onDescribeError?: (e: unknown) => void,
+): Promise<NotifyOutcome> {
   const incident = classifyEvent(event);
   if (!(await deps.dedupe.firstSighting(dedupeKeyOf(incident)))) return { status: 'duplicate', incident };
   let key: KeyInfo | undefined;
