@@ -121,15 +121,15 @@ export const RETIREMENT_TAGS = {
 } as const;
 
 /**
- * The verifier's per-key usage metrics (namespace `METRICS_NAMESPACE`, dimensions `Environment` and `Key`); the
- * per-key alarms (lib/monitoring) read exactly these names, so the verifier must emit them.
+ * The verifier's per-key usage metrics as lambdas/verifier emits them (namespace `METRICS_NAMESPACE`; dimensions
+ * Powertools' `service` and `KeyName`); the per-key alarms (lib/monitoring) read exactly these names.
  */
 export const VERIFIER_METRICS = {
-  requests: 'KeyRequests',
+  accepted: 'KeyAccepted',
   rejected: 'KeyRejected',
   retiredKeyPresented: 'RetiredKeyPresented',
-  dimensionEnvironment: 'Environment',
-  dimensionKey: 'Key',
+  dimensionService: 'service',
+  dimensionKey: 'KeyName',
 } as const;
 
 /** Metrics the CloudTrail metric filters write (namespace `METRICS_NAMESPACE`). */

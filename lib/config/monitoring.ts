@@ -37,6 +37,14 @@ export const keyAlarmsSchema = z.strictObject({
   rejectedPercent: thresholdsSchema('rejectedPercent', DEFAULT_THRESHOLDS.rejectedPercent, 100).optional(),
   /** Anomaly band width (standard deviations) of the read-rate alarm; higher is quieter. */
   readAnomalyBandWidth: z.number().min(1).max(10).optional(),
+  /**
+   * Powertools `serviceName` of the service whose verifier checks this key (its metrics carry it as the `service`
+   * dimension). Defaults to the key's first linked system.
+   */
+  verifierService: z
+    .string()
+    .regex(/^[\w.-]{1,128}$/, 'verifierService must be a Powertools service name')
+    .optional(),
 });
 
 const subscriptionSchema = z

@@ -14,7 +14,13 @@ import type { KeyConfig } from '../config/schema';
 import type { Thresholds } from '../config/monitoring';
 import { ALARMS, alarmDescription, type AlarmSpec } from './alarm-catalog';
 import type { IKeyturnMonitoring } from './monitoring';
-import { secretIdForms, splitAllowedReaders, unexpectedSecretReadEventPattern } from './patterns';
+import {
+  MAX_EVENT_PATTERN_LENGTH,
+  secretIdForms,
+  splitAllowedReaders,
+  unexpectedSecretReadEventPattern,
+  worstCaseUnexpectedReadPatternLength,
+} from './patterns';
 
 /** CloudFormation resources one key's monitoring adds (sharding budgets with it). */
 export const KEY_MONITORING_RESOURCES = 7;
@@ -59,6 +65,13 @@ export class KeyMonitoring extends Construct {
 
     // Reads by unexpected principals: EventBridge, not a metric filter, because a log group holds at most 100
     // filters (a per-key filter stops at ~90 keys) and `anything-but` expresses "not an allowed reader" exactly.
+    const worstCase = worstCaseUnexpectedReadPatternLength(props.secretName, key.allowedReaders);
+    if (worstCase > MAX_EVENT_PATTERN_LENGTH) {
+      throw new Error(
+        `${this.node.path}: allowedReaders of key "${label}" (${key.allowedReaders.length} ARNs) make its reader rule up to ` +
+          `${worstCase} characters, over EventBridge's ${MAX_EVENT_PATTERN_LENGTH}: list fewer readers (e.g. one shared role)`,
+      );
+    }
     const readers = splitAllowedReaders(key.allowedReaders);
     this.readerRule = new events.CfnRule(this, 'UnexpectedReaders', {
       name: `${monitoring.ruleNamePrefix}${createHash('sha256').update(label).digest('hex').slice(0, 16)}`,
@@ -84,10 +97,9 @@ export class KeyMonitoring extends Construct {
 
     this.anomalyAlarm = this.readAnomalyAlarm(ids, bandWidth, label);
 
-    const dims = {
-      [VERIFIER_METRICS.dimensionEnvironment]: key.environment,
-      [VERIFIER_METRICS.dimensionKey]: key.name,
-    };
+    // The verifier counts accepted, rejected and retired keys; requests are their sum.
+    const service = key.alarms.verifierService ?? key.linkedSystems[0] ?? key.name;
+    const dims = { [VERIFIER_METRICS.dimensionService]: service, [VERIFIER_METRICS.dimensionKey]: key.name };
     const metric = (metricName: string, period: Duration) =>
       new cloudwatch.Metric({
         namespace: METRICS_NAMESPACE,
@@ -96,9 +108,21 @@ export class KeyMonitoring extends Construct {
         statistic: 'Sum',
         period,
       });
+    const counts = (period: Duration) => ({
+      acc: metric(VERIFIER_METRICS.accepted, period),
+      rej: metric(VERIFIER_METRICS.rejected, period),
+      ret: metric(VERIFIER_METRICS.retiredKeyPresented, period),
+    });
+    const total = 'FILL(acc, 0) + FILL(rej, 0) + FILL(ret, 0)';
+    const perMinute = new cloudwatch.MathExpression({
+      expression: total,
+      usingMetrics: counts(Duration.minutes(1)),
+      label: 'requests per minute',
+      period: Duration.minutes(1),
+    });
     this.thresholdPair(
       'Requests',
-      metric(VERIFIER_METRICS.requests, Duration.minutes(1)),
+      perMinute,
       requests,
       ALARMS.requestsWarning,
       ALARMS.requestsCritical,
@@ -107,11 +131,8 @@ export class KeyMonitoring extends Construct {
       3,
     );
     const share = new cloudwatch.MathExpression({
-      expression: `IF(req >= ${MIN_REQUESTS_FOR_SHARE}, 100 * FILL(rej, 0) / req, 0)`,
-      usingMetrics: {
-        req: metric(VERIFIER_METRICS.requests, Duration.minutes(5)),
-        rej: metric(VERIFIER_METRICS.rejected, Duration.minutes(5)),
-      },
+      expression: `IF((${total}) >= ${MIN_REQUESTS_FOR_SHARE}, 100 * (FILL(rej, 0) + FILL(ret, 0)) / (${total}), 0)`,
+      usingMetrics: counts(Duration.minutes(5)),
       label: 'rejected %',
       period: Duration.minutes(5),
     });

@@ -385,7 +385,7 @@ export class KeyturnMonitoring extends Construct implements IKeyturnMonitoring {
         title: 'Key usage: secret reads and verifier requests',
         left: [
           search(`MetricName="${TRAIL_METRICS.managedSecretReads}"`, 'secret reads'),
-          search('MetricName="KeyRequests"', 'requests'),
+          search('MetricName="KeyAccepted"', 'verifier: accepted keys'),
         ],
         width: 12,
       }),

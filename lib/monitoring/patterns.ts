@@ -194,3 +194,25 @@ export function splitAllowedReaders(readers: string[]): { roles: string[]; users
   }
   return { roles, users };
 }
+
+/** EventBridge's default event-pattern quota, in characters (adjustable to 4096). */
+export const MAX_EVENT_PATTERN_LENGTH = 2048;
+
+/** keyturn function roles a reader rule trusts, budgeted in advance (rotate, retire, leak, audit, and spare). */
+export const TRUSTED_ROLE_BUDGET = 6;
+
+/**
+ * Worst-case length of one key's unexpected-reader pattern once CloudFormation resolves its ARNs (longest
+ * partition, region and generated role names), so synth can refuse a key whose rule would not deploy.
+ */
+export function worstCaseUnexpectedReadPatternLength(secretName: string, allowedReaders: string[]): number {
+  const arnHead = 'arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:';
+  const generatedRole = `arn:aws-us-gov:iam::123456789012:role/${'x'.repeat(64)}`;
+  const { roles, users } = splitAllowedReaders(allowedReaders);
+  const pattern = unexpectedSecretReadEventPattern(
+    secretIdForms(secretName, `${arnHead}${secretName}-AbCdEf`, arnHead),
+    [...roles, ...Array.from({ length: TRUSTED_ROLE_BUDGET }, () => generatedRole)],
+    users,
+  );
+  return JSON.stringify(pattern).length;
+}

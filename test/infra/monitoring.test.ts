@@ -131,16 +131,32 @@ describe('alarms', () => {
       ComparisonOperator: 'GreaterThanThreshold',
     });
     expect(byName('keyturn-denied-calls-critical')).toMatchObject({ Threshold: 50, Period: 3600 });
-    expect(byName('keyturn-prod-billing-api-requests-warning')).toMatchObject({
-      Threshold: 500,
-      Period: 60,
-      MetricName: 'KeyRequests',
-    });
+    const requests = byName('keyturn-prod-billing-api-requests-warning');
+    expect(requests).toMatchObject({ Threshold: 500, EvaluationPeriods: 3 });
+    const sum = requests.Metrics.find((m: any) => m.Expression);
+    expect(sum.Expression).toBe('FILL(acc, 0) + FILL(rej, 0) + FILL(ret, 0)');
+    // The verifier's own metric names and dimensions (lambdas/verifier): service = the first linked system.
+    const stats = requests.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat);
+    expect(stats.map((s: any) => s.Metric.MetricName).sort()).toEqual([
+      'KeyAccepted',
+      'KeyRejected',
+      'RetiredKeyPresented',
+    ]);
+    for (const s of stats) {
+      expect(s).toMatchObject({ Period: 60, Stat: 'Sum' });
+      expect(s.Metric.Namespace).toBe('Keyturn');
+      expect(s.Metric.Dimensions).toEqual(
+        expect.arrayContaining([
+          { Name: 'service', Value: 'billing-service' },
+          { Name: 'KeyName', Value: 'billing-api' },
+        ]),
+      );
+    }
     expect(byName('keyturn-prod-billing-api-requests-critical')).toMatchObject({ Threshold: 1000 });
     expect(byName('keyturn-prod-billing-api-rejected-share-warning')).toMatchObject({ Threshold: 5 });
     expect(byName('keyturn-prod-billing-api-rejected-share-critical')).toMatchObject({ Threshold: 10 });
     expect(JSON.stringify(byName('keyturn-prod-billing-api-rejected-share-critical').Metrics)).toContain(
-      'IF(req >= 20, 100 * FILL(rej, 0) / req, 0)',
+      'IF((FILL(acc, 0) + FILL(rej, 0) + FILL(ret, 0)) >= 20, 100 * (FILL(rej, 0) + FILL(ret, 0)) / (FILL(acc, 0) + FILL(rej, 0) + FILL(ret, 0)), 0)',
     );
   });
 
@@ -154,6 +170,7 @@ describe('alarms', () => {
       requestsPerMinute: { warning: 2000, critical: 5000 },
       rejectedPercent: { warning: 1, critical: 2 },
       readAnomalyBandWidth: 5,
+      verifierService: 'billing',
     };
     const t = synth(configWith(raw)).template;
     const byName = (n: string) =>
@@ -164,6 +181,9 @@ describe('alarms', () => {
     expect(byName('keyturn-prod-billing-api-requests-warning').Threshold).toBe(2000);
     expect(byName('keyturn-prod-billing-api-requests-critical').Threshold).toBe(5000);
     expect(byName('keyturn-prod-billing-api-rejected-share-warning').Threshold).toBe(1);
+    expect(JSON.stringify(byName('keyturn-prod-billing-api-requests-warning').Metrics)).toContain(
+      '{"Name":"service","Value":"billing"}',
+    );
     expect(byName('keyturn-staging-reports-api-requests-warning').Threshold).toBe(100);
     expect(byName('keyturn-staging-reports-api-requests-critical').Threshold).toBe(200);
     expect(JSON.stringify(byName('keyturn-prod-billing-api-read-anomaly').Metrics)).toContain(
@@ -246,6 +266,22 @@ describe('EventBridge rules', () => {
     );
     expect(perKey).toHaveLength(KEY_MONITORING_RESOURCES);
   });
+});
+
+test('a key whose allowed readers would overflow the event-pattern quota stops synth, naming key and fix', () => {
+  const raw = rawExample();
+  raw.keys[0].allowedReaders = Array.from(
+    { length: 30 },
+    (_, i) => `arn:aws:iam::111122223333:role/consumer-service-${i}`,
+  );
+  expect(() => synth(configWith(raw))).toThrow(
+    /allowedReaders of key "prod\/billing-api" \(30 ARNs\).*list fewer readers/,
+  );
+  raw.keys[0].allowedReaders = Array.from(
+    { length: 5 },
+    (_, i) => `arn:aws:iam::111122223333:role/consumer-service-${i}`,
+  );
+  expect(() => synth(configWith(raw))).not.toThrow();
 });
 
 describe('notify function', () => {

@@ -104,14 +104,19 @@ describe('bad provider configuration fails with the key and field named', () => 
 
 describe('synthesized grants and environment', () => {
   const { template, stack } = synthExample(parseConfig(config({ keys: [...config().keys, { ...base, name: 'plain', provider: { kind: 'self-issued' } }] })));
-  const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+  // The rotate role's policies: the retire role gets revoke-only grants (checked in test/security).
+  const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((p) => JSON.stringify(p.Properties.Roles).includes('PipelineRotateRole'))
+    .flatMap(
     (p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown; Condition?: unknown }>,
   );
   const actions = (s: { Action: string | string[] }) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
   const withAction = (prefix: string) => statements.filter((s) => actions(s).some((a) => a.startsWith(prefix)));
 
   test('IAM: access-key actions on the configured user only; TagUser limited to the pending marker', () => {
-    const iamStatements = withAction('iam:');
+    // iam:PassRole is the retirement scheduler's role only (asserted in test/infra/retirement.test.ts).
+    const iamStatements = withAction('iam:').filter((st) => !actions(st).includes('iam:PassRole'));
+    expect(withAction('iam:PassRole').every((st) => JSON.stringify(st.Resource).includes('SchedulerRole'))).toBe(true);
     expect(iamStatements.length).toBeGreaterThan(0);
     for (const s of iamStatements) expect(s.Resource).toBe(USER_ARN);
     expect(iamStatements.flatMap(actions).sort()).toEqual(

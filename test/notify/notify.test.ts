@@ -225,9 +225,9 @@ describe('the handler, end to end over mocked SNS / Secrets Manager / DynamoDB',
 
   test('publishes to the right topic with filterable attributes, and never leaks key material anywhere', async () => {
     // Required after the environment is set: the handler reads topic ARNs and the table at module scope.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { handler } =
-      require('../../lambdas/notify/handler') as typeof import('../../lambdas/notify/handler');
+    const { handler } = jest.requireActual<typeof import('../../lambdas/notify/handler')>(
+      '../../lambdas/notify/handler',
+    );
     // Events whose payloads carry key material in fields the message must never copy.
     const hostile = [
       s.asEvent(
