@@ -1,5 +1,5 @@
 /** The tags a managed secret carries: the key's metadata, read back by the functions at run time. */
-import { PROVIDER_SETTINGS, TAGS } from '../lambdas/core/constants';
+import { INVENTORY_TAGS, PROVIDER_SETTINGS, TAGS } from '../lambdas/core/constants';
 import type { KeyConfig } from './config/schema';
 
 export function providerSettingTags(key: KeyConfig): Record<string, string> {
@@ -40,6 +40,20 @@ export function keyTags(key: KeyConfig): Record<string, string> {
     [TAGS.runbook]: key.runbookUrl,
     ...(key.linkedSystems.length ? { [TAGS.linkedSystems]: key.linkedSystems.join(' ') } : {}),
     ...(key.expires ? { [TAGS.expires]: key.expires } : {}),
+    ...rotationCadenceTag(key),
     ...providerSettingTags(key),
   };
+}
+
+/**
+ * A key whose configuration overrides its tier's cadence carries it as `keyturn:rotate-every-days`, so the audit
+ * judges "overdue" by the key's own cadence: everyDays, or a `rate(N days|hours)` expression (rounded up to days).
+ * A cron schedule gets no tag: the audit judges it by its tier's cadence.
+ */
+export function rotationCadenceTag(key: KeyConfig): Record<string, string> {
+  const rotation = key.rotation;
+  let days = rotation?.everyDays;
+  const rate = /^rate\((\d+) (day|days|hour|hours)\)$/.exec(rotation?.scheduleExpression ?? '');
+  if (days === undefined && rate) days = rate[2].startsWith('hour') ? Math.max(1, Math.ceil(Number(rate[1]) / 24)) : Number(rate[1]);
+  return days === undefined ? {} : { [INVENTORY_TAGS.rotateEveryDays]: String(days) };
 }

@@ -28,6 +28,7 @@ export class KeyturnStack extends Stack {
       logRetention: pipeline.logRetentionDays as logs.RetentionDays,
       monitoring: props.config.monitoring,
       notificationSubscriptions: props.config.notifications,
+      audit: props.config.audit,
     });
     this.keys = props.config.keys.map((key) => this.pipeline.addKey(keyConstructId(key), { key }));
   }

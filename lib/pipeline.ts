@@ -20,10 +20,14 @@ import { KeyturnRetirement, RETIRE_ENTRY } from './retirement';
 import { monitoringSchema, notificationsSchema, type MonitoringConfig, type NotificationsConfig } from './config/monitoring';
 import { KeyMonitoring } from './monitoring/key-monitoring';
 import { KeyturnMonitoring } from './monitoring/monitoring';
+import { AUDIT_ENTRY, KeyturnAudit } from './audit';
+import type { AuditConfig } from './config/audit';
+import { KeyturnLedger } from './ledger';
 
 export const LAMBDA_ENTRIES = {
   rotate: path.join(__dirname, '..', 'lambdas', 'rotate', 'handler.ts'),
   retire: RETIRE_ENTRY,
+  audit: AUDIT_ENTRY,
 } as const;
 
 export interface KeyturnPipelineProps {
@@ -52,6 +56,11 @@ export interface KeyturnPipelineProps {
    * @default - none (subscribe on-call out of band)
    */
   readonly notificationSubscriptions?: NotificationsConfig;
+  /**
+   * The daily audit's cadence and thresholds (lib/config/audit.ts).
+   * @default - daily at 06:00 UTC with the documented thresholds
+   */
+  readonly audit?: AuditConfig;
 }
 
 export class KeyturnPipeline extends Construct implements IKeyturnPipeline {
@@ -66,6 +75,10 @@ export class KeyturnPipeline extends Construct implements IKeyturnPipeline {
   public readonly retirement: KeyturnRetirement;
   /** CloudTrail alarms, EventBridge rules, the notify function and the dashboard (lib/monitoring). */
   public readonly monitoring: KeyturnMonitoring;
+  /** The rotation ledger (DynamoDB, PITR, KMS): `grantAppend` / `grantRead`, `tableName`. */
+  public readonly ledgerTable: KeyturnLedger;
+  /** The daily audit: schedule, audit function, failure alarm. */
+  public readonly audit: KeyturnAudit;
 
   constructor(scope: Construct, id: string, props: KeyturnPipelineProps = {}) {
     super(scope, id);
@@ -85,6 +98,8 @@ export class KeyturnPipeline extends Construct implements IKeyturnPipeline {
       });
 
     this.notifications = new KeyturnNotifications(this, 'Notifications', { encryptionKey: this.encryptionKey });
+    // Early, so every function built below (retire, leak) can be granted append.
+    this.ledgerTable = new KeyturnLedger(this, 'Ledger', { encryptionKey: this.encryptionKey });
 
     this.rotateFunction = new KeyturnFunction(this, 'Rotate', {
       entry: LAMBDA_ENTRIES.rotate,
@@ -119,6 +134,7 @@ export class KeyturnPipeline extends Construct implements IKeyturnPipeline {
     this.retirement = new KeyturnRetirement(this, 'Retirement', { pipeline: this });
     this.monitoring.trustReader(this.retirement.retireFunction.role);
     this.retirement.grantSchedule(this.rotateFunction);
+    this.audit = new KeyturnAudit(this, 'Audit', { pipeline: this, ledger: this.ledgerTable, config: props.audit });
   }
 
   /** `arn:…:secret:keyturn/*`: every managed secret and nothing else. */

@@ -15,6 +15,8 @@ export const ENV = {
   criticalTopicArn: 'KEYTURN_CRITICAL_TOPIC_ARN',
   /** ARN of the SNS topic for notices. */
   noticeTopicArn: 'KEYTURN_NOTICE_TOPIC_ARN',
+  /** Name of the rotation ledger's DynamoDB table (lib/ledger.ts). */
+  ledgerTable: 'KEYTURN_LEDGER_TABLE',
 } as const;
 
 /** The project's own EventBridge source and detail-types. */
@@ -144,4 +146,18 @@ export const TRAIL_METRICS = {
 export const NOTIFY_ENV = {
   dedupeTable: 'KEYTURN_NOTIFY_DEDUPE_TABLE',
   dedupeWindowSeconds: 'KEYTURN_NOTIFY_DEDUPE_SECONDS',
+} as const;
+
+/** The daily audit's environment: thresholds of its rules (lambdas/core/audit). */
+export const AUDIT_ENV = {
+  graceHours: 'KEYTURN_AUDIT_GRACE_HOURS',
+  stuckPendingHours: 'KEYTURN_AUDIT_STUCK_PENDING_HOURS',
+  unusedDays: 'KEYTURN_AUDIT_UNUSED_DAYS',
+  expiryWarningDays: 'KEYTURN_AUDIT_EXPIRY_WARNING_DAYS',
+} as const;
+
+/** Tags of the inventory that the audit reads beyond the key policy (issue 7). */
+export const INVENTORY_TAGS = {
+  /** The key's own rotation cadence in days, when its configuration overrides the tier's. */
+  rotateEveryDays: 'keyturn:rotate-every-days',
 } as const;

@@ -13,6 +13,7 @@ import {
 } from '../../lambdas/core/constants';
 import { attachHttpApiProfiles, checkHttpApiProfiles, httpApiProfileSchema } from './http-api';
 import { keyAlarmsSchema, monitoringSchema, notificationsSchema } from './monitoring';
+import { auditConfigSchema } from './audit';
 
 /** Secrets Manager tag values allow letters, digits, spaces and `_ . : / = + - @`, up to 256 characters. */
 const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
@@ -163,6 +164,8 @@ export const configSchema = z
     monitoring: monitoringSchema,
     /** Subscriptions of the critical and notice topics. */
     notifications: notificationsSchema,
+    /** The daily audit's cadence and thresholds (lib/config/audit.ts). */
+    audit: auditConfigSchema,
     /** Named HTTP admin API profiles that `http-admin-api` keys reference (presets need no entry). */
     httpApis: z
       .record(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'httpApis names are lowercase, e.g. "my-saas"'), z.unknown())

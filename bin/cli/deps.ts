@@ -1,0 +1,43 @@
+/**
+ * What every `keyturn` command gets: AWS clients (built on first use, from the caller's credentials), output
+ * streams, a clock and a sleep (injected by tests). Commands never touch process.* directly.
+ */
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { realSleep, type Sleep } from '../../lambdas/core/retry';
+
+export interface CliDeps {
+  /** Secrets Manager client (region and credentials from the caller's AWS configuration). */
+  secretsManager(): SecretsManagerClient;
+  /** DynamoDB document client, for the ledger. */
+  dynamo(): DynamoDBDocumentClient;
+  /** Standard output: results only (a table, or JSON with --json). */
+  out(text: string): void;
+  /** Standard error: progress and error messages. */
+  err(text: string): void;
+  now(): Date;
+  sleep: Sleep;
+  /** Environment variables (e.g. KEYTURN_LEDGER_TABLE, KEYTURN_SECRET_PREFIX). */
+  env: Record<string, string | undefined>;
+  /** The process's exit code when the command succeeded but has something to say (bin/cli/exit-codes.ts). */
+  setExitCode(code: number): void;
+}
+
+/** The real dependencies: one client per service, created lazily so `--help` needs no AWS configuration. */
+export function defaultDeps(): CliDeps {
+  let secrets: SecretsManagerClient | undefined;
+  let dynamo: DynamoDBDocumentClient | undefined;
+  return {
+    secretsManager: () => (secrets ??= new SecretsManagerClient({})),
+    dynamo: () => (dynamo ??= DynamoDBDocumentClient.from(new DynamoDBClient({}))),
+    out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+    now: () => new Date(),
+    sleep: realSleep,
+    env: process.env,
+    setExitCode: (code) => {
+      process.exitCode = code;
+    },
+  };
+}

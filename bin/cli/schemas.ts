@@ -1,0 +1,57 @@
+/**
+ * The shape of every `--json` output: commands parse their output through these before printing, and tests and
+ * scripts can validate against them. Changing a field here is a breaking change for scripts.
+ */
+import { z } from 'zod';
+
+const isoOrNull = z.iso.datetime().nullable();
+
+export const findingJson = z.strictObject({
+  rule: z.string(),
+  severity: z.enum(['critical', 'notice']),
+  message: z.string(),
+  fix: z.string(),
+});
+
+export const statusJson = z.strictObject({
+  keys: z.array(
+    z.strictObject({
+      name: z.string(),
+      environment: z.string(),
+      secretName: z.string(),
+      owner: z.string().nullable(),
+      tier: z.string().nullable(),
+      rotationEnabled: z.boolean(),
+      lastRotated: isoOrNull,
+      nextRotation: isoOrNull,
+      lastAccessed: isoOrNull,
+      stages: z.strictObject({ current: z.string().nullable(), previous: z.string().nullable(), pending: z.string().nullable() }),
+      findings: z.array(findingJson),
+    }),
+  ),
+  summary: z.strictObject({ keys: z.number().int(), critical: z.number().int(), notice: z.number().int() }),
+});
+
+export const rotateJson = z.strictObject({
+  key: z.string(),
+  secretArn: z.string(),
+  versionId: z.string(),
+  outcome: z.enum(['rotated', 'abandoned', 'timeout']),
+  elapsedSeconds: z.number(),
+});
+
+export const historyJson = z.strictObject({
+  key: z.string(),
+  environment: z.string(),
+  entries: z.array(
+    z.strictObject({
+      at: z.string(),
+      kind: z.string(),
+      outcome: z.string(),
+      versionId: z.string().nullable(),
+      detail: z.string().nullable(),
+    }),
+  ),
+});
+
+export const errorJson = z.strictObject({ error: z.strictObject({ code: z.number().int(), message: z.string() }) });

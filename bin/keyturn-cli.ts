@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+/** `keyturn`: the on-call CLI. See README "Day 2 operations". */
+import { defaultDeps } from './cli/deps';
+import { run } from './cli/program';
+
+void run(process.argv.slice(2), defaultDeps()).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,58 @@
+/**
+ * The daily audit EventBridge Scheduler invokes: list every managed secret, apply the rules, send one notice
+ * (critical topic when a finding is critical), emit metrics, record the run in the ledger. Reads no secret value.
+ */
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoLedger } from '../aws/ledger';
+import { SnsNotifier } from '../aws/notifier';
+import { SecretInventory } from '../aws/secret-inventory';
+import { ENV } from '../core/constants';
+import { runAudit, type AuditDeps, type AuditResult } from '../core/audit/run';
+import { auditRunId, auditSettingsFromEnv } from '../core/audit/settings';
+import { createLogger, createMetrics } from '../shared/powertools';
+
+export const logger = createLogger('keyturn-audit');
+export const metrics = createMetrics('keyturn-audit');
+
+const notifier = new SnsNotifier(new SNSClient({}), {
+  critical: process.env[ENV.criticalTopicArn] ?? '',
+  notice: process.env[ENV.noticeTopicArn] ?? '',
+});
+const ledgerTable = process.env[ENV.ledgerTable];
+
+export const deps: AuditDeps = {
+  inventory: new SecretInventory(new SecretsManagerClient({}), { secretPrefix: process.env[ENV.secretNamePrefix] }),
+  notify: (notice) => notifier.publish({ ...notice, kind: 'audit' }),
+  metric: (name, value, rule) => {
+    if (!rule) {
+      metrics.addMetric(name, MetricUnit.Count, value);
+      return;
+    }
+    const single = metrics.singleMetric();
+    single.addDimension('Rule', rule);
+    single.addMetric(name, MetricUnit.Count, value);
+  },
+  ledger: ledgerTable ? new DynamoLedger(DynamoDBDocumentClient.from(new DynamoDBClient({})), ledgerTable) : undefined,
+  now: () => new Date(),
+  settings: auditSettingsFromEnv(process.env),
+};
+
+export async function audit(event: unknown): Promise<Omit<AuditResult, 'findings'> & { findings: number }> {
+  const runId = auditRunId(event, deps.now());
+  logger.appendKeys({ runId });
+  const result = await runAudit(deps, runId);
+  // Rule and key names only: findings never carry secret values.
+  logger.info('audit done', { checked: result.checked, findings: result.findings.map((f) => `${f.environment}/${f.keyName}:${f.rule}`) });
+  return { ...result, findings: result.findings.length };
+}
+
+export const handler = middy(audit)
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics));
