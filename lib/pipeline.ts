@@ -135,6 +135,11 @@ export class KeyturnPipeline extends Construct implements IKeyturnPipeline {
     this.monitoring.trustReader(this.retirement.retireFunction.role);
     this.retirement.grantSchedule(this.rotateFunction);
     this.audit = new KeyturnAudit(this, 'Audit', { pipeline: this, ledger: this.ledgerTable, config: props.audit });
+    // Rotations and retirements are recorded in the ledger (append only: no read, update or delete).
+    for (const fn of [this.rotateFunction, this.retirement.retireFunction]) {
+      this.ledgerTable.grantAppend(fn.role);
+      fn.function.addEnvironment(ENV.ledgerTable, this.ledgerTable.tableName);
+    }
   }
 
   /** `arn:…:secret:keyturn/*`: every managed secret and nothing else. */

@@ -8,9 +8,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoLedger } from '../aws/ledger';
+import { ledgerFromEnv } from '../aws/ledger-from-env';
 import { SnsNotifier } from '../aws/notifier';
 import { SecretInventory } from '../aws/secret-inventory';
 import { ENV } from '../core/constants';
@@ -25,7 +23,6 @@ const notifier = new SnsNotifier(new SNSClient({}), {
   critical: process.env[ENV.criticalTopicArn] ?? '',
   notice: process.env[ENV.noticeTopicArn] ?? '',
 });
-const ledgerTable = process.env[ENV.ledgerTable];
 
 export const deps: AuditDeps = {
   inventory: new SecretInventory(new SecretsManagerClient({}), { secretPrefix: process.env[ENV.secretNamePrefix] }),
@@ -39,7 +36,7 @@ export const deps: AuditDeps = {
     single.addDimension('Rule', rule);
     single.addMetric(name, MetricUnit.Count, value);
   },
-  ledger: ledgerTable ? new DynamoLedger(DynamoDBDocumentClient.from(new DynamoDBClient({})), ledgerTable) : undefined,
+  ledger: ledgerFromEnv(process.env),
   now: () => new Date(),
   settings: auditSettingsFromEnv(process.env),
 };

@@ -16,9 +16,10 @@ import {
   VersionNotPendingError,
 } from './errors';
 import { readKeyPolicy } from './key-policy';
-import type { SecretDescription, SecretStore } from './ports';
+import type { Ledger, SecretDescription, SecretStore } from './ports';
 import type { KeyContext, KeyProvider, ProviderRegistry } from './provider';
 import { retryUntil, type Sleep } from './retry';
+import type { RotationMemo } from './rotation-memo';
 import type { RotationEvent } from './rotation-event';
 import { parseSecretContent, serializeStoredKey, type StoredKey } from './stored-key';
 
@@ -34,6 +35,10 @@ export interface RotationDeps {
   afterPromotion?: (ctx: KeyContext, previousVersionId: string | undefined) => Promise<void>;
   /** Name prefix of managed secrets; a secret outside it is refused even if tagged (defence beyond IAM). */
   secretPrefix?: string;
+  /** Per-container memo of each rotation's provider: spares setSecret its call when there is nothing to activate. */
+  memo?: RotationMemo;
+  /** The rotation ledger: finishSecret records each promotion once (a retried finish writes the same entry). */
+  ledger?: Ledger;
 }
 
 export type StepOutcome =
@@ -105,6 +110,7 @@ async function createSecret(
   const currentVersion = currentVersionOf(description);
   if (!currentVersion) throw new NoCurrentVersionError(description.arn);
   const { ctx, provider } = resolve(deps, description, event.ClientRequestToken);
+  deps.memo?.remember(event.SecretId, ctx.token, provider.kind);
   const { store } = deps;
   // A provider with side effects must not issue a second key on retry: look for a stored value first.
   if (provider.createHasSideEffects && (await store.getValue(ctx.secretId, ctx.token)) !== undefined) {
@@ -155,9 +161,9 @@ async function verifyPending(deps: RotationDeps, provider: KeyProvider, ctx: Key
 }
 
 /**
- * Run one rotation step. Calls to Secrets Manager for a self-issued key: createSecret 2, setSecret 1,
- * testSecret 2, finishSecret 3 (it re-reads and re-verifies the pending key, so an out-of-order finish
- * can never promote an empty or unverified version).
+ * Run one rotation step. Calls to Secrets Manager for a self-issued key: createSecret 2, setSecret 0 when the
+ * container ran this rotation's createSecret (else 1), testSecret 2, finishSecret 3 (it re-reads and re-verifies
+ * the pending key, so an out-of-order finish can never promote an empty or unverified version).
  */
 export async function runRotationStep(deps: RotationDeps, event: RotationEvent): Promise<StepOutcome> {
   const { store } = deps;
@@ -172,7 +178,9 @@ export async function runRotationStep(deps: RotationDeps, event: RotationEvent):
     if (step !== 'finishSecret') return 'already-current';
     // A finishSecret retried after the promotion: make sure the old key's retirement is still arranged.
     const { ctx } = resolve(deps, description, token);
+    deps.memo?.forget(event.SecretId, token);
     await deps.afterPromotion?.(ctx, previousVersionOf(description));
+    await recordPromotion(deps, description, ctx);
     return 'already-current';
   }
 
@@ -190,7 +198,9 @@ export async function runRotationStep(deps: RotationDeps, event: RotationEvent):
       const currentVersion = currentVersionOf(description);
       if (!currentVersion) throw new NoCurrentVersionError(description.arn);
       await store.promoteToCurrent(ctx.secretId, token, currentVersion);
+      deps.memo?.forget(event.SecretId, token);
       await deps.afterPromotion?.(ctx, currentVersion);
+      await recordPromotion(deps, description, ctx);
       return 'promoted';
     }
   }
@@ -198,6 +208,10 @@ export async function runRotationStep(deps: RotationDeps, event: RotationEvent):
 
 /** setSecret only matters for providers that must activate a created key; for the others it checks and stops. */
 async function setSecret(deps: RotationDeps, event: RotationEvent): Promise<StepOutcome> {
+  const known = deps.memo?.recall(event.SecretId, event.ClientRequestToken);
+  if (known !== undefined && deps.providers.get(known) && !deps.providers.get(known)?.activate) {
+    return 'nothing-to-activate';
+  }
   const description = await deps.store.describe(event.SecretId);
   const check = checkVersion(description, event.ClientRequestToken);
   if (check.state === 'current') return 'already-current';
@@ -205,4 +219,20 @@ async function setSecret(deps: RotationDeps, event: RotationEvent): Promise<Step
   if (!provider.activate) return 'nothing-to-activate';
   await provider.activate(ctx, await requirePendingKey(deps.store, ctx));
   return 'activated';
+}
+
+/** One ledger line per promoted version; its idempotency key makes a retried finishSecret write it once. */
+async function recordPromotion(deps: RotationDeps, description: SecretDescription, ctx: KeyContext): Promise<void> {
+  if (!deps.ledger) return;
+  await deps.ledger.append({
+    keyName: ctx.policy.keyName,
+    environment: ctx.policy.environment,
+    secretArn: description.arn,
+    kind: 'rotation',
+    outcome: 'succeeded',
+    at: (deps.now?.() ?? new Date()).toISOString(),
+    versionId: ctx.token,
+    detail: `version ${ctx.token} is AWSCURRENT (provider ${ctx.policy.provider})`,
+    idempotencyKey: `rotation#${ctx.token}`,
+  });
 }

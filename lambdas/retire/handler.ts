@@ -9,6 +9,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { ledgerFromEnv } from '../aws/ledger-from-env';
 import { SecretsManagerRetirementMarks } from '../aws/retirement-marks';
 import { SecretsManagerSecretStore } from '../aws/secret-store';
 import { SnsNotifier } from '../aws/notifier';
@@ -32,6 +33,7 @@ export const deps: RetireDeps = {
   marks: new SecretsManagerRetirementMarks(secrets),
   providers: defaultProviders(),
   alert: (alert) => notifier.publish(alert),
+  ledger: ledgerFromEnv(process.env),
 };
 
 export async function retire(event: unknown): Promise<RetireResult> {

@@ -7,10 +7,12 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ledgerFromEnv } from '../aws/ledger-from-env';
 import { SecretsManagerSecretStore } from '../aws/secret-store';
 import { ENV } from '../core/constants';
 import { parseRotationEvent } from '../core/rotation-event';
 import { runRotationStep, type RotationDeps, type StepOutcome } from '../core/rotation';
+import { RotationMemo } from '../core/rotation-memo';
 import { defaultProviders } from '../providers/registry';
 import { afterPromotionFromEnv } from '../retire/schedule-from-env';
 import { createLogger, createMetrics, describeError } from '../shared/powertools';
@@ -25,6 +27,8 @@ export const deps: RotationDeps = {
   // finishSecret schedules the old key's retirement after the overlap (lambdas/retire/schedule-from-env.ts).
   afterPromotion: afterPromotionFromEnv(process.env, store, { logger, metrics }),
   secretPrefix: process.env[ENV.secretNamePrefix],
+  memo: new RotationMemo(),
+  ledger: ledgerFromEnv(process.env),
 };
 
 export async function rotate(event: unknown): Promise<StepOutcome> {

@@ -114,6 +114,19 @@ test('the audit function knows its topics, ledger and prefix', () => {
   });
 });
 
+test.each([
+  ['rotate', () => pipeline.rotateFunction],
+  ['retire', () => pipeline.retirement.retireFunction],
+])('the %s function appends to the ledger (PutItem only) and knows its table', (_name, fnOf) => {
+  const fn = fnOf();
+  const dynamoActions = actionsOf(idOf(fn.role)).filter((a) => a.startsWith('dynamodb:'));
+  expect(dynamoActions).toEqual(['dynamodb:PutItem']);
+  const put = statementsOf(idOf(fn.role)).find((s) => s.Action === 'dynamodb:PutItem')!;
+  expect(put.Resource).toEqual({ 'Fn::GetAtt': [idOf(pipeline.ledgerTable.table), 'Arn'] });
+  const resource = template.toJSON().Resources[idOf(fn.function)];
+  expect(resource.Properties.Environment.Variables[ENV.ledgerTable]).toEqual({ Ref: idOf(pipeline.ledgerTable.table) });
+});
+
 test('a failed audit run pages on-call (critical topic)', () => {
   template.hasResourceProperties('AWS::CloudWatch::Alarm', {
     AlarmDescription: Match.stringLikeRegexp('daily key audit failed'),
