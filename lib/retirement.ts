@@ -96,7 +96,6 @@ export class KeyturnRetirement extends Construct {
       environment: {
         [ENV.metricsNamespace]: METRICS_NAMESPACE,
         [ENV.secretNamePrefix]: pipeline.secretPrefix,
-        [ENV.criticalTopicArn]: pipeline.notifications.criticalTopic.topicArn,
         [ENV.noticeTopicArn]: pipeline.notifications.noticeTopic.topicArn,
       },
     });
@@ -116,10 +115,11 @@ export class KeyturnRetirement extends Construct {
         },
       }),
     );
-    pipeline.notifications.criticalTopic.grantPublish(role);
+    // Each failed attempt is a notice; the page is the dead-letter alarm below (one per failed retirement).
+    pipeline.notifications.noticeTopic.grantPublish(role);
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-      reason: 'Publishing to the KMS-encrypted critical topic needs GenerateDataKey*; the grant is on the pipeline key only (Topic.grantPublish)',
+      reason: 'Publishing to the KMS-encrypted notice topic needs GenerateDataKey*; the grant is on the pipeline key only (Topic.grantPublish)',
     });
 
     const stack = Stack.of(this);

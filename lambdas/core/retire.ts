@@ -23,9 +23,12 @@ export interface RetirementMarks {
   markRetired(secretId: string, versionId: string, at: Date): Promise<void>;
 }
 
-/** A critical message for on-call; never key material. */
+/**
+ * What one failed attempt tells on-call (notice topic; never key material). Lambda retries the attempt twice; the
+ * page comes once, from the dead-letter alarm, when every attempt failed, so a failing retirement pages one time.
+ */
 export interface RetirementAlert {
-  severity: 'critical';
+  severity: 'notice';
   kind: 'retirement-failed';
   subject: string;
   message: string;
@@ -176,12 +179,13 @@ async function raiseAlarm(
   const keyName = policy?.keyName ?? description.name;
   try {
     await deps.alert?.({
-      severity: 'critical',
+      severity: 'notice',
       kind: 'retirement-failed',
-      subject: `keyturn: old key of ${keyName}${policy ? ` (${policy.environment})` : ''} not retired`,
+      subject: `keyturn: old key of ${keyName}${policy ? ` (${policy.environment})` : ''} not retired (retrying)`,
       message:
         `The old key version ${versionId} of ${description.name} could not be retired and may still work.\n` +
-        `${what}\nThe retirement is retried; if it keeps failing it lands in the retirement dead-letter queue. ` +
+        `${what}\nThe retirement is retried; if every retry fails it lands in the retirement dead-letter queue ` +
+        `and its alarm pages on-call (critical topic) once. ` +
         `Tag ${RETIREMENT_TAGS.retiredVersion} is written only once the revocation is proven.${runbook}`,
       keyName: policy?.keyName,
       environment: policy?.environment,

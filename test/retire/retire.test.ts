@@ -123,7 +123,7 @@ test('rule: a second run of a proven retirement does nothing', async () => {
   expect(provider.revoked).toHaveLength(1);
 });
 
-test('rule: a key the provider still accepts raises a critical alarm and throws (retry, then DLQ); no retired mark', async () => {
+test('rule: a key the provider still accepts sends a notice and throws (retry, then the DLQ alarm pages once); no retired mark', async () => {
   const provider = new RevocableProvider();
   provider.ignoreRevoke = true;
   useProvider(provider);
@@ -136,7 +136,7 @@ test('rule: a key the provider still accepts raises a critical alarm and throws 
   expect(verify).toHaveBeenCalledTimes(6); // REVOCATION_PROOF_RETRY.attempts: time to propagate first
   expect(sm.find(arn).tags[RETIREMENT_TAGS.retiredVersion]).toBeUndefined();
   const [alarm] = sns.messages();
-  expect(alarm).toMatchObject({ TopicArn: TOPICS.critical, MessageAttributes: { kind: { StringValue: 'retirement-failed' } } });
+  expect(alarm).toMatchObject({ TopicArn: TOPICS.notice, MessageAttributes: { kind: { StringValue: 'retirement-failed' } } });
   expect(alarm.Message).toContain(old);
   expect(alarm.Message).toContain(oldKey.keyId);
   for (const value of sm.allValues()) {
