@@ -161,3 +161,27 @@ export const INVENTORY_TAGS = {
   /** The key's own rotation cadence in days, when its configuration overrides the tier's. */
   rotateEveryDays: 'keyturn:rotate-every-days',
 } as const;
+
+/** The leak response (issue 5): its tables, topics and the tag that marks leaked versions refused. */
+export const LEAK_ENV = {
+  incidentTable: 'KEYTURN_INCIDENT_TABLE',
+  /** Seconds during which a second signal for the same key joins the open incident. */
+  dedupeWindowSeconds: 'KEYTURN_LEAK_DEDUPE_SECONDS',
+} as const;
+
+/**
+ * Versions revoked by the leak response, space-separated (newest first, capped). Consumers refuse them even while
+ * AWSCURRENT: the "revoke-first" policy revokes the current key before its successor exists, by the user's choice.
+ */
+export const LEAK_TAGS = {
+  revokedVersions: 'keyturn:revoked-versions',
+} as const;
+
+/** AWS Health's event codes for exposed or compromised IAM access keys (source aws.health, "AWS Health Event"). */
+export const HEALTH_EXPOSED_CREDENTIAL_CODES = [
+  'AWS_RISK_CREDENTIALS_EXPOSED',
+  'AWS_RISK_CREDENTIALS_EXPOSURE_SUSPECTED',
+  'AWS_RISK_CREDENTIALS_COMPROMISED',
+  'AWS_RISK_CREDENTIALS_COMPROMISE_SUSPECTED',
+  'AWS_RISK_IAM_QUARANTINE',
+] as const;

@@ -8,7 +8,7 @@
  * A version that is AWSCURRENT is never retired, whatever a tag says: a key that became current again is live.
  */
 import { createHash } from 'node:crypto';
-import { RETIREMENT_TAGS, STAGE } from './constants';
+import { LEAK_TAGS, RETIREMENT_TAGS, STAGE } from './constants';
 import type { SecretDescription } from './ports';
 
 /** EventBridge Scheduler names: at most 64 characters of `[0-9A-Za-z_.-]`. */
@@ -95,10 +95,17 @@ export function isRetired(description: SecretDescription, versionId: string): bo
   return !labels.includes(STAGE.previous) && !labels.includes(STAGE.pending);
 }
 
-/** The versions a consumer accepts now: AWSCURRENT, and AWSPREVIOUS while it is not retired. */
+/** Versions the leak response revoked (tag `keyturn:revoked-versions`): refused even while AWSCURRENT. */
+export function revokedVersionsOf(description: SecretDescription): string[] {
+  return (description.tags[LEAK_TAGS.revokedVersions] ?? '').split(/\s+/).filter(Boolean);
+}
+
+/** The versions a consumer accepts now: AWSCURRENT, and AWSPREVIOUS while it is not retired; never a leaked one. */
 export function acceptedVersions(description: SecretDescription): string[] {
   const accepted: string[] = [];
+  const revoked = revokedVersionsOf(description);
   for (const [versionId, labels] of Object.entries(description.versions)) {
+    if (revoked.includes(versionId)) continue;
     if (labels.includes(STAGE.current)) accepted.unshift(versionId);
     else if (labels.includes(STAGE.previous) && !isRetired(description, versionId)) accepted.push(versionId);
   }

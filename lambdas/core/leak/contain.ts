@@ -1,0 +1,141 @@
+/**
+ * The first task: resolve the key and, under the default policy "revoke-first", revoke it, in two round trips
+ * (1: DescribeSecret ∥ read AWSCURRENT ∥ read AWSPREVIOUS; 2: provider revoke ∥ revoked-versions tag). Only then
+ * open the incident, or join the one already open for this key (a duplicate signal: nothing more is done).
+ */
+import { STAGE } from '../constants';
+import { KeyConfigurationError } from '../errors';
+import { readKeyPolicy, type KeyPolicy } from '../key-policy';
+import type { SecretDescription } from '../ports';
+import type { KeyContext } from '../provider';
+import { revokedVersionsOf } from '../retirement';
+import { parseSecretContent, type StoredKey } from '../stored-key';
+import { SecretNotFoundError, type LeakDeps, type StageRead } from './ports';
+import { parseLeakEvent, type LeakSignal } from './signal';
+import { act, incidentIdFor, type LeakedVersion, type LeakState, type ManagedKeyRef } from './state';
+import { toRecord } from './record';
+
+/** Keep the revoked-versions tag under Secrets Manager's 256-character tag value limit. */
+const MAX_REVOKED_IDS = 6;
+
+export interface LiveKey {
+  version: LeakedVersion;
+  key: StoredKey;
+}
+
+export async function contain(deps: LeakDeps, event: unknown): Promise<LeakState> {
+  const signal = parseLeakEvent(event);
+  const now = deps.now();
+  let state: LeakState = {
+    incidentId: incidentIdFor(signal),
+    decision: 'respond',
+    detectedAt: now.toISOString(),
+    signal,
+    leaked: [],
+    revoked: false,
+    rotation: 'not-started',
+    rotationChecks: 0,
+    actions: [],
+  };
+  state = act(state, now, 'signal received', 'note', `${signal.origin}: ${signal.where} (reported by ${signal.reportedBy})`);
+
+  const secretId = await resolveSecretId(deps, signal);
+  const found = secretId ? await readKey(deps, secretId) : undefined;
+  if (!found) return { ...act(state, deps.now(), 'resolve key', 'failed', 'not a keyturn-managed key'), decision: 'unmanaged' };
+
+  const { description, policy, current, previous } = found;
+  const key = keyRef(description, policy);
+  const live = liveKeys(description, [current, previous]);
+  const leaked = signal.keyId ? live.filter((k) => k.version.keyId === signal.keyId) : live;
+  state = { ...state, key, leaked: leaked.map((k) => k.version), replacedVersion: current?.versionId };
+  state = act(state, deps.now(), 'resolve key', 'done', `${key.secretName}: ${leaked.length} live version(s) treated as leaked`);
+  if (signal.keyId && leaked.length === 0) {
+    state = act(state, deps.now(), 'match key id', 'note', `key id ${signal.keyId} is not a live version: already retired or revoked`);
+  }
+
+  if (policy.leakPolicy === 'revoke-first' && leaked.length) {
+    await revokeVersions(deps, description, policy, leaked);
+    state = { ...act(state, deps.now(), 'revoke leaked key (revoke-first)', 'done', leaked.map((k) => describeVersion(k.version)).join(', ')), revoked: true };
+  }
+
+  const opened = await deps.incidents.openOrJoin({
+    marker: `open#${key.environment}/${key.keyName}`,
+    record: toRecord(state, 'open'),
+    now: deps.now(),
+    windowSeconds: deps.dedupeWindowSeconds,
+  });
+  if (opened.outcome === 'joined') {
+    return { ...act(state, deps.now(), 'join open incident', 'note', opened.incidentId), decision: 'joined', incidentId: opened.incidentId };
+  }
+  return state;
+}
+
+export function describeVersion(v: LeakedVersion): string {
+  return `${v.versionId} (${v.stage}, key ${v.keyId})`;
+}
+
+async function resolveSecretId(deps: LeakDeps, signal: LeakSignal): Promise<string | undefined> {
+  if (signal.key) {
+    if (signal.key.startsWith('arn:') || signal.key.startsWith(deps.secretPrefix)) return signal.key;
+    if (signal.environment) return `${deps.secretPrefix}${signal.environment}/${signal.key}`;
+    const matches = await deps.secrets.findByKeyName(signal.key);
+    return matches.length === 1 ? matches[0] : undefined;
+  }
+  return signal.keyId ? deps.secrets.findByKeyId(signal.keyId) : undefined;
+}
+
+async function readKey(deps: LeakDeps, secretId: string) {
+  const settle = <T>(p: Promise<T>) => p.catch((error: unknown) => (error instanceof SecretNotFoundError ? undefined : Promise.reject(error)));
+  // One round trip: the three reads go out together.
+  const [description, current, previous] = await Promise.all([
+    settle(deps.secrets.describe(secretId)),
+    settle(deps.secrets.readStage(secretId, STAGE.current)),
+    settle(deps.secrets.readStage(secretId, STAGE.previous)),
+  ]);
+  if (!description || !description.name.startsWith(deps.secretPrefix)) return undefined;
+  const outcome = readKeyPolicy(description.tags);
+  if (!outcome.ok) return undefined;
+  return { description, policy: outcome.policy, current, previous };
+}
+
+function keyRef(description: SecretDescription, policy: KeyPolicy): ManagedKeyRef {
+  return {
+    secretArn: description.arn,
+    secretName: description.name,
+    keyName: policy.keyName,
+    environment: policy.environment,
+    provider: policy.provider,
+    leakPolicy: policy.leakPolicy,
+    ...(policy.owner ? { owner: policy.owner } : {}),
+    ...(policy.runbook ? { runbook: policy.runbook } : {}),
+    linkedSystems: policy.linkedSystems,
+  };
+}
+
+/** The keys consumers may still accept: AWSCURRENT and AWSPREVIOUS that hold a key and are not revoked yet. */
+function liveKeys(description: SecretDescription, reads: Array<StageRead | undefined>): LiveKey[] {
+  const revoked = revokedVersionsOf(description);
+  const live: LiveKey[] = [];
+  for (const read of reads) {
+    if (!read || revoked.includes(read.versionId)) continue;
+    const labels = description.versions[read.versionId] ?? [];
+    const stage = labels.includes(STAGE.current) ? STAGE.current : labels.includes(STAGE.previous) ? STAGE.previous : undefined;
+    const parsed = parseSecretContent(read.value);
+    if (!stage || !parsed.ok || parsed.content.kind !== 'key') continue;
+    const key = parsed.content.key;
+    live.push({ version: { versionId: read.versionId, keyId: key.keyId, stage, ...(key.createdAt ? { createdAt: key.createdAt } : {}) }, key });
+  }
+  return live;
+}
+
+/** Revoke at the provider and mark the versions refused for consumers, together (one round trip). */
+export async function revokeVersions(deps: LeakDeps, description: SecretDescription, policy: KeyPolicy, keys: LiveKey[]): Promise<void> {
+  const provider = deps.providers.get(policy.provider);
+  if (!provider) throw new KeyConfigurationError(description.arn, `unknown provider "${policy.provider}"`);
+  const ids = [...new Set([...keys.map((k) => k.version.versionId), ...revokedVersionsOf(description)])].slice(0, MAX_REVOKED_IDS);
+  const ctxOf = (versionId: string): KeyContext => ({ secretId: description.arn, secretName: description.name, token: versionId, policy });
+  await Promise.all([
+    deps.secrets.markRevoked(description.arn, ids),
+    ...keys.map((k) => provider.revoke(ctxOf(k.version.versionId), k.key)),
+  ]);
+}

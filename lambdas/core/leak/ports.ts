@@ -1,0 +1,99 @@
+/** What the leak response needs from the outside world; adapters in lambdas/aws, fakes in tests. */
+import type { Ledger, SecretDescription } from '../ports';
+import type { ProviderRegistry } from '../provider';
+import type { Sleep } from '../retry';
+import type { AuditSummary, TrailRecord } from './audit-summary';
+import type { IncidentAction, LeakState } from './state';
+import { KeyturnError } from '../errors';
+
+/** The secret does not exist (or is not visible to keyturn). */
+export class SecretNotFoundError extends KeyturnError {}
+
+export interface StageRead {
+  versionId: string;
+  value: string;
+}
+
+/** What on-call gets (SnsNotifier.publish takes it as is). Never key material. */
+export interface LeakNotification {
+  severity: 'critical' | 'notice';
+  kind: 'leak' | 'leak-unmanaged' | 'leak-escalated' | 'leak-still-accepted';
+  subject: string;
+  message: string;
+  keyName?: string;
+  environment?: string;
+}
+
+export interface LeakSecrets {
+  /** DescribeSecret; SecretNotFoundError when there is no such secret. */
+  describe(secretId: string): Promise<SecretDescription>;
+  /** The value labelled `stage`, or undefined when no version carries it. */
+  readStage(secretId: string, stage: 'AWSCURRENT' | 'AWSPREVIOUS'): Promise<StageRead | undefined>;
+  readVersion(secretId: string, versionId: string): Promise<string | undefined>;
+  /** Write the revoked-versions tag (the full list: the caller merged it). */
+  markRevoked(secretId: string, versionIds: string[]): Promise<void>;
+  /** RotateSecret now; `in-progress` when a rotation is already running (it will produce the replacement). */
+  rotateNow(secretId: string, clientRequestToken: string): Promise<'started' | 'in-progress'>;
+  /** Managed secrets whose key-name tag is `keyName` (optionally in one environment). */
+  findByKeyName(keyName: string, environment?: string): Promise<string[]>;
+  /** The managed secret whose AWSCURRENT or AWSPREVIOUS key has this public id (IAM AccessKeyId). */
+  findByKeyId(keyId: string): Promise<string | undefined>;
+}
+
+export interface IncidentRecord {
+  id: string;
+  status: 'open' | 'resolved' | 'escalated';
+  severity: 'critical' | 'notice';
+  key: string;
+  unmanaged: boolean;
+  environment?: string;
+  owner?: string;
+  secretArn?: string;
+  provider?: string;
+  policy?: string;
+  detectedAt: string;
+  exposedAt?: string;
+  where: string;
+  reportedBy: string;
+  signals: number;
+  revoked: boolean;
+  rotation: string;
+  newVersion?: string;
+  verified?: boolean;
+  secondCheck?: string;
+  actions: IncidentAction[];
+  audit?: AuditSummary;
+  impact: string;
+  updatedAt: string;
+}
+
+export interface IncidentStore {
+  /**
+   * Open the incident, or join the one open for the same key within the window (a duplicate signal).
+   * `incidentId` that already holds the marker is this very response retried: `opened` again.
+   */
+  openOrJoin(input: { marker: string; record: IncidentRecord; now: Date; windowSeconds: number }): Promise<{ outcome: 'opened' | 'joined'; incidentId: string }>;
+  save(record: IncidentRecord): Promise<void>;
+  get(id: string): Promise<IncidentRecord | undefined>;
+}
+
+export interface TrailLookup {
+  /** Events with this lookup attribute in [from, to], at most `max`; `truncated` when more exist. Throws on throttling. */
+  lookup(attribute: { key: 'AccessKeyId' | 'ResourceName'; value: string }, from: Date, to: Date, max: number): Promise<{ records: TrailRecord[]; truncated: boolean }>;
+}
+
+export interface LeakDeps {
+  secrets: LeakSecrets;
+  providers: ProviderRegistry;
+  incidents: IncidentStore;
+  trail: TrailLookup;
+  notify: (n: LeakNotification) => Promise<unknown>;
+  ledger?: Ledger;
+  now: () => Date;
+  sleep?: Sleep;
+  secretPrefix: string;
+  /** A second signal for the same key within this many seconds joins the open incident. */
+  dedupeWindowSeconds: number;
+}
+
+export type LeakTask = (deps: LeakDeps, state: LeakState) => Promise<LeakState>;

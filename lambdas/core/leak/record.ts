@@ -1,0 +1,85 @@
+/** The incident record and on-call's message, both built from the response's state (so neither holds a key). */
+import { describeAudit } from './audit-summary';
+import type { IncidentRecord, LeakNotification } from './ports';
+import { keyLabel, type LeakState } from './state';
+
+export function impactOf(state: LeakState): string {
+  if (state.decision === 'unmanaged') return 'The key is not managed by keyturn: nothing was revoked or rotated automatically.';
+  const policy = state.key?.leakPolicy;
+  if (state.failure) return `The response stopped: ${state.failure}`;
+  if (state.rotation === 'failed' && state.revoked) {
+    return 'The leaked key is REVOKED and NO replacement is current: consumers of this key fail until a rotation succeeds.';
+  }
+  if (state.rotation === 'failed') return `Rotation failed; under policy ${policy} the leaked key was NOT revoked and still works.`;
+  if (!state.leaked.length) return 'No live version matched the report: nothing needed revoking; a replacement was issued.';
+  const verified = state.verified === undefined ? '' : state.verified ? ', verified refused' : ', BUT THE PROVIDER STILL ACCEPTS IT';
+  return `Leaked key revoked${verified}; replacement ${state.newVersion ?? '(pending)'} is AWSCURRENT. Consumers reading AWSCURRENT pick it up on their next refresh.`;
+}
+
+/** A leaked key always pages: whatever keyturn managed to do, a person must look. */
+const SEVERITY = 'critical' as const;
+
+export function toRecord(state: LeakState, status: IncidentRecord['status']): IncidentRecord {
+  const { signal, key } = state;
+  return {
+    id: state.incidentId,
+    status,
+    severity: SEVERITY,
+    key: keyLabel(state),
+    unmanaged: state.decision === 'unmanaged',
+    ...(key ? { environment: key.environment, secretArn: key.secretArn, provider: key.provider, policy: key.leakPolicy } : {}),
+    ...(key?.owner ? { owner: key.owner } : {}),
+    detectedAt: state.detectedAt,
+    ...(signal.exposedAt ? { exposedAt: signal.exposedAt } : {}),
+    where: signal.where,
+    reportedBy: signal.reportedBy,
+    signals: 1,
+    revoked: state.revoked,
+    rotation: state.rotation,
+    ...(state.newVersion ? { newVersion: state.newVersion } : {}),
+    ...(state.verified !== undefined ? { verified: state.verified } : {}),
+    ...(state.secondCheck ? { secondCheck: state.secondCheck } : {}),
+    actions: state.actions,
+    ...(state.audit ? { audit: state.audit } : {}),
+    impact: impactOf(state),
+    updatedAt: (state.actions.at(-1)?.at ?? state.detectedAt),
+  };
+}
+
+function headline(state: LeakState): string {
+  const label = keyLabel(state);
+  if (state.decision === 'unmanaged') return `unmanaged key leaked: ${label}`;
+  if (state.failure) return `leak response FAILED for ${label}`;
+  if (state.rotation === 'failed' && state.revoked) return `${label} leaked: revoked, NO replacement current`;
+  if (state.rotation === 'failed') return `${label} leaked: rotation failed, key NOT revoked`;
+  return `${label} leaked: revoked and replaced`;
+}
+
+export function leakMessage(state: LeakState): LeakNotification {
+  const { signal, key } = state;
+  const label = keyLabel(state);
+  const lines = [
+    `CRITICAL: ${headline(state)}`,
+    `Incident: ${state.incidentId}`,
+    key
+      ? `Key: ${label} (provider ${key.provider}, policy ${key.leakPolicy}), owner ${key.owner ?? 'unknown'}\nSecret: ${key.secretArn}`
+      : `Key reported: ${label} (no managed secret matches)`,
+    `Found: ${signal.where}; reported by ${signal.reportedBy} at ${signal.receivedAt}; exposed ${signal.exposedAt ?? 'at an unknown time'}`,
+    `Impact: ${impactOf(state)}`,
+    'What keyturn did:',
+    ...state.actions.map((a) => `  ${a.at}  ${a.action}: ${a.outcome}${a.detail ? ` (${a.detail})` : ''}`),
+    describeAudit(state.audit),
+  ];
+  if (key?.linkedSystems.length) lines.push(`Linked systems: ${key.linkedSystems.join(', ')}`);
+  if (key?.runbook) lines.push(`Runbook: ${key.runbook}`);
+  lines.push('Follow up:', `  keyturn incident ${state.incidentId}`);
+  if (key) lines.push(`  keyturn history ${key.environment}/${key.keyName}`, `  keyturn status --env ${key.environment}`);
+  if (state.rotation === 'failed' && key) lines.push(`  keyturn rotate ${key.environment}/${key.keyName}   # after fixing the rotation failure`);
+  return {
+    severity: SEVERITY,
+    kind: state.decision === 'unmanaged' ? 'leak-unmanaged' : state.failure ? 'leak-escalated' : 'leak',
+    subject: `keyturn: ${headline(state)}`,
+    message: lines.join('\n'),
+    ...(key ? { keyName: key.keyName, environment: key.environment } : {}),
+  };
+}
