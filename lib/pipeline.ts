@@ -22,6 +22,7 @@ import { KeyMonitoring } from './monitoring/key-monitoring';
 import { KeyturnMonitoring } from './monitoring/monitoring';
 import { AUDIT_ENTRY, KeyturnAudit } from './audit';
 import type { AuditConfig } from './config/audit';
+import { KeyturnLeakResponse } from './leak-response';
 import { KeyturnLedger } from './ledger';
 
 export const LAMBDA_ENTRIES = {
@@ -75,6 +76,8 @@ export class KeyturnPipeline extends Construct implements IKeyturnPipeline {
   public readonly retirement: KeyturnRetirement;
   /** CloudTrail alarms, EventBridge rules, the notify function and the dashboard (lib/monitoring). */
   public readonly monitoring: KeyturnMonitoring;
+  /** The leak response: signals → state machine → revoke, replace, audit, record, page. */
+  public readonly leakResponse: KeyturnLeakResponse;
   /** The rotation ledger (DynamoDB, PITR, KMS): `grantAppend` / `grantRead`, `tableName`. */
   public readonly ledgerTable: KeyturnLedger;
   /** The daily audit: schedule, audit function, failure alarm. */
@@ -135,6 +138,9 @@ export class KeyturnPipeline extends Construct implements IKeyturnPipeline {
     this.monitoring.trustReader(this.retirement.retireFunction.role);
     this.retirement.grantSchedule(this.rotateFunction);
     this.audit = new KeyturnAudit(this, 'Audit', { pipeline: this, ledger: this.ledgerTable, config: props.audit });
+    this.leakResponse = new KeyturnLeakResponse(this, 'LeakResponse', { pipeline: this, ledger: this.ledgerTable });
+    // The leak function reads every managed secret (to revoke what leaked): not an unexpected reader.
+    this.monitoring.trustReader(this.leakResponse.leakFunction.role);
     // Rotations and retirements are recorded in the ledger (append only: no read, update or delete).
     for (const fn of [this.rotateFunction, this.retirement.retireFunction]) {
       this.ledgerTable.grantAppend(fn.role);
@@ -193,6 +199,8 @@ export class KeyturnPipeline extends Construct implements IKeyturnPipeline {
     grantProviderAccess(this.rotateFunction.role, options.key, 'rotate', this.rotateFunction.role);
     provideProviderEnvironment(this.rotateFunction.function, options.key);
     this.retirement.addKey(options.key);
+    grantProviderAccess(this.leakResponse.leakFunction.role, options.key, 'revoke', this.leakResponse.leakFunction.role);
+    provideProviderEnvironment(this.leakResponse.leakFunction.function, options.key);
     const managedKey = new ManagedKey(this, id, { ...options, pipeline: this });
     // Per-key alarms live inside the key's construct, so they move with it (e.g. into a shard stack).
     new KeyMonitoring(managedKey, 'Monitoring', {

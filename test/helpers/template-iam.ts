@@ -258,6 +258,7 @@ export function rolesOf(resolver: TemplateResolver): RoleView[] {
     ...resolver.ofType('AWS::Lambda::Function'),
     ...resolver.ofType('AWS::StepFunctions::StateMachine'),
     ...resolver.ofType('AWS::Scheduler::Schedule'),
+    ...resolver.ofType('AWS::Events::Rule'),
   ];
   return roles.map(([id, role]) => {
     const arn = resolver.arnOf(id, role);
@@ -273,8 +274,10 @@ export function rolesOf(resolver: TemplateResolver): RoleView[] {
     const usedBy = users
       .filter(([, u]) => {
         const props = u.Properties ?? {};
-        const roleRef = props.Role ?? props.RoleArn ?? (props.Target as Record<string, Json> | undefined)?.RoleArn;
-        return roleRef !== undefined && resolver.resolve(roleRef) === arn;
+        // Functions name `Role`, state machines `RoleArn`, schedules `Target.RoleArn`, rules `Targets[].RoleArn`.
+        const targets = (props.Targets as Array<Record<string, Json>> | undefined) ?? [];
+        const roleRefs = [props.Role ?? props.RoleArn ?? (props.Target as Record<string, Json> | undefined)?.RoleArn, ...targets.map((t) => t.RoleArn)];
+        return roleRefs.some((roleRef) => roleRef !== undefined && resolver.resolve(roleRef) === arn);
       })
       .map(([uid]) => uid);
     const kinds = [...new Set((usedBy.length ? usedBy : [id]).map(kindOf))];

@@ -1,0 +1,287 @@
+/**
+ * The leak response: EventBridge rules for the two leak signals start a Step Functions state machine whose tasks
+ * run in the leak function (lambdas/leak). Revocation comes first (policy revoke-first) or after the replacement is
+ * current (rotate-then-revoke); then the audit of the exposure window, linked keys, the incident record (DynamoDB,
+ * point-in-time recovery, keyturn KMS key) and the page; a second check of the revocation an hour later.
+ * Each step is visible, retried and timed; a step that keeps failing escalates to on-call.
+ */
+import * as path from 'node:path';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { ENV, EVENTS, HEALTH_EXPOSED_CREDENTIAL_CODES, LEAK_ENV, LEAK_TAGS, METRICS_NAMESPACE } from '../lambdas/core/constants';
+import { KeyturnFunction } from './keyturn-function';
+import type { KeyturnLedger } from './ledger';
+import type { KeyturnNotifications } from './notifications';
+
+export const LEAK_ENTRY = path.join(__dirname, '..', 'lambdas', 'leak', 'handler.ts');
+
+/** What the leak response needs from its pipeline (KeyturnPipeline implements it). */
+export interface LeakResponseHost {
+  readonly secretPrefix: string;
+  readonly logRetention: logs.RetentionDays;
+  readonly notifications: KeyturnNotifications;
+  readonly encryptionKey: kms.IKey;
+  readonly rotationFunction: { readonly functionArn: string };
+  managedSecretsArnPattern(): string;
+  grantOnManagedSecrets(grantee: iam.IGrantable, actions: string[], kmsActions: string[]): iam.Grant;
+}
+
+export interface KeyturnLeakResponseProps {
+  /** The pipeline whose managed secrets, key, topics and log retention the response uses. */
+  readonly pipeline: LeakResponseHost;
+  /** Revocations and incidents are appended to it. */
+  readonly ledger: KeyturnLedger;
+  /**
+   * A second signal for the same key within this window joins the open incident instead of rotating again.
+   * @default Duration.hours(1)
+   */
+  readonly dedupeWindow?: Duration;
+  /**
+   * When the revocation is checked a second time.
+   * @default Duration.hours(1)
+   */
+  readonly secondCheckAfter?: Duration;
+  /**
+   * The EventBridge bus the keyturn leak event is put on (AWS Health events always arrive on the default bus).
+   * @default - the account's default bus
+   */
+  readonly eventBus?: events.IEventBus;
+}
+
+/** Between checks of AWSCURRENT while the replacement rotates (40 checks: 10 minutes). */
+const ROTATION_POLL = Duration.seconds(15);
+
+export class KeyturnLeakResponse extends Construct {
+  public readonly leakFunction: KeyturnFunction;
+  public readonly stateMachine: sfn.StateMachine;
+  public readonly incidentTable: dynamodb.Table;
+  /** The keyturn "API Key Leaked" event (CLI, scanners, people, alarms). */
+  public readonly leakRule: events.Rule;
+  /** AWS Health's exposed-credential events for IAM access keys. */
+  public readonly healthRule: events.Rule;
+  /** Pages when a response execution fails or times out (the response itself could not tell on-call). */
+  public readonly failureAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: KeyturnLeakResponseProps) {
+    super(scope, id);
+    const { pipeline, ledger } = props;
+    const dedupe = props.dedupeWindow ?? Duration.hours(1);
+    const secondCheckAfter = props.secondCheckAfter ?? Duration.hours(1);
+    if (dedupe.toSeconds() < 60 || dedupe.toSeconds() > 7 * 86_400) {
+      throw new Error(`${this.node.path}: dedupeWindow ${dedupe.toSeconds()}s must be 60 s to 7 days`);
+    }
+
+    this.incidentTable = new dynamodb.Table(this, 'Incidents', {
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: pipeline.encryptionKey,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      // Only the open-incident markers carry expiresAt: incidents themselves are kept.
+      timeToLiveAttribute: 'expiresAt',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    new CfnOutput(this, 'IncidentTableName', { value: this.incidentTable.tableName, description: 'keyturn incident <id> reads it (or $KEYTURN_INCIDENT_TABLE)' });
+
+    this.leakFunction = new KeyturnFunction(this, 'Leak', {
+      entry: LEAK_ENTRY,
+      description: 'Leak response tasks: revoke, replace, audit, record, page',
+      timeout: Duration.minutes(2),
+      logRetention: pipeline.logRetention,
+      // A flood of signals must not exhaust the account's concurrency; duplicates join the open incident anyway.
+      reservedConcurrentExecutions: 10,
+      environment: {
+        [ENV.metricsNamespace]: METRICS_NAMESPACE,
+        [ENV.secretNamePrefix]: pipeline.secretPrefix,
+        [ENV.criticalTopicArn]: pipeline.notifications.criticalTopic.topicArn,
+        [ENV.noticeTopicArn]: pipeline.notifications.noticeTopic.topicArn,
+        [ENV.ledgerTable]: ledger.tableName,
+        [LEAK_ENV.incidentTable]: this.incidentTable.tableName,
+        [LEAK_ENV.dedupeWindowSeconds]: String(dedupe.toSeconds()),
+      },
+    });
+    this.grantTasks(props);
+
+    this.stateMachine = this.buildStateMachine(secondCheckAfter, pipeline.logRetention);
+    const bus = props.eventBus;
+    this.leakRule = new events.Rule(this, 'LeakSignal', {
+      description: 'keyturn: a managed API key leaked (keyturn leak, scanners, people, alarms)',
+      eventBus: bus,
+      eventPattern: { source: [EVENTS.source], detailType: [EVENTS.apiKeyLeaked] },
+    });
+    this.healthRule = new events.Rule(this, 'HealthSignal', {
+      description: 'keyturn: AWS Health reports an exposed or compromised IAM access key',
+      eventPattern: { source: ['aws.health'], detailType: ['AWS Health Event'], detail: { service: ['RISK'], eventTypeCode: [...HEALTH_EXPOSED_CREDENTIAL_CODES] } },
+    });
+    for (const rule of [this.leakRule, this.healthRule]) {
+      rule.addTarget(new targets.SfnStateMachine(this.stateMachine, { retryAttempts: 8, maxEventAge: Duration.hours(2) }));
+    }
+
+    this.failureAlarm = new cloudwatch.Alarm(this, 'FailureAlarm', {
+      alarmDescription:
+        'keyturn: a leak response failed or timed out; the leaked key may still work. Open the execution in Step Functions, ' +
+        'read the failed step, then follow the leak runbook (README: Leak response).',
+      metric: new cloudwatch.MathExpression({
+        expression: 'failed + timedOut',
+        usingMetrics: { failed: this.stateMachine.metricFailed({ statistic: 'Sum' }), timedOut: this.stateMachine.metricTimedOut({ statistic: 'Sum' }) },
+        period: Duration.minutes(1),
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.failureAlarm.addAlarmAction(new actions.SnsAction(pipeline.notifications.criticalTopic));
+  }
+
+  private grantTasks(props: KeyturnLeakResponseProps): void {
+    const { pipeline, ledger } = props;
+    const role = this.leakFunction.role;
+    // Read the leaked key (to revoke it at its provider and verify), rotate now, and write only the revoked-versions tag.
+    pipeline.grantOnManagedSecrets(role, ['DescribeSecret', 'GetSecretValue', 'RotateSecret'], ['Decrypt']);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:TagResource'],
+        resources: [pipeline.managedSecretsArnPattern()],
+        conditions: {
+          StringEquals: { 'secretsmanager:ResourceTag/keyturn:managed': 'true' },
+          'ForAllValues:StringEquals': { 'aws:TagKeys': [LEAK_TAGS.revokedVersions] },
+          Null: { 'aws:TagKeys': 'false' },
+        },
+      }),
+    );
+    // RotateSecret makes Secrets Manager invoke the rotation function on the caller's behalf.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [pipeline.rotationFunction.functionArn] }));
+    // ListSecrets (find a key by name or access key id) and LookupEvents (the audit) have no resource-level permissions.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:ListSecrets', 'cloudtrail:LookupEvents'], resources: ['*'] }));
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'secretsmanager:ListSecrets, cloudtrail:LookupEvents and X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; ListSecrets returns metadata only',
+    });
+    pipeline.notifications.grantPublish(role);
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      reason: 'Publishing to the KMS-encrypted topics needs GenerateDataKey*; the grant is on the pipeline key only (Topic.grantPublish)',
+    });
+    this.incidentTable.grant(role, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+    pipeline.encryptionKey.grant(
+      new kms.ViaServicePrincipal(`dynamodb.${Stack.of(this).region}.amazonaws.com`, role),
+      'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey',
+    );
+    ledger.grantAppend(role);
+  }
+
+  private task(id: string, task: string, extra: Record<string, string> = {}): tasks.LambdaInvoke {
+    const payload: Record<string, unknown> = { task };
+    payload.state = sfn.JsonPath.objectAt('$');
+    for (const [k, v] of Object.entries(extra)) payload[k] = sfn.JsonPath.objectAt(v);
+    const invoke = new tasks.LambdaInvoke(this, id, {
+      lambdaFunction: this.leakFunction.function,
+      payload: sfn.TaskInput.fromObject(payload),
+      payloadResponseOnly: true,
+      taskTimeout: sfn.Timeout.duration(Duration.minutes(3)),
+      retryOnServiceExceptions: true,
+    });
+    return invoke;
+  }
+
+  private buildStateMachine(secondCheckAfter: Duration, retention: logs.RetentionDays): sfn.StateMachine {
+    const failed = new sfn.Fail(this, 'Escalated', { error: 'LeakResponseEscalated', cause: 'A step kept failing; on-call was paged with the details' });
+    const escalate = this.task('Escalate', 'escalate', { error: '$.error' });
+    escalate.addRetry({ maxAttempts: 3, interval: Duration.seconds(2), backoffRate: 2 });
+    escalate.next(failed);
+    // A step that keeps failing: its input (the state) travels on with the error beside it, to escalate.
+    const withEscalation = (step: tasks.LambdaInvoke) => {
+      step.addRetry({ errors: ['States.ALL'], maxAttempts: 4, interval: Duration.seconds(1), backoffRate: 2, maxDelay: Duration.seconds(20) });
+      step.addCatch(escalate, { resultPath: '$.error' });
+      return step;
+    };
+
+    const contain = new tasks.LambdaInvoke(this, 'ResolveAndRevoke', {
+      lambdaFunction: this.leakFunction.function,
+      payload: sfn.TaskInput.fromObject({ task: 'contain', event: sfn.JsonPath.objectAt('$') }),
+      payloadResponseOnly: true,
+      taskTimeout: sfn.Timeout.duration(Duration.minutes(3)),
+    });
+    contain.addRetry({ errors: ['States.ALL'], maxAttempts: 4, interval: Duration.seconds(1), backoffRate: 2, maxDelay: Duration.seconds(20) });
+    const containFailed = this.task('EscalateContain', 'escalate', { error: '$.error' });
+    containFailed.next(new sfn.Fail(this, 'ContainFailed', { error: 'LeakContainFailed', cause: 'Resolving or revoking the key failed after retries; on-call was paged' }));
+    contain.addCatch(
+      new sfn.Pass(this, 'ContainFailedState', {
+        parameters: {
+          state: {
+            'incidentId.$': '$$.Execution.Name', decision: 'respond', 'detectedAt.$': '$$.Execution.StartTime',
+            signal: { 'signalId.$': '$.id', origin: 'keyturn', 'receivedAt.$': '$$.Execution.StartTime', where: 'see the execution input', reportedBy: 'see the execution input' },
+            leaked: [], revoked: false, rotation: 'not-started', rotationChecks: 0, actions: [],
+          },
+          'error.$': '$.error',
+        },
+      }).next(containFailed),
+      { resultPath: '$.error' },
+    );
+
+    const rotate = this.task('RotateNow', 'rotate');
+    rotate.addRetry({ maxAttempts: 3, interval: Duration.seconds(2), backoffRate: 2 });
+    const wait = new sfn.Wait(this, 'WaitForReplacement', { time: sfn.WaitTime.duration(ROTATION_POLL) });
+    const check = this.task('CheckReplacement', 'check-rotation');
+    check.addRetry({ maxAttempts: 3, interval: Duration.seconds(2), backoffRate: 2 });
+    const revokeAfter = withEscalation(this.task('RevokeAfterRotation', 'revoke-leaked'));
+    const audit = this.task('AuditExposure', 'audit');
+    audit.addRetry({ maxAttempts: 2, interval: Duration.seconds(5), backoffRate: 2 });
+    const linked = this.task('RotateLinkedKeys', 'rotate-linked');
+    linked.addRetry({ maxAttempts: 2, interval: Duration.seconds(2), backoffRate: 2 });
+    const conclude = withEscalation(this.task('RecordAndNotify', 'conclude'));
+    const concludeUnmanaged = withEscalation(this.task('RecordUnmanaged', 'conclude'));
+    const waitSecond = new sfn.Wait(this, 'WaitForSecondCheck', { time: sfn.WaitTime.duration(secondCheckAfter) });
+    const secondCheck = this.task('SecondCheck', 'second-check');
+    secondCheck.addRetry({ maxAttempts: 3, interval: Duration.seconds(5), backoffRate: 2 });
+    const done = new sfn.Succeed(this, 'Done');
+
+    const afterRotation = new sfn.Choice(this, 'RevokeAfterRotation?')
+      .when(sfn.Condition.and(sfn.Condition.stringEquals('$.key.leakPolicy', 'rotate-then-revoke'), sfn.Condition.booleanEquals('$.revoked', false)), revokeAfter)
+      .otherwise(audit);
+    revokeAfter.next(audit);
+    audit.next(linked).next(conclude).next(waitSecond).next(secondCheck).next(done);
+
+    const replaced = new sfn.Choice(this, 'ReplacementCurrent?')
+      .when(sfn.Condition.stringEquals('$.rotation', 'pending'), wait)
+      .otherwise(afterRotation);
+    rotate.next(replaced);
+    wait.next(check).next(replaced);
+
+    const decide = new sfn.Choice(this, 'Decision')
+      .when(sfn.Condition.stringEquals('$.decision', 'joined'), new sfn.Succeed(this, 'JoinedOpenIncident'))
+      .when(sfn.Condition.stringEquals('$.decision', 'unmanaged'), concludeUnmanaged.next(new sfn.Succeed(this, 'UnmanagedReported')))
+      .otherwise(rotate);
+
+    const logGroup = new logs.LogGroup(this, 'ExecutionLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
+    const machine = new sfn.StateMachine(this, 'StateMachine', {
+      comment: 'keyturn leak response',
+      definitionBody: sfn.DefinitionBody.fromChainable(contain.next(decide)),
+      timeout: Duration.hours(3),
+      tracingEnabled: true,
+      // Execution data never holds key material (tasks exchange ids only) but stays out of the logs anyway.
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+    });
+    Validations.of(machine.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.leakFunction.function.node.defaultChild as never)}.Arn>:*]`,
+      reason: "Step Functions' LambdaInvoke grants the leak function and its versions/aliases (`:*`): one function only",
+    });
+    Validations.of(machine.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray tracing (PutTraceSegments, GetSamplingRules…) and CloudWatch Logs delivery (CreateLogDelivery…) support no resource-level permissions',
+    });
+    return machine;
+  }
+}
