@@ -5,13 +5,16 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { realSleep, type Sleep } from '../../lambdas/core/retry';
 
 export interface CliDeps {
   /** Secrets Manager client (region and credentials from the caller's AWS configuration). */
   secretsManager(): SecretsManagerClient;
-  /** DynamoDB document client, for the ledger. */
+  /** DynamoDB document client, for the ledger and the incident table. */
   dynamo(): DynamoDBDocumentClient;
+  /** EventBridge client, for `keyturn leak`. */
+  eventBridge(): EventBridgeClient;
   /** Standard output: results only (a table, or JSON with --json). */
   out(text: string): void;
   /** Standard error: progress and error messages. */
@@ -28,9 +31,11 @@ export interface CliDeps {
 export function defaultDeps(): CliDeps {
   let secrets: SecretsManagerClient | undefined;
   let dynamo: DynamoDBDocumentClient | undefined;
+  let eventBridge: EventBridgeClient | undefined;
   return {
     secretsManager: () => (secrets ??= new SecretsManagerClient({})),
     dynamo: () => (dynamo ??= DynamoDBDocumentClient.from(new DynamoDBClient({}))),
+    eventBridge: () => (eventBridge ??= new EventBridgeClient({})),
     out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
     now: () => new Date(),

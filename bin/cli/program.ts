@@ -8,15 +8,17 @@ import { toCliError } from './errors';
 import { CliError, EXIT } from './exit-codes';
 import { errorJson } from './schemas';
 import * as history from './commands/history';
+import * as incident from './commands/incident';
+import * as leak from './commands/leak';
 import * as rotate from './commands/rotate';
 import * as status from './commands/status';
 
 /** Every command module. Add a command: create bin/cli/commands/<name>.ts exporting `register`, list it here. */
-export const COMMANDS: ReadonlyArray<{ register(program: Command, deps: CliDeps): void }> = [status, rotate, history];
+export const COMMANDS: ReadonlyArray<{ register(program: Command, deps: CliDeps): void }> = [status, rotate, history, leak, incident];
 
 export function createProgram(deps: CliDeps): Command {
   const program = new Command('keyturn')
-    .description('keyturn on-call CLI: key inventory, rotation and history (uses your AWS credentials and region)')
+    .description('keyturn on-call CLI: key inventory, rotation, history, leaks and incidents (uses your AWS credentials and region)')
     .option('--json', 'machine-readable output on stdout (errors too)')
     .option('--prefix <prefix>', 'prefix of managed secret names (default: $KEYTURN_SECRET_PREFIX or keyturn/)')
     .showHelpAfterError('(run `keyturn --help` for usage)')

@@ -54,4 +54,21 @@ export const historyJson = z.strictObject({
   ),
 });
 
+export const leakJson = z.strictObject({
+  eventId: z.string(),
+  key: z.string(),
+  environment: z.string().nullable(),
+  managed: z.boolean(),
+  followUp: z.array(z.string()),
+});
+
+/** An incident as recorded (lambdas/core/leak/ports.ts IncidentRecord); the record never holds key material. */
+export const incidentJson = z.looseObject({
+  id: z.string(),
+  status: z.enum(['open', 'resolved', 'escalated']),
+  key: z.string(),
+  detectedAt: z.string(),
+  actions: z.array(z.looseObject({ at: z.string(), action: z.string(), outcome: z.string() })),
+});
+
 export const errorJson = z.strictObject({ error: z.strictObject({ code: z.number().int(), message: z.string() }) });

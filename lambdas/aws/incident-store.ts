@@ -52,7 +52,9 @@ export class DynamoIncidentStore implements IncidentStore {
 
   /** Write the record, keeping the signal count that duplicate signals raised meanwhile. */
   async save(record: IncidentRecord): Promise<void> {
-    const { id, signals: _signals, ...fields } = record;
+    const { id, ...rest } = record;
+    // The signal count belongs to the store (duplicates raise it): never overwrite it from the caller's copy.
+    const fields = Object.fromEntries(Object.entries(rest).filter(([k]) => k !== 'signals'));
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = { ':one': 1 };
     const sets = Object.entries(fields).map(([k, v], i) => {

@@ -1,5 +1,6 @@
 /** Run the `keyturn` CLI in-process against the Secrets Manager fake, with captured output and a fake clock. */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CliDeps } from '../../bin/cli/deps';
 import { run } from '../../bin/cli/program';
@@ -27,6 +28,7 @@ export async function keyturn(argv: string[], harness: Harness = {}): Promise<Cl
     dynamo: harness.dynamo ?? (() => {
       throw new Error('this test has no ledger');
     }),
+    eventBridge: () => new EventBridgeClient({ region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }),
     out: (text) => out.push(text),
     err: (text) => err.push(text),
     now: () => new Date(clock),

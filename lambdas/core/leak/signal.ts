@@ -17,7 +17,8 @@ export class InvalidLeakEventError extends KeyturnError {
   }
 }
 
-const text = (max: number) => z.string().trim().min(1).max(max).regex(/^[^\u0000-\u001f\u007f]*$/, 'must not hold control characters');
+const text = (max: number) =>
+  z.string().trim().min(1).max(max).refine((v) => ![...v].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f), 'must not hold control characters');
 /** Key names, secret names and ARNs: the characters Secrets Manager allows in names and ARNs. */
 const keyRef = z.string().min(1).max(512).regex(/^[A-Za-z0-9/_+=.@:-]+$/, 'must be a key name, secret name or secret ARN');
 /** A key's public id (IAM AccessKeyId, `sha256:…` of a self-issued key, a provider's key id): never the key. */
