@@ -153,8 +153,17 @@ export class FakeSecretsManager {
     return this.faults.splice(index, 1)[0].error;
   }
 
+  /** Injected round-trip time of every call (the leak benchmark sets it; tests leave it at 0). */
+  latencyMs = 0;
+
+  /** Wait out the injected round-trip time, if any. */
+  async roundTrip(): Promise<void> {
+    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+  }
+
   private wrap<I, O>(command: CommandName, apply: (input: I) => O): (input: I) => Promise<O> {
     return async (input: I) => {
+      await this.roundTrip();
       const before = this.takeFault(command, 'before');
       if (before) throw before;
       const out = apply(input);

@@ -75,9 +75,12 @@ describe('revoke-first (the default)', () => {
     expect(record!.audit).toMatchObject({ events: 1, byCall: [['secretsmanager:GetSecretValue', 1]], from: '2026-11-22T08:00:00.000Z' });
     expect(world.trail.calls[0]).toMatchObject({ key: 'ResourceName', value: key.arn });
 
-    expect(world.messages).toHaveLength(1);
-    const [message] = world.messages;
-    expect(message).toMatchObject({ severity: 'critical', kind: 'leak', keyName: 'billing-api', environment: 'prod' });
+    // Paged once, when contained; the report of a response that went to plan is a notice.
+    expect(world.messages.map((m) => [m.kind, m.severity])).toEqual([['leak-contained', 'critical'], ['leak', 'notice']]);
+    const [page, message] = world.messages;
+    expect(page).toMatchObject({ keyName: 'billing-api', environment: 'prod', subject: 'keyturn: prod/billing-api leaked: revoked, replacement rotating' });
+    for (const needed of [state.incidentId, `keyturn incident ${state.incidentId}`, 'Runbook:', 'owner ', 'https://github.com/acme/app/blob/main/.env']) expect(page.message).toContain(needed);
+    expect(message).toMatchObject({ severity: 'notice', kind: 'leak', keyName: 'billing-api', environment: 'prod' });
     for (const needed of ['revoked and replaced', state.incidentId, 'keyturn incident', 'keyturn history prod/billing-api', 'Runbook:', '203.0.113.9', 'owner ', 'Impact: Leaked key revoked, verified refused']) {
       expect(message.message + message.subject).toContain(needed);
     }
@@ -95,7 +98,8 @@ describe('revoke-first (the default)', () => {
     expect(world.iam.live.has(currentKeyId)).toBe(false);
     expect(state.verified).toBe(true);
     expect(world.trail.calls.map((c) => c.key)).toEqual(['AccessKeyId']);
-    expect(world.messages[0].message).toContain('AWS Health AWS_RISK_CREDENTIALS_EXPOSED');
+    expect(world.messages.map((m) => m.kind)).toEqual(['leak-contained', 'leak']);
+    expect(world.messages[1].message).toContain('AWS Health AWS_RISK_CREDENTIALS_EXPOSED');
     assertNoKeyMaterial(state, world.messages, await incidents.get(state.incidentId));
   });
 
@@ -122,7 +126,8 @@ describe('revoke-first (the default)', () => {
     expect(state.revoked).toBe(true);
     expect(state.rotation).toBe('failed');
     expect(sm.versionWith(key.arn, 'AWSCURRENT')).toBe(key.current);
-    const [message] = world.messages;
+    const message = world.messages[1];
+    expect(message.severity).toBe('critical');
     expect(message.subject).toContain('NO replacement current');
     expect(message.message).toContain('The leaked key is REVOKED and NO replacement is current');
     expect(message.message).toContain('keyturn rotate prod/billing-api');
@@ -135,7 +140,7 @@ describe('revoke-first (the default)', () => {
     const state = await runLeakResponse(world.deps, report());
     expect(state.audit).toMatchObject({ partial: true, events: 0, note: expect.stringContaining('CloudTrail lookup incomplete') });
     expect(state.rotation).toBe('current');
-    expect(world.messages[0].message).toContain('note: CloudTrail lookup incomplete');
+    expect(world.messages[1].message).toContain('note: CloudTrail lookup incomplete');
   });
 });
 
@@ -172,7 +177,9 @@ describe('rotate-then-revoke', () => {
     const state = await runLeakResponse(world.deps, report(), { maxRotationChecks: 2, rotationWaitMs: 0 });
     expect(state.revoked).toBe(false);
     expect(acceptedVersions(await describe_(key.arn))).toContain(key.current);
-    expect(world.messages[0].message).toContain('NOT revoked and still works');
+    expect(world.messages[0]).toMatchObject({ kind: 'leak-contained', severity: 'critical', subject: expect.stringContaining('not revoked yet') });
+    expect(world.messages[1]).toMatchObject({ kind: 'leak', severity: 'critical' });
+    expect(world.messages[1].message).toContain('NOT revoked and still works');
   });
 });
 
@@ -197,6 +204,8 @@ describe('signals that are not a managed key, duplicates and retries', () => {
     expect(second.incidentId).toBe(first.incidentId);
     expect(world.rotations).toHaveLength(1);
     expect((await incidents.get(first.incidentId))?.signals).toBe(2);
+    // The duplicate pages nobody: the two messages are the first signal's page and report.
+    expect(world.messages.map((m) => m.kind)).toEqual(['leak-contained', 'leak']);
   });
 
   test('contain retried with the same event stays on the same incident and responds (no false "joined")', async () => {
@@ -213,7 +222,8 @@ describe('signals that are not a managed key, duplicates and retries', () => {
     const state = await runLeakResponse(world.deps, report({ where: leakedText }));
     expect(state.signal.where).toBe('found AKIAIOSFODNN7EXAMPLE with [redacted] in config.js');
     expect(JSON.stringify(await incidents.get(state.incidentId))).not.toContain('wJalrXUtnFEMI');
-    expect(world.messages[0].message).not.toContain('wJalrXUtnFEMI');
+    expect(world.messages).toHaveLength(2);
+    for (const m of world.messages) expect(m.message + m.subject).not.toContain('wJalrXUtnFEMI');
   });
 });
 

@@ -10,6 +10,7 @@ import type { FakeSecretsManager } from '../helpers/secrets-manager-fake';
 /** The shared fake has no TagResource: add it (call after every `sm.reset()`). */
 export function installTagResource(sm: FakeSecretsManager): void {
   sm.mock.on(TagResourceCommand as never).callsFake(async (input: { SecretId: string; Tags: Array<{ Key: string; Value: string }> }) => {
+    await sm.roundTrip();
     const secret = sm.find(input.SecretId);
     for (const tag of input.Tags) secret.tags[tag.Key] = tag.Value;
     return {};

@@ -1,7 +1,8 @@
 /**
  * The first task: resolve the key and, under the default policy "revoke-first", revoke it, in two round trips
  * (1: DescribeSecret ∥ read AWSCURRENT ∥ read AWSPREVIOUS; 2: provider revoke ∥ revoked-versions tag). Only then
- * open the incident, or join the one already open for this key (a duplicate signal: nothing more is done).
+ * open the incident, or join the one already open for this key (a duplicate signal: nothing more is done), and
+ * page on-call: four round trips from the event to the page.
  */
 import { STAGE } from '../constants';
 import { KeyConfigurationError } from '../errors';
@@ -13,7 +14,7 @@ import { parseSecretContent, type StoredKey } from '../stored-key';
 import { SecretNotFoundError, type LeakDeps, type StageRead } from './ports';
 import { parseLeakEvent, type LeakSignal } from './signal';
 import { act, incidentIdFor, type LeakedVersion, type LeakState, type ManagedKeyRef } from './state';
-import { toRecord } from './record';
+import { containedMessage, toRecord } from './record';
 
 /** Keep the revoked-versions tag under Secrets Manager's 256-character tag value limit. */
 const MAX_REVOKED_IDS = 6;
@@ -67,7 +68,8 @@ export async function contain(deps: LeakDeps, event: unknown): Promise<LeakState
   if (opened.outcome === 'joined') {
     return { ...act(state, deps.now(), 'join open incident', 'note', opened.incidentId), decision: 'joined', incidentId: opened.incidentId };
   }
-  return state;
+  await deps.notify(containedMessage(state));
+  return act(state, deps.now(), 'page on-call', 'done');
 }
 
 export function describeVersion(v: LeakedVersion): string {

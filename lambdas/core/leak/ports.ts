@@ -17,7 +17,7 @@ export interface StageRead {
 /** What on-call gets (SnsNotifier.publish takes it as is). Never key material. */
 export interface LeakNotification {
   severity: 'critical' | 'notice';
-  kind: 'leak' | 'leak-unmanaged' | 'leak-escalated' | 'leak-still-accepted';
+  kind: 'leak-contained' | 'leak' | 'leak-unmanaged' | 'leak-escalated' | 'leak-still-accepted';
   subject: string;
   message: string;
   keyName?: string;

@@ -16,8 +16,13 @@ export function impactOf(state: LeakState): string {
   return `Leaked key revoked${verified}; replacement ${state.newVersion ?? '(pending)'} is AWSCURRENT. Consumers reading AWSCURRENT pick it up on their next refresh.`;
 }
 
-/** A leaked key always pages: whatever keyturn managed to do, a person must look. */
+/** A leaked key is always a critical incident: whatever keyturn managed to do, a person must look. */
 const SEVERITY = 'critical' as const;
+
+/** The response needs a person now: the key is unmanaged, a step failed, or the leaked key may still work. */
+export function needsPerson(state: LeakState): boolean {
+  return state.decision === 'unmanaged' || Boolean(state.failure) || state.rotation === 'failed' || state.verified === false;
+}
 
 export function toRecord(state: LeakState, status: IncidentRecord['status']): IncidentRecord {
   const { signal, key } = state;
@@ -55,11 +60,44 @@ function headline(state: LeakState): string {
   return `${label} leaked: revoked and replaced`;
 }
 
+/**
+ * The page sent the moment the key is contained (revoked under revoke-first) and its incident opened: on-call
+ * learns of the leak within seconds, without waiting for the replacement, the audit and the linked keys.
+ */
+export function containedMessage(state: LeakState): LeakNotification {
+  const { signal, key } = state;
+  const label = keyLabel(state);
+  const status = state.revoked
+    ? 'revoked'
+    : state.leaked.length ? 'NOT revoked yet (policy rotate-then-revoke: revoked once the replacement is current)' : 'no live version matched';
+  const lines = [
+    `CRITICAL: ${label} leaked: ${status}; replacement rotating`,
+    `Incident: ${state.incidentId}`,
+    ...(key ? [`Key: ${label} (provider ${key.provider}, policy ${key.leakPolicy}), owner ${key.owner ?? 'unknown'}`] : []),
+    `Found: ${signal.where}; reported by ${signal.reportedBy} at ${signal.receivedAt}; exposed ${signal.exposedAt ?? 'at an unknown time'}`,
+    'Next, automatically: replacement key, CloudTrail audit of the exposure window, linked keys; the full report follows.',
+    ...(key?.runbook ? [`Runbook: ${key.runbook}`] : []),
+    'Follow up:',
+    `  keyturn incident ${state.incidentId}`,
+  ];
+  return {
+    severity: 'critical',
+    kind: 'leak-contained',
+    subject: `keyturn: ${label} leaked: ${state.revoked ? 'revoked' : 'not revoked yet'}, replacement rotating`,
+    message: lines.join('\n'),
+    ...(key ? { keyName: key.keyName, environment: key.environment } : {}),
+  };
+}
+
+/**
+ * The full report. On-call was paged when the key was contained: the report pages again only when a person is
+ * needed; a response that went to plan is a notice.
+ */
 export function leakMessage(state: LeakState): LeakNotification {
   const { signal, key } = state;
   const label = keyLabel(state);
   const lines = [
-    `CRITICAL: ${headline(state)}`,
+    `${needsPerson(state) ? 'CRITICAL' : 'RESOLVED'}: ${headline(state)}`,
     `Incident: ${state.incidentId}`,
     key
       ? `Key: ${label} (provider ${key.provider}, policy ${key.leakPolicy}), owner ${key.owner ?? 'unknown'}\nSecret: ${key.secretArn}`
@@ -76,7 +114,7 @@ export function leakMessage(state: LeakState): LeakNotification {
   if (key) lines.push(`  keyturn history ${key.environment}/${key.keyName}`, `  keyturn status --env ${key.environment}`);
   if (state.rotation === 'failed' && key) lines.push(`  keyturn rotate ${key.environment}/${key.keyName}   # after fixing the rotation failure`);
   return {
-    severity: SEVERITY,
+    severity: needsPerson(state) ? 'critical' : 'notice',
     kind: state.decision === 'unmanaged' ? 'leak-unmanaged' : state.failure ? 'leak-escalated' : 'leak',
     subject: `keyturn: ${headline(state)}`,
     message: lines.join('\n'),
