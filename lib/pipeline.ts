@@ -194,14 +194,15 @@ export class KeyturnPipeline extends Construct implements IKeyturnPipeline {
   }
 
   /** Add a managed key served by this pipeline. */
-  addKey(id: string, options: ManagedKeyOptions): ManagedKey {
+  /** `scope`: where the key's own resources go (this pipeline, or a key shard stack of lib/key-shards.ts). */
+  addKey(id: string, options: ManagedKeyOptions, scope: Construct = this): ManagedKey {
     // The key's provider grants and HTTP profile go to the shared rotate function (see lib/provider-grants.ts).
     grantProviderAccess(this.rotateFunction.role, options.key, 'rotate', this.rotateFunction.role);
     provideProviderEnvironment(this.rotateFunction.function, options.key);
     this.retirement.addKey(options.key);
     grantProviderAccess(this.leakResponse.leakFunction.role, options.key, 'revoke', this.leakResponse.leakFunction.role);
     provideProviderEnvironment(this.leakResponse.leakFunction.function, options.key);
-    const managedKey = new ManagedKey(this, id, { ...options, pipeline: this });
+    const managedKey = new ManagedKey(scope, id, { ...options, pipeline: this });
     // Per-key alarms live inside the key's construct, so they move with it (e.g. into a shard stack).
     new KeyMonitoring(managedKey, 'Monitoring', {
       key: options.key,

@@ -154,6 +154,11 @@ export const pipelineSchema = z.strictObject({
       message: `logRetentionDays must be one of CloudWatch's periods: ${LOG_RETENTION_DAYS.join(', ')}`,
     })
     .default(90),
+  /**
+   * Nested stacks the keys are spread over (0: all in the main stack). Default: 0 up to 40 keys, then one shard
+   * per 30 keys. Pin it before the fleet grows: changing it moves keys between stacks (see the README).
+   */
+  keyShards: z.number().int().min(0).max(100).optional(),
 });
 
 export const configSchema = z
