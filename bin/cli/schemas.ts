@@ -2,7 +2,7 @@
  * The shape of every `--json` output: commands parse their output through these before printing, and tests and
  * scripts can validate against them. Changing a field here is a breaking change for scripts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const isoOrNull = z.iso.datetime().nullable();
 

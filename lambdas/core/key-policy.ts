@@ -2,7 +2,7 @@
  * A managed key's runtime policy, read from its secret's tags (written by the CDK stack from the configuration),
  * so one rotate function serves every key without per-key deployment.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   DEFAULT_OVERLAP_HOURS,
   LEAK_POLICIES,

@@ -1,5 +1,5 @@
 /** The event Secrets Manager sends to a rotation function, validated before any AWS call. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ROTATION_STEPS } from './constants';
 import { InvalidRotationEventError } from './errors';
 

@@ -2,7 +2,7 @@
  * The JSON a managed secret version holds. Parsing never quotes the value it rejects: a malformed value may
  * still be key material.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 
 const storedKeySchema = z.object({

@@ -2,7 +2,7 @@
  * What the state machine hands the leak function: a task name and its input (the EventBridge event for `contain`,
  * the response's state for the others, plus the caught error for `escalate`). Validated before anything runs.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { KeyturnError } from '../core/errors';
 import type { LeakState } from '../core/leak/state';
 

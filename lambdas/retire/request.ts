@@ -1,5 +1,5 @@
 /** The retire function's input, as the retirement schedule sends it. Validated before anything is called. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RetirementRequest } from '../core/retirement';
 import { InvalidRetirementRequestError } from '../core/retirement-errors';
 

@@ -3,7 +3,7 @@
  * (the rules of lambdas/core/retirement.ts). Retired keys are remembered too, to tell "retired key presented"
  * apart from an unknown key. Version values never change, so each version is fetched once per container.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { SecretStore } from '../core/ports';
 import { acceptedVersions, isRetired, retiredVersionOf } from '../core/retirement';
 import { parseSecretContent } from '../core/stored-key';
@@ -16,8 +16,9 @@ export interface KeySet {
 /** Retired digests kept per key: enough for a few rotations of stale clients, bounded in memory. */
 const MAX_RETIRED = 4;
 
+/** One-shot `crypto.hash` (Node >= 20.12): about twice as fast as createHash on the verifier's hot path. */
 export function digestOf(key: string): Buffer {
-  return createHash('sha256').update(key, 'utf8').digest();
+  return hash('sha256', key, 'buffer');
 }
 
 export class KeySetLoader {

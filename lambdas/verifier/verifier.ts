@@ -1,5 +1,6 @@
 /**
  * Checks a presented API key against the managed secrets a service accepts, without a restart across rotations:
+ * - a key in a fresh cached set is accepted on one SHA-256 and a constant-time compare (the hot path);
  * - a malformed key (wrong prefix, bad checksum) is rejected by one regex and one CRC32: no AWS call at all;
  * - the accepted set (AWSCURRENT, AWSPREVIOUS unless retired) is cached per container for `ttlMs`;
  * - an unknown well-formed key may trigger a refresh, but at most one per `minRefreshIntervalMs` per key, and
@@ -71,6 +72,9 @@ interface KeyState {
   inflight?: Promise<void>;
 }
 
+/** Longer strings are never keys (prefix, body and checksum): not worth a digest. */
+const MAX_PRESENTED_LENGTH = 256;
+
 /** Name used in metrics for keys that match no configured prefix. */
 export const UNMATCHED_KEY = 'unmatched';
 
@@ -105,13 +109,19 @@ export class ApiKeyVerifier {
   }
 
   async verify(presented: unknown): Promise<VerifyResult> {
+    const hit = this.freshHit(presented);
+    if (hit) {
+      this.count('KeyAccepted', hit.config.name);
+      return { valid: true, keyName: hit.config.name };
+    }
     const candidates = this.states.filter((s) => parseApiKey(presented, s.config.prefix) !== undefined);
     if (!candidates.length) {
       this.count('KeyRejected', this.states.length === 1 ? this.states[0].config.name : UNMATCHED_KEY);
       return { valid: false, reason: 'malformed' };
     }
     const digest = digestOf(presented as string);
-    for (const state of candidates) await this.ensureFresh(state);
+    // The hot path: fresh sets are checked without awaiting anything.
+    for (const state of candidates) if (!this.isFresh(state)) await this.ensureFresh(state);
     let match = this.match(candidates, digest);
     if (!match) {
       // A miss may be a key that was just rotated in: refresh, at most once per interval per key.
@@ -128,6 +138,23 @@ export class ApiKeyVerifier {
     }
     if (retired) return { valid: false, reason: 'retired' };
     return { valid: false, reason: candidates.some((s) => this.usable(s)) ? 'unknown' : 'unavailable' };
+  }
+
+  /**
+   * The hot path: a key whose digest is in a fresh accepted set is valid (it equals a stored, well-formed key), so
+   * the checksum is only computed on a miss. Anything else (stale sets, misses) takes the full path.
+   */
+  private freshHit(presented: unknown): KeyState | undefined {
+    if (typeof presented !== 'string' || presented.length > MAX_PRESENTED_LENGTH) return undefined;
+    let candidates = 0;
+    for (const state of this.states) {
+      if (!presented.startsWith(state.config.prefix)) continue;
+      if (!this.isFresh(state)) return undefined;
+      candidates++;
+    }
+    if (!candidates) return undefined;
+    const digest = digestOf(presented);
+    return this.match(this.states.filter((s) => presented.startsWith(s.config.prefix)), digest);
   }
 
   /** Load every key set now (e.g. at cold start, outside the first request's latency). */
@@ -148,8 +175,12 @@ export class ApiKeyVerifier {
     return state.set !== undefined && this.now() - state.loadedAt! <= this.ttlMs + this.maxStaleMs;
   }
 
+  private isFresh(state: KeyState): boolean {
+    return state.set !== undefined && this.now() - state.loadedAt! < this.ttlMs;
+  }
+
   private async ensureFresh(state: KeyState): Promise<void> {
-    if (state.set && this.now() - state.loadedAt! < this.ttlMs) return;
+    if (this.isFresh(state)) return;
     await this.refreshIfAllowed(state);
   }
 

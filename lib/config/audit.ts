@@ -1,5 +1,5 @@
 /** The daily audit's configuration (top-level `audit` in the configuration file). */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const auditConfigSchema = z
   .strictObject({

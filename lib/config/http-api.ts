@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const PRESETS_DIR = path.join(__dirname, '..', '..', 'lambdas', 'providers', 'presets');
 

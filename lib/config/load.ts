@@ -1,6 +1,6 @@
 /** Load and validate the configuration; a wrong file stops synth with one message listing every problem. */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { configSchema, type KeyturnConfig } from './schema';
 
 export class ConfigurationError extends Error {

@@ -2,7 +2,7 @@
  * Configuration of alarms and notifications: the top-level `monitoring` and `notifications` sections and the
  * per-key `alarms` overrides. Thresholds are data keyed by severity (warning → notice topic, critical → pages).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A warning and a critical threshold; critical must be the higher one. */
 export function thresholdsSchema(what: string, defaults: { warning: number; critical: number }, max: number) {

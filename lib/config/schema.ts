@@ -2,7 +2,7 @@
  * The keyturn configuration file: one entry per managed key. Validated at synth; every message names the key
  * and the field, and says how to fix it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   DEFAULT_OVERLAP_HOURS,
   KEY_PREFIX_PATTERN,

@@ -5,7 +5,7 @@
  * - AWS Health's exposed-credential event for IAM access keys (`source` "aws.health").
  * Both become one `LeakSignal`. Input is outside data: sizes are capped and errors name fields, never values.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { EVENTS, HEALTH_EXPOSED_CREDENTIAL_CODES } from '../constants';
 import { KeyturnError } from '../errors';
 import { redactCredentials } from './redact';

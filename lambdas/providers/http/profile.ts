@@ -2,7 +2,7 @@
  * The HTTP admin API profiles the function receives in one environment variable (validated at synth by
  * lib/config/http-api.ts; parsed again here at cold start: the two schemas are kept in step by a test).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseJsonPath } from './json-path';
 
 const jsonPath = z.string().refine((p) => parseJsonPath(p) !== undefined, 'not a supported JSON path');

@@ -1,3 +1,0 @@
-import { benchScale } from './scale';
-import { renderMarkdown } from './table';
-benchScale({ quick: false }).then((r) => console.log(renderMarkdown(r)));
