@@ -9,7 +9,8 @@ import * as fc from 'fast-check';
 import { deps as handlerDeps, handler } from '../../lambdas/rotate/handler';
 import { captureOutput, lambdaContext } from '../helpers/lambda';
 import { FakeSecretsManager } from '../helpers/secrets-manager-fake';
-import { retireThroughProvider } from './retire-adapter';
+import { retireOutcomes, retireThroughProvider, retireThroughRetireFunction } from './retire-adapter';
+import { installTagResource } from '../retire/fakes';
 import { PROPERTY_RUNS, RotationWorld, scenarioArb, type RetireFn, type Scenario } from './rotation-world';
 
 const sm = new FakeSecretsManager();
@@ -66,6 +67,23 @@ describe('rotation under random schedules and faults', () => {
       { numRuns: PROPERTY_RUNS },
     );
     expect(revocations).toBeGreaterThan(PROPERTY_RUNS / 4);
+  });
+
+  test(`rule: the retire function itself, firing early or twice under faults, never revokes the AWSCURRENT key nor one whose successor is unverified, and throws only typed errors (${PROPERTY_RUNS} runs)`, async () => {
+    retireOutcomes.clear();
+    let revocations = 0;
+    await fc.assert(
+      fc.asyncProperty(recordingScenarios, async (scenario) => {
+        const world = await runScenario(scenario, { retire: retireThroughRetireFunction, configure: () => installTagResource(sm) });
+        revocations += world.recording.calls.filter((c) => c.op === 'revoke' && c.outcome === 'revoked').length;
+        expect(world.violations).toEqual([]);
+      }),
+      { numRuns: PROPERTY_RUNS },
+    );
+    // Not vacuous: the real function retired keys, and its guards turned early or repeated firings away.
+    expect(revocations).toBeGreaterThan(PROPERTY_RUNS / 4);
+    expect(retireOutcomes.get('retired')).toBeGreaterThan(PROPERTY_RUNS / 4);
+    expect((retireOutcomes.get('already-retired') ?? 0) + (retireOutcomes.get('skipped-current') ?? 0) + (retireOutcomes.get('skipped-pending') ?? 0)).toBeGreaterThan(0);
   });
 
   test(`rule: no key material in any log line, metric or error of the rotate handler (${PROPERTY_RUNS} runs through the handler)`, async () => {
