@@ -13,7 +13,7 @@ import { ledgerFromEnv } from '../aws/ledger-from-env';
 import { SecretsManagerRetirementMarks } from '../aws/retirement-marks';
 import { SecretsManagerSecretStore } from '../aws/secret-store';
 import { SnsNotifier } from '../aws/notifier';
-import { ENV } from '../core/constants';
+import { DEFAULT_SECRET_PREFIX, ENV } from '../core/constants';
 import { retireVersion, type RetireDeps, type RetireResult } from '../core/retire';
 import { defaultProviders } from '../providers/registry';
 import { createLogger, createMetrics, describeError } from '../shared/powertools';
@@ -28,6 +28,8 @@ const notifier = new SnsNotifier(new SNSClient({}), {
   notice: process.env[ENV.noticeTopicArn] ?? '',
 });
 
+const secretPrefix = process.env[ENV.secretNamePrefix] ?? DEFAULT_SECRET_PREFIX;
+
 export const deps: RetireDeps = {
   store: new SecretsManagerSecretStore(secrets),
   marks: new SecretsManagerRetirementMarks(secrets),
@@ -37,7 +39,7 @@ export const deps: RetireDeps = {
 };
 
 export async function retire(event: unknown): Promise<RetireResult> {
-  const request = parseRetirementRequest(event);
+  const request = parseRetirementRequest(event, secretPrefix);
   logger.appendKeys({ secretId: request.secretId, versionId: request.versionId });
   try {
     const result = await retireVersion(deps, request);

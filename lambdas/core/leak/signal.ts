@@ -8,6 +8,7 @@
 import * as z from 'zod';
 import { EVENTS, HEALTH_EXPOSED_CREDENTIAL_CODES } from '../constants';
 import { KeyturnError } from '../errors';
+import { UNSAFE_CHARACTERS } from '../printable';
 import { redactCredentials } from './redact';
 
 /** The event is not a leak signal keyturn understands; nothing was done. */
@@ -18,7 +19,7 @@ export class InvalidLeakEventError extends KeyturnError {
 }
 
 const text = (max: number) =>
-  z.string().trim().min(1).max(max).refine((v) => ![...v].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f), 'must not hold control characters');
+  z.string().trim().min(1).max(max).refine((v) => !UNSAFE_CHARACTERS.test(v), 'must not hold control or bidirectional-override characters');
 /** Key names, secret names and ARNs: the characters Secrets Manager allows in names and ARNs. */
 const keyRef = z.string().min(1).max(512).regex(/^[A-Za-z0-9/_+=.@:-]+$/, 'must be a key name, secret name or secret ARN');
 /** A key's public id (IAM AccessKeyId, `sha256:…` of a self-issued key, a provider's key id): never the key. */

@@ -3,6 +3,8 @@
  * reports. Pure: no AWS. Only identifiers are kept (secret id, principal, event name), never request payloads
  * beyond them, so nothing from the event that could hold key material reaches a message.
  */
+import { printable } from '../printable';
+
 export type IncidentKind =
   'rotation-failed' | 'rotation-abandoned' | 'destructive-change' | 'unexpected-read';
 
@@ -27,7 +29,7 @@ export interface Incident {
 
 export class UnrecognisedEventError extends Error {
   constructor(reason: string) {
-    super(`not an event the notify function handles: ${reason}`);
+    super(`not an event the notify function handles: ${printable(reason)}`);
     this.name = 'UnrecognisedEventError';
   }
 }
