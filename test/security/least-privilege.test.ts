@@ -236,6 +236,56 @@ forEachRole(rolesOfKind('notify'), (role) => {
   });
 });
 
+const leakRoles = (pattern: RegExp) => rolesOfKind('leak').filter((r) => pattern.test(r.logicalId));
+const arnOfType = (type: string, pattern: RegExp) => resolver.arnOf(resolver.ofType(type).find(([id]) => pattern.test(id))![0]);
+const leakFunctionArn = arnOfType('AWS::Lambda::Function', /LeakFunction/);
+const rotateFunctionArn = arnOfType('AWS::Lambda::Function', /RotateFunction/);
+const stateMachineArn = resolver.ofType('AWS::StepFunctions::StateMachine').map(([id]) => resolver.resolve({ Ref: id }) as string)[0];
+
+forEachRole(leakRoles(/LeakRole/), (role) => {
+  test('rule: rotates and marks only managed secrets, writing only the revoked-versions tag, never a value', async () => {
+    for (const action of ['secretsmanager:RotateSecret', 'secretsmanager:GetSecretValue']) {
+      expect(await decide(role, { action, resource: managedSecret, context: MANAGED_TAG })).toBe('Allowed');
+      expect(await decide(role, { action, resource: unmanagedSecret })).not.toBe('Allowed');
+    }
+    const tagging = (keys: string[]) => ({ action: 'secretsmanager:TagResource', resource: managedSecret, context: { ...MANAGED_TAG, 'aws:TagKeys': keys } });
+    expect(await decide(role, tagging(['keyturn:revoked-versions']))).toBe('Allowed');
+    // Untagging itself out of management, or re-labelling the owner, must stay impossible.
+    for (const keys of [['keyturn:managed'], ['keyturn:owner'], ['keyturn:revoked-versions', 'keyturn:leak-policy']]) {
+      expect(await decide(role, tagging(keys))).not.toBe('Allowed');
+    }
+    for (const action of ['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:DeleteSecret', 'secretsmanager:UntagResource', 'secretsmanager:PutResourcePolicy']) {
+      expect(await decide(role, { action, resource: managedSecret, context: MANAGED_TAG })).not.toBe('Allowed');
+    }
+  });
+
+  test('rule: invokes only the rotate function (for RotateSecret), and creates no key at any provider', async () => {
+    expect(await decide(role, { action: 'lambda:InvokeFunction', resource: rotateFunctionArn })).toBe('Allowed');
+    expect(await decide(role, { action: 'lambda:InvokeFunction', resource: `arn:${partition}:lambda:${region}:${account}:function:someone-else` })).not.toBe('Allowed');
+    expect(await decide(role, { action: 'iam:CreateAccessKey', resource: `arn:${partition}:iam::${account}:user/deploy-bot` })).not.toBe('Allowed');
+  });
+});
+
+forEachRole(leakRoles(/StateMachineRole/), (role) => {
+  test('rule: the state machine invokes the leak function and nothing else', async () => {
+    expect(await decide(role, { action: 'lambda:InvokeFunction', resource: leakFunctionArn })).toBe('Allowed');
+    expect(await decide(role, { action: 'lambda:InvokeFunction', resource: rotateFunctionArn })).not.toBe('Allowed');
+    expect(await decide(role, { action: 'secretsmanager:GetSecretValue', resource: managedSecret, context: MANAGED_TAG })).not.toBe('Allowed');
+  });
+});
+
+forEachRole(leakRoles(/StateMachineEventsRole/), (role) => {
+  test('rule: the signal rules may only start the leak state machine', async () => {
+    expect(await decide(role, { action: 'states:StartExecution', resource: stateMachineArn })).toBe('Allowed');
+    expect(await decide(role, { action: 'states:StartExecution', resource: `arn:${partition}:states:${region}:${account}:stateMachine:other` })).not.toBe('Allowed');
+    expect(await decide(role, { action: 'lambda:InvokeFunction', resource: leakFunctionArn })).not.toBe('Allowed');
+  });
+});
+
+test('rule: the leak response roles exist (the three checks above are not vacuous)', () => {
+  expect([/LeakRole/, /StateMachineRole/, /StateMachineEventsRole/].map((p) => leakRoles(p).length)).toEqual([1, 1, 1]);
+});
+
 test('rule: the rotate function can be invoked only by Secrets Manager of this account for managed secrets', () => {
   const permissions = resolver.ofType('AWS::Lambda::Permission').map(([, p]) => resolver.resolve(p.Properties) as Record<string, string>);
   expect(permissions.length).toBeGreaterThan(0);
