@@ -36,14 +36,19 @@ async function bundle(name: string, dir: string, naive: boolean): Promise<string
     target: 'node20',
     outfile,
     logLevel: 'silent',
-    ...(naive ? { minify: false, treeShaking: false, mainFields: ['main'] } : { minify: true, mainFields: ['module', 'main'] }),
+    ...(naive
+      ? { minify: false, treeShaking: false, mainFields: ['main'] }
+      : { minify: true, mainFields: ['module', 'main'] }),
   });
   return outfile;
 }
 
 function initMs(file: string): number {
   const script = `const t=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
-  const out = execFileSync(process.execPath, ['-e', script], { env: { ...process.env, ...ENV }, encoding: 'utf8' });
+  const out = execFileSync(process.execPath, ['-e', script], {
+    env: { ...process.env, ...ENV },
+    encoding: 'utf8',
+  });
   return Number(out);
 }
 

@@ -68,7 +68,11 @@ async function measureMixes(): Promise<{ rotation: CallMix; retirement: CallMix 
   const rotate = async () => {
     const token = sm.beginRotation(secret.arn);
     const memo = new RotationMemo();
-    for (const Step of STEPS) await runRotationStep({ store, providers, memo }, { Step, SecretId: secret.arn, ClientRequestToken: token });
+    for (const Step of STEPS)
+      await runRotationStep(
+        { store, providers, memo },
+        { Step, SecretId: secret.arn, ClientRequestToken: token },
+      );
   };
   await rotate();
   sm.mock.resetHistory();
@@ -98,12 +102,17 @@ function random(seed: number): () => number {
 }
 
 /** Peak calls per second of each quota group over one day of the fleet. */
-function peakRates(mixes: { rotation: CallMix; retirement: CallMix }, windowSeconds: number, seed: number): Record<QuotaGroup, number> {
+function peakRates(
+  mixes: { rotation: CallMix; retirement: CallMix },
+  windowSeconds: number,
+  seed: number,
+): Record<QuotaGroup, number> {
   const next = random(seed);
   const perSecond = new Map<number, CallMix>();
   const add = (second: number, mix: CallMix) => {
     const bucket = perSecond.get(second) ?? {};
-    for (const [group, n] of Object.entries(mix) as Array<[QuotaGroup, number]>) bucket[group] = (bucket[group] ?? 0) + n;
+    for (const [group, n] of Object.entries(mix) as Array<[QuotaGroup, number]>)
+      bucket[group] = (bucket[group] ?? 0) + n;
     perSecond.set(second, bucket);
   };
   for (let i = 0; i < FLEET; i++) {
@@ -113,7 +122,8 @@ function peakRates(mixes: { rotation: CallMix; retirement: CallMix }, windowSeco
   }
   const peaks = Object.fromEntries(Object.keys(QUOTAS).map((g) => [g, 0])) as Record<QuotaGroup, number>;
   for (const bucket of perSecond.values()) {
-    for (const [group, n] of Object.entries(bucket) as Array<[QuotaGroup, number]>) peaks[group] = Math.max(peaks[group], n);
+    for (const [group, n] of Object.entries(bucket) as Array<[QuotaGroup, number]>)
+      peaks[group] = Math.max(peaks[group], n);
   }
   return peaks;
 }
@@ -124,7 +134,10 @@ export async function benchFleet(opts: { quick: boolean }): Promise<BenchRow[]> 
   const windowSeconds = tier.windowHours * 3600;
   const seeds = opts.quick ? [1, 2, 3] : [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
   const runs = seeds.map((seed) => peakRates(mixes, windowSeconds, seed));
-  const describeMix = (m: CallMix) => Object.entries(m).map(([g, n]) => `${g} ${n}`).join(', ');
+  const describeMix = (m: CallMix) =>
+    Object.entries(m)
+      .map(([g, n]) => `${g} ${n}`)
+      .join(', ');
   const rows: BenchRow[] = [
     {
       figure: '6. fleet: calls of one rotation / one retirement',

@@ -12,13 +12,24 @@ import { runLeakResponse } from '../lambdas/core/leak/run';
 import type { KeyProvider, ProviderRegistry } from '../lambdas/core/provider';
 import { startDynalite, type LocalDynamo } from '../test/ledger/dynalite';
 import { FakeSecretsManager } from '../test/helpers/secrets-manager-fake';
-import { buildWorld, createIncidentTable, iamKey, leakEvent, selfIssuedKey, type World } from '../test/leak/world';
+import {
+  buildWorld,
+  createIncidentTable,
+  iamKey,
+  leakEvent,
+  selfIssuedKey,
+  type World,
+} from '../test/leak/world';
 import { median, spread, type BenchRow } from './table';
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Every method of `target` first waits `calls` round trips (one AWS call each unless told). */
-function delayed<T extends object>(target: T, latencyMs: number, callsPerMethod: Partial<Record<keyof T, number>> = {}): T {
+function delayed<T extends object>(
+  target: T,
+  latencyMs: number,
+  callsPerMethod: Partial<Record<keyof T, number>> = {},
+): T {
   return new Proxy(target, {
     get(obj, prop, receiver) {
       const value = Reflect.get(obj, prop, receiver) as unknown;
@@ -42,7 +53,12 @@ interface Timeline {
 
 async function oneResponse(world: World, kind: 'self-issued' | 'iam', latencyMs: number): Promise<Timeline> {
   const key = kind === 'iam' ? await iamKey(world) : await selfIssuedKey(world);
-  const event = leakEvent({ key: key.arn, where: 'https://github.com/acme/app/blob/main/.env', reportedBy: 'bench', exposedAt: '2026-11-22T08:00:00Z' });
+  const event = leakEvent({
+    key: key.arn,
+    where: 'https://github.com/acme/app/blob/main/.env',
+    reportedBy: 'bench',
+    exposedAt: '2026-11-22T08:00:00Z',
+  });
   world.sm.latencyMs = latencyMs;
   const marks: Record<string, number> = {};
   const start = performance.now();
@@ -97,7 +113,8 @@ async function oneResponse(world: World, kind: 'self-issued' | 'iam', latencyMs:
     { rotationWaitMs: 0 },
   );
   world.sm.latencyMs = 0;
-  if (marks.revoked === undefined || marks.notified === undefined) throw new Error(`bench: the ${kind} leak response never revoked or notified`);
+  if (marks.revoked === undefined || marks.notified === undefined)
+    throw new Error(`bench: the ${kind} leak response never revoked or notified`);
   return { revokedMs: marks.revoked, notifiedMs: marks.notified, reportedMs: marks.reported };
 }
 
@@ -114,7 +131,10 @@ export async function benchLeak(opts: { quick: boolean }): Promise<BenchRow[]> {
       const reported: number[] = [];
       for (let i = 0; i < runs; i++) {
         sm.reset();
-        const world = buildWorld(sm, new DynamoIncidentStore(dynamo.doc, await createIncidentTable(dynamo.client)));
+        const world = buildWorld(
+          sm,
+          new DynamoIncidentStore(dynamo.doc, await createIncidentTable(dynamo.client)),
+        );
         const t = await oneResponse(world, kind, latencyMs);
         revoked.push(t.revokedMs);
         notified.push(t.notifiedMs);
@@ -140,7 +160,8 @@ export async function benchLeak(opts: { quick: boolean }): Promise<BenchRow[]> {
         measured: `${spread(reported, 'ms', 0)} = ${trips(reported)} round trips`,
         goal: '(no goal)',
         met: 'n/a',
-        notes: 'replacement rotated (its own 7 Secrets Manager calls), audit, linked keys, verify, record; plus the state machine 15 s wait in AWS',
+        notes:
+          'replacement rotated (its own 7 Secrets Manager calls), audit, linked keys, verify, record; plus the state machine 15 s wait in AWS',
       });
     }
   } finally {

@@ -16,16 +16,25 @@ import type { BenchRow } from './table';
 const STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
 const COMMANDS = ['DescribeSecret', 'GetSecretValue', 'PutSecretValue', 'UpdateSecretVersionStage'] as const;
 
-export async function countRotationCalls(sm: FakeSecretsManager, warm: boolean): Promise<Record<string, number>> {
+export async function countRotationCalls(
+  sm: FakeSecretsManager,
+  warm: boolean,
+): Promise<Record<string, number>> {
   sm.reset();
-  const secret = sm.addSecret('keyturn/prod/billing-api', { value: BOOTSTRAP_SECRET_VALUE, tags: managedTags() });
+  const secret = sm.addSecret('keyturn/prod/billing-api', {
+    value: BOOTSTRAP_SECRET_VALUE,
+    tags: managedTags(),
+  });
   const store = new SecretsManagerSecretStore(new SecretsManagerClient({ region: 'eu-west-1' }));
   const providers = new MapProviderRegistry([new SelfIssuedProvider()]);
   const token = sm.beginRotation(secret.arn);
   for (const Step of STEPS) {
     // A cold container for each step: a fresh memo that never saw createSecret.
     const memo = warm ? (countRotationCalls.memo ??= new RotationMemo()) : new RotationMemo();
-    await runRotationStep({ store, providers, memo }, { Step, SecretId: secret.arn, ClientRequestToken: token });
+    await runRotationStep(
+      { store, providers, memo },
+      { Step, SecretId: secret.arn, ClientRequestToken: token },
+    );
   }
   return Object.fromEntries([...COMMANDS.map((c) => [c, sm.callCount(c)]), ['total', sm.callCount()]]);
 }
@@ -35,9 +44,15 @@ export async function benchRotationCalls(): Promise<BenchRow[]> {
   const sm = new FakeSecretsManager();
   const warm = await countRotationCalls(sm, true);
   const cold = await countRotationCalls(sm, false);
-  const detail = (c: Record<string, number>) => COMMANDS.map((k) => `${k.replace('Secret', '').replace('Value', 'Val')} ${c[k]}`).join(', ');
+  const detail = (c: Record<string, number>) =>
+    COMMANDS.map((k) => `${k.replace('Secret', '').replace('Value', 'Val')} ${c[k]}`).join(', ');
   return [
-    { figure: '2. SM calls per rotation (self-issued, one container)', measured: `${warm.total} (${detail(warm)})`, goal: '<= 7 (AWS template ~10)', met: warm.total <= 7 },
+    {
+      figure: '2. SM calls per rotation (self-issued, one container)',
+      measured: `${warm.total} (${detail(warm)})`,
+      goal: '<= 7 (AWS template ~10)',
+      met: warm.total <= 7,
+    },
     {
       figure: '2. SM calls per rotation (worst case: every step on a fresh container)',
       measured: `${cold.total} (${detail(cold)})`,

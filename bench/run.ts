@@ -31,11 +31,17 @@ async function main(): Promise<void> {
   }
   const cpu = cpus();
   const machine = `${cpu.length} x ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}/${process.arch}`;
-  console.log(`keyturn benchmarks${quick ? ' (--quick: fewer runs, smoke only)' : ''}: ${new Date().toISOString().slice(0, 10)}, ${machine}`);
-  console.log('Figures are medians (min–max) of repeated runs on a shared machine: read the ratios, not the absolutes.\n');
+  console.log(
+    `keyturn benchmarks${quick ? ' (--quick: fewer runs, smoke only)' : ''}: ${new Date().toISOString().slice(0, 10)}, ${machine}`,
+  );
+  console.log(
+    'Figures are medians (min–max) of repeated runs on a shared machine: read the ratios, not the absolutes.\n',
+  );
   console.log(renderMarkdown(rows));
   const missed = rows.filter((r) => r.met === false).length;
-  console.log(`\n${rows.length} figures, ${missed} goal(s) not met; ${((performance.now() - started) / 1000).toFixed(0)} s in all.`);
+  console.log(
+    `\n${rows.length} figures, ${missed} goal(s) not met; ${((performance.now() - started) / 1000).toFixed(0)} s in all.`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -15,7 +15,10 @@ import { median, spread, type BenchRow } from './table';
 
 function configWith(keyCount: number) {
   const [critical, standard] = base.keys;
-  const keys = Array.from({ length: keyCount }, (_, i) => ({ ...(i % 2 ? standard : critical), name: `api-${String(i).padStart(4, '0')}` }));
+  const keys = Array.from({ length: keyCount }, (_, i) => ({
+    ...(i % 2 ? standard : critical),
+    name: `api-${String(i).padStart(4, '0')}`,
+  }));
   return parseConfig({ ...base, keys });
 }
 
@@ -31,8 +34,12 @@ function synthOnce(keyCount: number): SynthRun {
   const { app, stack } = buildKeyturnApp(config, new App({ context: { 'aws:cdk:bundling-stacks': [] } }));
   const assembly = app.synth();
   const ms = performance.now() - start;
-  const templateOf = (s: Stack) => JSON.parse(readFileSync(path.join(assembly.directory, s.templateFile), 'utf8')) as { Resources: object };
-  return { ms, resources: [stack, ...stack.keyShards].map((s) => Object.keys(templateOf(s).Resources).length) };
+  const templateOf = (s: Stack) =>
+    JSON.parse(readFileSync(path.join(assembly.directory, s.templateFile), 'utf8')) as { Resources: object };
+  return {
+    ms,
+    resources: [stack, ...stack.keyShards].map((s) => Object.keys(templateOf(s).Resources).length),
+  };
 }
 
 export async function benchScale(opts: { quick: boolean }): Promise<BenchRow[]> {
@@ -54,7 +61,15 @@ export async function benchScale(opts: { quick: boolean }): Promise<BenchRow[]> 
     const largest = Math.max(...resources);
     rows.push({
       figure: `5. synth ${n} keys`,
-      measured: `${spread(times.map((t) => t / 1000), 's', 2)}; main stack ${resources[0]} resources` + (shards.length ? `, ${shards.length} key shards of ${Math.min(...shards)}–${Math.max(...shards)}` : ''),
+      measured:
+        `${spread(
+          times.map((t) => t / 1000),
+          's',
+          2,
+        )}; main stack ${resources[0]} resources` +
+        (shards.length
+          ? `, ${shards.length} key shards of ${Math.min(...shards)}–${Math.max(...shards)}`
+          : ''),
       goal: `every stack < ${MAX_STACK_RESOURCES} resources`,
       met: largest < MAX_STACK_RESOURCES,
     });

@@ -22,6 +22,9 @@ export function spread(values: number[], unit: string, digits = 1): string {
 export function renderMarkdown(rows: BenchRow[]): string {
   const verdict = (m: BenchRow['met']) => (m === 'n/a' ? 'n/a' : m ? 'met' : '**not met**');
   const lines = ['| figure | measured: median (min–max) | goal | verdict |', '|---|---|---|---|'];
-  for (const r of rows) lines.push(`| ${r.figure} | ${r.measured}${r.notes ? ` — ${r.notes}` : ''} | ${r.goal} | ${verdict(r.met)} |`);
+  for (const r of rows)
+    lines.push(
+      `| ${r.figure} | ${r.measured}${r.notes ? ` — ${r.notes}` : ''} | ${r.goal} | ${verdict(r.met)} |`,
+    );
   return lines.join('\n');
 }

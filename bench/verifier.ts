@@ -14,11 +14,23 @@ class CountingStore implements SecretStore {
   constructor(private readonly key: string) {}
   async describe(): Promise<SecretDescription> {
     this.calls++;
-    return { arn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:keyturn/prod/bench', name: 'keyturn/prod/bench', rotationEnabled: true, versions: { v1: ['AWSCURRENT'] }, tags: {} };
+    return {
+      arn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:keyturn/prod/bench',
+      name: 'keyturn/prod/bench',
+      rotationEnabled: true,
+      versions: { v1: ['AWSCURRENT'] },
+      tags: {},
+    };
   }
   async getValue(): Promise<string> {
     this.calls++;
-    return JSON.stringify({ keyturn: 1, provider: 'self-issued', keyId: keyIdOf(this.key), key: this.key, createdAt: new Date(0).toISOString() });
+    return JSON.stringify({
+      keyturn: 1,
+      provider: 'self-issued',
+      keyId: keyIdOf(this.key),
+      key: this.key,
+      createdAt: new Date(0).toISOString(),
+    });
   }
   async putPendingValue(): Promise<'stored'> {
     throw new Error('read only');
@@ -38,7 +50,11 @@ export async function benchVerifier(opts: { quick: boolean }): Promise<BenchRow[
   const key = generateApiKey('kt_live_');
   const store = new CountingStore(key);
   let clock = 0;
-  const verifier = new ApiKeyVerifier({ keys: [{ name: 'bench', secretId: 'keyturn/prod/bench', prefix: 'kt_live_' }], store, now: () => clock });
+  const verifier = new ApiKeyVerifier({
+    keys: [{ name: 'bench', secretId: 'keyturn/prod/bench', prefix: 'kt_live_' }],
+    store,
+    now: () => clock,
+  });
   await verifier.warm();
   const bad = `${key.slice(0, -1)}${key.endsWith('a') ? 'b' : 'a'}`;
   const n = opts.quick ? 50_000 : 300_000;
@@ -59,8 +75,18 @@ export async function benchVerifier(opts: { quick: boolean }): Promise<BenchRow[
   const perInterval = store.calls / 10;
   const k = (v: number[]) => v.map((x) => x / 1000);
   return [
-    { figure: '4. verifier: cache hits', measured: spread(k(hits), 'k/s', 0), goal: '> 1,000 k/s', met: median(hits) > 1_000_000 },
-    { figure: '4. verifier: bad keys (checksum)', measured: spread(k(rejects), 'k/s', 0), goal: 'same order as hits', met: median(rejects) > median(hits) / 10 },
+    {
+      figure: '4. verifier: cache hits',
+      measured: spread(k(hits), 'k/s', 0),
+      goal: '> 1,000 k/s',
+      met: median(hits) > 1_000_000,
+    },
+    {
+      figure: '4. verifier: bad keys (checksum)',
+      measured: spread(k(rejects), 'k/s', 0),
+      goal: 'same order as hits',
+      met: median(rejects) > median(hits) / 10,
+    },
     {
       figure: `4. verifier: SM calls per ${million.toLocaleString('en')} verifications`,
       measured: `${store.calls} over 10 cache intervals (${perInterval} per interval: DescribeSecret + GetSecretValue)`,
