@@ -146,15 +146,13 @@ export class ApiKeyVerifier {
    */
   private freshHit(presented: unknown): KeyState | undefined {
     if (typeof presented !== 'string' || presented.length > MAX_PRESENTED_LENGTH) return undefined;
-    let candidates = 0;
+    const candidates: KeyState[] = [];
     for (const state of this.states) {
       if (!presented.startsWith(state.config.prefix)) continue;
       if (!this.isFresh(state)) return undefined;
-      candidates++;
+      candidates.push(state);
     }
-    if (!candidates) return undefined;
-    const digest = digestOf(presented);
-    return this.match(this.states.filter((s) => presented.startsWith(s.config.prefix)), digest);
+    return candidates.length ? this.match(candidates, digestOf(presented)) : undefined;
   }
 
   /** Load every key set now (e.g. at cold start, outside the first request's latency). */
