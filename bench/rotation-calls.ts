@@ -28,9 +28,10 @@ export async function countRotationCalls(
   const store = new SecretsManagerSecretStore(new SecretsManagerClient({ region: 'eu-west-1' }));
   const providers = new MapProviderRegistry([new SelfIssuedProvider()]);
   const token = sm.beginRotation(secret.arn);
+  const containerMemo = new RotationMemo();
   for (const Step of STEPS) {
-    // A cold container for each step: a fresh memo that never saw createSecret.
-    const memo = warm ? (countRotationCalls.memo ??= new RotationMemo()) : new RotationMemo();
+    // Warm: one container's memo for all four steps. Cold: a fresh memo per step, that never saw createSecret.
+    const memo = warm ? containerMemo : new RotationMemo();
     await runRotationStep(
       { store, providers, memo },
       { Step, SecretId: secret.arn, ClientRequestToken: token },
@@ -38,7 +39,6 @@ export async function countRotationCalls(
   }
   return Object.fromEntries([...COMMANDS.map((c) => [c, sm.callCount(c)]), ['total', sm.callCount()]]);
 }
-countRotationCalls.memo = undefined as RotationMemo | undefined;
 
 export async function benchRotationCalls(): Promise<BenchRow[]> {
   const sm = new FakeSecretsManager();
