@@ -4,7 +4,10 @@ import type { KeyturnConfig } from './config/schema';
 import { KeyturnStack } from './keyturn-stack';
 import { applyNagChecks } from './nag';
 
-export function buildKeyturnApp(config: KeyturnConfig, app: App = new App()): { app: App; stack: KeyturnStack } {
+export function buildKeyturnApp(
+  config: KeyturnConfig,
+  app: App = new App(),
+): { app: App; stack: KeyturnStack } {
   applyNagChecks(app);
   const stack = new KeyturnStack(app, config.pipeline.stackName, {
     config,

@@ -60,13 +60,16 @@ export class KeyturnAudit extends Construct {
     const { pipeline, ledger } = props;
     const config = props.config ?? auditConfigSchema.parse(undefined);
     if (!SCHEDULE.test(config.schedule)) {
-      throw new Error(`${this.node.path}: config.schedule "${config.schedule.slice(0, 80)}" must be rate(N days) or cron(...), e.g. cron(0 6 * * ? *)`);
+      throw new Error(
+        `${this.node.path}: config.schedule "${config.schedule.slice(0, 80)}" must be rate(N days) or cron(...), e.g. cron(0 6 * * ? *)`,
+      );
     }
     const scheduleName = `${pipeline.secretPrefix.replace(/\/+$/, '')}-daily-audit`;
 
     this.auditFunction = new KeyturnFunction(this, 'Audit', {
       entry: AUDIT_ENTRY,
-      description: 'Daily audit of managed API keys: overdue, stuck, unused, expiring, unretired, bad metadata',
+      description:
+        'Daily audit of managed API keys: overdue, stuck, unused, expiring, unretired, bad metadata',
       timeout: props.timeout ?? Duration.minutes(5),
       logRetention: pipeline.logRetention,
       environment: {
@@ -83,7 +86,9 @@ export class KeyturnAudit extends Construct {
     });
     const role = this.auditFunction.role;
     // ListSecrets has no resource-level permissions; everything it returns is metadata (no values).
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:ListSecrets'], resources: ['*'] }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['secretsmanager:ListSecrets'], resources: ['*'] }),
+    );
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
@@ -94,7 +99,8 @@ export class KeyturnAudit extends Construct {
     pipeline.notifications.grantPublish(role);
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-      reason: 'Publishing to the KMS-encrypted topics needs GenerateDataKey*; the grant is on the pipeline key only (Topic.grantPublish)',
+      reason:
+        'Publishing to the KMS-encrypted topics needs GenerateDataKey*; the grant is on the pipeline key only (Topic.grantPublish)',
     });
     ledger.grantAppend(role);
 
@@ -113,7 +119,10 @@ export class KeyturnAudit extends Construct {
       }),
     });
     this.schedulerRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.auditFunction.function.functionArn] }),
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [this.auditFunction.function.functionArn],
+      }),
     );
 
     this.schedule = new scheduler.CfnSchedule(this, 'Schedule', {

@@ -8,14 +8,16 @@ export function providerSettingTags(key: KeyConfig): Record<string, string> {
   switch (provider.kind) {
     case 'self-issued':
       if (provider.prefix) out[TAGS.providerSetting + PROVIDER_SETTINGS.selfIssued.prefix] = provider.prefix;
-      if (provider.bodyLength) out[TAGS.providerSetting + PROVIDER_SETTINGS.selfIssued.bodyLength] = String(provider.bodyLength);
+      if (provider.bodyLength)
+        out[TAGS.providerSetting + PROVIDER_SETTINGS.selfIssued.bodyLength] = String(provider.bodyLength);
       break;
     case 'iam-access-key':
       out[TAGS.providerSetting + PROVIDER_SETTINGS.iamAccessKey.userArn] = provider.userArn;
       break;
     case 'api-gateway-key':
       // Tag values cannot hold commas portably: the list is space-separated (read back with splitTagList).
-      out[TAGS.providerSetting + PROVIDER_SETTINGS.apiGatewayKey.usagePlanIds] = provider.usagePlanIds.join(' ');
+      out[TAGS.providerSetting + PROVIDER_SETTINGS.apiGatewayKey.usagePlanIds] =
+        provider.usagePlanIds.join(' ');
       break;
     case 'http-admin-api':
       out[TAGS.providerSetting + PROVIDER_SETTINGS.httpAdminApi.profile] = provider.profile;
@@ -54,6 +56,7 @@ export function rotationCadenceTag(key: KeyConfig): Record<string, string> {
   const rotation = key.rotation;
   let days = rotation?.everyDays;
   const rate = /^rate\((\d+) (day|days|hour|hours)\)$/.exec(rotation?.scheduleExpression ?? '');
-  if (days === undefined && rate) days = rate[2].startsWith('hour') ? Math.max(1, Math.ceil(Number(rate[1]) / 24)) : Number(rate[1]);
+  if (days === undefined && rate)
+    days = rate[2].startsWith('hour') ? Math.max(1, Math.ceil(Number(rate[1]) / 24)) : Number(rate[1]);
   return days === undefined ? {} : { [INVENTORY_TAGS.rotateEveryDays]: String(days) };
 }

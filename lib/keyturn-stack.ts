@@ -47,7 +47,9 @@ export class KeyturnStack extends Stack {
       );
     }
     this.keys = this.shardPlan.shards.flatMap((keys, i) => {
-      const shard = new NestedStack(this, `KeyShard${i}`, { description: `keyturn: managed keys, shard ${i} of ${this.shardPlan.shardCount}` });
+      const shard = new NestedStack(this, `KeyShard${i}`, {
+        description: `keyturn: managed keys, shard ${i} of ${this.shardPlan.shardCount}`,
+      });
       this.keyShards.push(shard);
       return keys.map((key) => this.pipeline.addKey(keyConstructId(key), { key }, shard));
     });

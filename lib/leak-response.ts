@@ -18,7 +18,14 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { ENV, EVENTS, HEALTH_EXPOSED_CREDENTIAL_CODES, LEAK_ENV, LEAK_TAGS, METRICS_NAMESPACE } from '../lambdas/core/constants';
+import {
+  ENV,
+  EVENTS,
+  HEALTH_EXPOSED_CREDENTIAL_CODES,
+  LEAK_ENV,
+  LEAK_TAGS,
+  METRICS_NAMESPACE,
+} from '../lambdas/core/constants';
 import { KeyturnFunction } from './keyturn-function';
 import type { KeyturnLedger } from './ledger';
 import type { KeyturnNotifications } from './notifications';
@@ -92,7 +99,10 @@ export class KeyturnLeakResponse extends Construct {
       timeToLiveAttribute: 'expiresAt',
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    new CfnOutput(this, 'IncidentTableName', { value: this.incidentTable.tableName, description: 'keyturn incident <id> reads it (or $KEYTURN_INCIDENT_TABLE)' });
+    new CfnOutput(this, 'IncidentTableName', {
+      value: this.incidentTable.tableName,
+      description: 'keyturn incident <id> reads it (or $KEYTURN_INCIDENT_TABLE)',
+    });
 
     this.leakFunction = new KeyturnFunction(this, 'Leak', {
       entry: LEAK_ENTRY,
@@ -122,10 +132,16 @@ export class KeyturnLeakResponse extends Construct {
     });
     this.healthRule = new events.Rule(this, 'HealthSignal', {
       description: 'keyturn: AWS Health reports an exposed or compromised IAM access key',
-      eventPattern: { source: ['aws.health'], detailType: ['AWS Health Event'], detail: { service: ['RISK'], eventTypeCode: [...HEALTH_EXPOSED_CREDENTIAL_CODES] } },
+      eventPattern: {
+        source: ['aws.health'],
+        detailType: ['AWS Health Event'],
+        detail: { service: ['RISK'], eventTypeCode: [...HEALTH_EXPOSED_CREDENTIAL_CODES] },
+      },
     });
     for (const rule of [this.leakRule, this.healthRule]) {
-      rule.addTarget(new targets.SfnStateMachine(this.stateMachine, { retryAttempts: 8, maxEventAge: Duration.hours(2) }));
+      rule.addTarget(
+        new targets.SfnStateMachine(this.stateMachine, { retryAttempts: 8, maxEventAge: Duration.hours(2) }),
+      );
     }
 
     this.failureAlarm = new cloudwatch.Alarm(this, 'FailureAlarm', {
@@ -134,7 +150,10 @@ export class KeyturnLeakResponse extends Construct {
         'read the failed step, then follow the leak runbook (README: Leak response).',
       metric: new cloudwatch.MathExpression({
         expression: 'failed + timedOut',
-        usingMetrics: { failed: this.stateMachine.metricFailed({ statistic: 'Sum' }), timedOut: this.stateMachine.metricTimedOut({ statistic: 'Sum' }) },
+        usingMetrics: {
+          failed: this.stateMachine.metricFailed({ statistic: 'Sum' }),
+          timedOut: this.stateMachine.metricTimedOut({ statistic: 'Sum' }),
+        },
         period: Duration.minutes(1),
       }),
       threshold: 1,
@@ -162,22 +181,36 @@ export class KeyturnLeakResponse extends Construct {
       }),
     );
     // RotateSecret makes Secrets Manager invoke the rotation function on the caller's behalf.
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [pipeline.rotationFunction.functionArn] }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [pipeline.rotationFunction.functionArn],
+      }),
+    );
     // ListSecrets (find a key by name or access key id) and LookupEvents (the audit) have no resource-level permissions.
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:ListSecrets', 'cloudtrail:LookupEvents'], resources: ['*'] }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:ListSecrets', 'cloudtrail:LookupEvents'],
+        resources: ['*'],
+      }),
+    );
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'secretsmanager:ListSecrets, cloudtrail:LookupEvents and X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; ListSecrets returns metadata only',
+      reason:
+        'secretsmanager:ListSecrets, cloudtrail:LookupEvents and X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; ListSecrets returns metadata only',
     });
     pipeline.notifications.grantPublish(role);
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-      reason: 'Publishing to the KMS-encrypted topics needs GenerateDataKey*; the grant is on the pipeline key only (Topic.grantPublish)',
+      reason:
+        'Publishing to the KMS-encrypted topics needs GenerateDataKey*; the grant is on the pipeline key only (Topic.grantPublish)',
     });
     this.incidentTable.grant(role, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
     pipeline.encryptionKey.grant(
       new kms.ViaServicePrincipal(`dynamodb.${Stack.of(this).region}.amazonaws.com`, role),
-      'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey',
+      'kms:Decrypt',
+      'kms:Encrypt',
+      'kms:GenerateDataKey',
     );
     ledger.grantAppend(role);
   }
@@ -197,13 +230,22 @@ export class KeyturnLeakResponse extends Construct {
   }
 
   private buildStateMachine(secondCheckAfter: Duration, retention: logs.RetentionDays): sfn.StateMachine {
-    const failed = new sfn.Fail(this, 'Escalated', { error: 'LeakResponseEscalated', cause: 'A step kept failing; on-call was paged with the details' });
+    const failed = new sfn.Fail(this, 'Escalated', {
+      error: 'LeakResponseEscalated',
+      cause: 'A step kept failing; on-call was paged with the details',
+    });
     const escalate = this.task('Escalate', 'escalate', { error: '$.error' });
     escalate.addRetry({ maxAttempts: 3, interval: Duration.seconds(2), backoffRate: 2 });
     escalate.next(failed);
     // A step that keeps failing: its input (the state) travels on with the error beside it, to escalate.
     const withEscalation = (step: tasks.LambdaInvoke) => {
-      step.addRetry({ errors: ['States.ALL'], maxAttempts: 4, interval: Duration.seconds(1), backoffRate: 2, maxDelay: Duration.seconds(20) });
+      step.addRetry({
+        errors: ['States.ALL'],
+        maxAttempts: 4,
+        interval: Duration.seconds(1),
+        backoffRate: 2,
+        maxDelay: Duration.seconds(20),
+      });
       step.addCatch(escalate, { resultPath: '$.error' });
       return step;
     };
@@ -214,16 +256,39 @@ export class KeyturnLeakResponse extends Construct {
       payloadResponseOnly: true,
       taskTimeout: sfn.Timeout.duration(Duration.minutes(3)),
     });
-    contain.addRetry({ errors: ['States.ALL'], maxAttempts: 4, interval: Duration.seconds(1), backoffRate: 2, maxDelay: Duration.seconds(20) });
+    contain.addRetry({
+      errors: ['States.ALL'],
+      maxAttempts: 4,
+      interval: Duration.seconds(1),
+      backoffRate: 2,
+      maxDelay: Duration.seconds(20),
+    });
     const containFailed = this.task('EscalateContain', 'escalate', { error: '$.error' });
-    containFailed.next(new sfn.Fail(this, 'ContainFailed', { error: 'LeakContainFailed', cause: 'Resolving or revoking the key failed after retries; on-call was paged' }));
+    containFailed.next(
+      new sfn.Fail(this, 'ContainFailed', {
+        error: 'LeakContainFailed',
+        cause: 'Resolving or revoking the key failed after retries; on-call was paged',
+      }),
+    );
     contain.addCatch(
       new sfn.Pass(this, 'ContainFailedState', {
         parameters: {
           state: {
-            'incidentId.$': '$$.Execution.Name', decision: 'respond', 'detectedAt.$': '$$.Execution.StartTime',
-            signal: { 'signalId.$': '$.id', origin: 'keyturn', 'receivedAt.$': '$$.Execution.StartTime', where: 'see the execution input', reportedBy: 'see the execution input' },
-            leaked: [], revoked: false, rotation: 'not-started', rotationChecks: 0, actions: [],
+            'incidentId.$': '$$.Execution.Name',
+            decision: 'respond',
+            'detectedAt.$': '$$.Execution.StartTime',
+            signal: {
+              'signalId.$': '$.id',
+              origin: 'keyturn',
+              'receivedAt.$': '$$.Execution.StartTime',
+              where: 'see the execution input',
+              reportedBy: 'see the execution input',
+            },
+            leaked: [],
+            revoked: false,
+            rotation: 'not-started',
+            rotationChecks: 0,
+            actions: [],
           },
           'error.$': '$.error',
         },
@@ -243,13 +308,21 @@ export class KeyturnLeakResponse extends Construct {
     linked.addRetry({ maxAttempts: 2, interval: Duration.seconds(2), backoffRate: 2 });
     const conclude = withEscalation(this.task('RecordAndNotify', 'conclude'));
     const concludeUnmanaged = withEscalation(this.task('RecordUnmanaged', 'conclude'));
-    const waitSecond = new sfn.Wait(this, 'WaitForSecondCheck', { time: sfn.WaitTime.duration(secondCheckAfter) });
+    const waitSecond = new sfn.Wait(this, 'WaitForSecondCheck', {
+      time: sfn.WaitTime.duration(secondCheckAfter),
+    });
     const secondCheck = this.task('SecondCheck', 'second-check');
     secondCheck.addRetry({ maxAttempts: 3, interval: Duration.seconds(5), backoffRate: 2 });
     const done = new sfn.Succeed(this, 'Done');
 
     const afterRotation = new sfn.Choice(this, 'RevokeAfterRotation?')
-      .when(sfn.Condition.and(sfn.Condition.stringEquals('$.key.leakPolicy', 'rotate-then-revoke'), sfn.Condition.booleanEquals('$.revoked', false)), revokeAfter)
+      .when(
+        sfn.Condition.and(
+          sfn.Condition.stringEquals('$.key.leakPolicy', 'rotate-then-revoke'),
+          sfn.Condition.booleanEquals('$.revoked', false),
+        ),
+        revokeAfter,
+      )
       .otherwise(audit);
     revokeAfter.next(audit);
     audit.next(linked).next(conclude).next(waitSecond).next(secondCheck).next(done);
@@ -262,10 +335,16 @@ export class KeyturnLeakResponse extends Construct {
 
     const decide = new sfn.Choice(this, 'Decision')
       .when(sfn.Condition.stringEquals('$.decision', 'joined'), new sfn.Succeed(this, 'JoinedOpenIncident'))
-      .when(sfn.Condition.stringEquals('$.decision', 'unmanaged'), concludeUnmanaged.next(new sfn.Succeed(this, 'UnmanagedReported')))
+      .when(
+        sfn.Condition.stringEquals('$.decision', 'unmanaged'),
+        concludeUnmanaged.next(new sfn.Succeed(this, 'UnmanagedReported')),
+      )
       .otherwise(rotate);
 
-    const logGroup = new logs.LogGroup(this, 'ExecutionLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
+    const logGroup = new logs.LogGroup(this, 'ExecutionLogs', {
+      retention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     const machine = new sfn.StateMachine(this, 'StateMachine', {
       comment: 'keyturn leak response',
       definitionBody: sfn.DefinitionBody.fromChainable(contain.next(decide)),
@@ -276,11 +355,13 @@ export class KeyturnLeakResponse extends Construct {
     });
     Validations.of(machine.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.leakFunction.function.node.defaultChild as never)}.Arn>:*]`,
-      reason: "Step Functions' LambdaInvoke grants the leak function and its versions/aliases (`:*`): one function only",
+      reason:
+        "Step Functions' LambdaInvoke grants the leak function and its versions/aliases (`:*`): one function only",
     });
     Validations.of(machine.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray tracing (PutTraceSegments, GetSamplingRules…) and CloudWatch Logs delivery (CreateLogDelivery…) support no resource-level permissions',
+      reason:
+        'X-Ray tracing (PutTraceSegments, GetSamplingRules…) and CloudWatch Logs delivery (CreateLogDelivery…) support no resource-level permissions',
     });
     return machine;
   }

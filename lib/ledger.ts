@@ -62,7 +62,11 @@ export class KeyturnLedger extends Construct {
    */
   grantAppend(grantee: iam.IGrantable): iam.Grant {
     this.grantKey(grantee, ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']);
-    return iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:PutItem'], resourceArns: [this.table.tableArn] });
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:PutItem'],
+      resourceArns: [this.table.tableArn],
+    });
   }
 
   /** Let `grantee` read a key's history: Query and GetItem on the table and its index. */
@@ -76,6 +80,9 @@ export class KeyturnLedger extends Construct {
   }
 
   private grantKey(grantee: iam.IGrantable, actions: string[]): void {
-    this.encryptionKey.grant(new kms.ViaServicePrincipal(`dynamodb.${Stack.of(this).region}.amazonaws.com`, grantee.grantPrincipal), ...actions);
+    this.encryptionKey.grant(
+      new kms.ViaServicePrincipal(`dynamodb.${Stack.of(this).region}.amazonaws.com`, grantee.grantPrincipal),
+      ...actions,
+    );
   }
 }

@@ -45,7 +45,10 @@ export class KeyturnNotifications extends Construct {
           ? Object.fromEntries(
               Object.entries(s.filter)
                 .filter(([, values]) => values?.length)
-                .map(([attribute, values]) => [attribute, sns.SubscriptionFilter.stringFilter({ allowlist: values })]),
+                .map(([attribute, values]) => [
+                  attribute,
+                  sns.SubscriptionFilter.stringFilter({ allowlist: values }),
+                ]),
             )
           : undefined;
         const id = `${severity}-${index}`;
@@ -53,14 +56,26 @@ export class KeyturnNotifications extends Construct {
           s.protocol === 'email'
             ? new subs.EmailSubscription(s.endpoint, { filterPolicy })
             : s.protocol === 'https'
-              ? new subs.UrlSubscription(s.endpoint, { protocol: sns.SubscriptionProtocol.HTTPS, filterPolicy })
+              ? new subs.UrlSubscription(s.endpoint, {
+                  protocol: sns.SubscriptionProtocol.HTTPS,
+                  filterPolicy,
+                })
               : s.protocol === 'sqs'
-                ? new subs.SqsSubscription(sqs.Queue.fromQueueArn(this, `Queue-${id}`, s.endpoint), { filterPolicy })
-                : new subs.LambdaSubscription(lambda.Function.fromFunctionArn(this, `Function-${id}`, s.endpoint), { filterPolicy });
+                ? new subs.SqsSubscription(sqs.Queue.fromQueueArn(this, `Queue-${id}`, s.endpoint), {
+                    filterPolicy,
+                  })
+                : new subs.LambdaSubscription(
+                    lambda.Function.fromFunctionArn(this, `Function-${id}`, s.endpoint),
+                    { filterPolicy },
+                  );
         const topic = this.topicFor(severity);
         const before = topic.node.children.length;
         topic.addSubscription(subscription);
-        out.push(...topic.node.children.slice(before).filter((c): c is sns.Subscription => c instanceof sns.Subscription));
+        out.push(
+          ...topic.node.children
+            .slice(before)
+            .filter((c): c is sns.Subscription => c instanceof sns.Subscription),
+        );
       });
     });
     return out;

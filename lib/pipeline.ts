@@ -17,7 +17,12 @@ import { KeyturnNotifications } from './notifications';
 import type { IKeyturnPipeline } from './pipeline-interface';
 import { grantProviderAccess, provideProviderEnvironment } from './provider-grants';
 import { KeyturnRetirement, RETIRE_ENTRY } from './retirement';
-import { monitoringSchema, notificationsSchema, type MonitoringConfig, type NotificationsConfig } from './config/monitoring';
+import {
+  monitoringSchema,
+  notificationsSchema,
+  type MonitoringConfig,
+  type NotificationsConfig,
+} from './config/monitoring';
 import { KeyMonitoring } from './monitoring/key-monitoring';
 import { KeyturnMonitoring } from './monitoring/monitoring';
 import { AUDIT_ENTRY, KeyturnAudit } from './audit';
@@ -100,7 +105,9 @@ export class KeyturnPipeline extends Construct implements IKeyturnPipeline {
         alias: `alias/${this.secretPrefix.slice(0, -1)}`,
       });
 
-    this.notifications = new KeyturnNotifications(this, 'Notifications', { encryptionKey: this.encryptionKey });
+    this.notifications = new KeyturnNotifications(this, 'Notifications', {
+      encryptionKey: this.encryptionKey,
+    });
     // Early, so every function built below (retire, leak) can be granted append.
     this.ledgerTable = new KeyturnLedger(this, 'Ledger', { encryptionKey: this.encryptionKey });
 
@@ -123,7 +130,9 @@ export class KeyturnPipeline extends Construct implements IKeyturnPipeline {
       sourceArn: this.managedSecretsArnPattern(),
     });
     this.grantRotate(this.rotateFunction.role);
-    this.notifications.addSubscriptions(props.notificationSubscriptions ?? notificationsSchema.parse(undefined));
+    this.notifications.addSubscriptions(
+      props.notificationSubscriptions ?? notificationsSchema.parse(undefined),
+    );
     this.monitoring = new KeyturnMonitoring(this, 'Monitoring', {
       secretPrefix: this.secretPrefix,
       encryptionKey: this.encryptionKey,
@@ -137,8 +146,15 @@ export class KeyturnPipeline extends Construct implements IKeyturnPipeline {
     this.retirement = new KeyturnRetirement(this, 'Retirement', { pipeline: this });
     this.monitoring.trustReader(this.retirement.retireFunction.role);
     this.retirement.grantSchedule(this.rotateFunction);
-    this.audit = new KeyturnAudit(this, 'Audit', { pipeline: this, ledger: this.ledgerTable, config: props.audit });
-    this.leakResponse = new KeyturnLeakResponse(this, 'LeakResponse', { pipeline: this, ledger: this.ledgerTable });
+    this.audit = new KeyturnAudit(this, 'Audit', {
+      pipeline: this,
+      ledger: this.ledgerTable,
+      config: props.audit,
+    });
+    this.leakResponse = new KeyturnLeakResponse(this, 'LeakResponse', {
+      pipeline: this,
+      ledger: this.ledgerTable,
+    });
     // The leak function reads every managed secret (to revoke what leaked): not an unexpected reader.
     this.monitoring.trustReader(this.leakResponse.leakFunction.role);
     // Rotations and retirements are recorded in the ledger (append only: no read, update or delete).
@@ -171,7 +187,10 @@ export class KeyturnPipeline extends Construct implements IKeyturnPipeline {
     });
     if (kmsActions.length) {
       this.encryptionKey.grant(
-        new kms.ViaServicePrincipal(`secretsmanager.${Stack.of(this).region}.amazonaws.com`, grantee.grantPrincipal),
+        new kms.ViaServicePrincipal(
+          `secretsmanager.${Stack.of(this).region}.amazonaws.com`,
+          grantee.grantPrincipal,
+        ),
         ...kmsActions.map((a) => `kms:${a}`),
       );
     }
@@ -200,7 +219,12 @@ export class KeyturnPipeline extends Construct implements IKeyturnPipeline {
     grantProviderAccess(this.rotateFunction.role, options.key, 'rotate', this.rotateFunction.role);
     provideProviderEnvironment(this.rotateFunction.function, options.key);
     this.retirement.addKey(options.key);
-    grantProviderAccess(this.leakResponse.leakFunction.role, options.key, 'revoke', this.leakResponse.leakFunction.role);
+    grantProviderAccess(
+      this.leakResponse.leakFunction.role,
+      options.key,
+      'revoke',
+      this.leakResponse.leakFunction.role,
+    );
     provideProviderEnvironment(this.leakResponse.leakFunction.function, options.key);
     const managedKey = new ManagedKey(scope, id, { ...options, pipeline: this });
     // Per-key alarms live inside the key's construct, so they move with it (e.g. into a shard stack).

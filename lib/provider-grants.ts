@@ -106,7 +106,8 @@ export function grantProviderAccess(
           resources: [adminSecretResource(provider.adminSecretArn)],
         }),
       ];
-      if (!/-[A-Za-z0-9]{6}$/.test(provider.adminSecretArn)) acknowledgeSecretSuffix(grantee, provider.adminSecretArn);
+      if (!/-[A-Za-z0-9]{6}$/.test(provider.adminSecretArn))
+        acknowledgeSecretSuffix(grantee, provider.adminSecretArn);
       break;
   }
   for (const statement of statements) grantee.grantPrincipal.addToPrincipalPolicy(statement);
@@ -120,7 +121,10 @@ function acknowledgeApiGatewayWildcards(grantee: iam.IGrantable, usagePlanIds: r
   const region = '<AWS::Region>';
   const ids = [
     `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:apigateway:${region}::/apikeys/*]`,
-    ...usagePlanIds.map((id) => `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:apigateway:${region}::/usageplans/${id}/keys/*]`),
+    ...usagePlanIds.map(
+      (id) =>
+        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:apigateway:${region}::/usageplans/${id}/keys/*]`,
+    ),
   ];
   for (const id of ids) {
     Validations.of(nagScope(grantee)).acknowledge({
@@ -135,7 +139,8 @@ function acknowledgeApiGatewayWildcards(grantee: iam.IGrantable, usagePlanIds: r
 function acknowledgeSecretSuffix(grantee: iam.IGrantable, arn: string) {
   Validations.of(nagScope(grantee)).acknowledge({
     id: `AwsSolutions-IAM5[Resource::${arn}-??????]`,
-    reason: 'The configured admin-credential secret: "-??????" matches only the random suffix Secrets Manager appends',
+    reason:
+      'The configured admin-credential secret: "-??????" matches only the random suffix Secrets Manager appends',
   });
 }
 
@@ -166,7 +171,9 @@ export function provideProviderEnvironment(fn: lambda.Function, key: KeyConfig):
   }
   const existing = profiles.get(provider.profile);
   if (existing && JSON.stringify(existing) !== JSON.stringify(provider.definition)) {
-    throw new Error(`key "${key.name}": profile "${provider.profile}" differs from the one another key registered`);
+    throw new Error(
+      `key "${key.name}": profile "${provider.profile}" differs from the one another key registered`,
+    );
   }
   profiles.set(provider.profile, provider.definition);
   const size = Buffer.byteLength(JSON.stringify(Object.fromEntries(profiles)));

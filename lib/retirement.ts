@@ -66,7 +66,8 @@ export class KeyturnRetirement extends Construct {
   constructor(scope: Construct, id: string, props: KeyturnRetirementProps) {
     super(scope, id);
     const { pipeline } = props;
-    this.scheduleGroupName = props.scheduleGroupName ?? `${pipeline.secretPrefix.replace(/\/+$/, '')}-retirement`;
+    this.scheduleGroupName =
+      props.scheduleGroupName ?? `${pipeline.secretPrefix.replace(/\/+$/, '')}-retirement`;
     const maxEventAge = props.maxEventAge ?? Duration.hours(6);
     const problems: string[] = [];
     if (!GROUP_NAME.test(this.scheduleGroupName)) {
@@ -77,7 +78,9 @@ export class KeyturnRetirement extends Construct {
     }
     if (problems.length) throw new Error(`${this.node.path}: ${problems.join('; ')}`);
 
-    this.scheduleGroup = new scheduler.CfnScheduleGroup(this, 'ScheduleGroup', { name: this.scheduleGroupName });
+    this.scheduleGroup = new scheduler.CfnScheduleGroup(this, 'ScheduleGroup', {
+      name: this.scheduleGroupName,
+    });
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       // SQS-managed encryption: the scheduler and Lambda can deliver without a KMS grant on the pipeline key;
@@ -102,7 +105,11 @@ export class KeyturnRetirement extends Construct {
     this.retireFunction.function.configureAsyncInvoke({ retryAttempts: 2, maxEventAge });
     const role = this.retireFunction.role;
     // Only what retirement does on a managed secret: read it, take AWSPREVIOUS off, and write the two retirement tags.
-    pipeline.grantOnManagedSecrets(role, ['DescribeSecret', 'GetSecretValue', 'UpdateSecretVersionStage'], ['Decrypt']);
+    pipeline.grantOnManagedSecrets(
+      role,
+      ['DescribeSecret', 'GetSecretValue', 'UpdateSecretVersionStage'],
+      ['Decrypt'],
+    );
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['secretsmanager:TagResource'],
@@ -119,7 +126,8 @@ export class KeyturnRetirement extends Construct {
     pipeline.notifications.noticeTopic.grantPublish(role);
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-      reason: 'Publishing to the KMS-encrypted notice topic needs GenerateDataKey*; the grant is on the pipeline key only (Topic.grantPublish)',
+      reason:
+        'Publishing to the KMS-encrypted notice topic needs GenerateDataKey*; the grant is on the pipeline key only (Topic.grantPublish)',
     });
 
     const stack = Stack.of(this);
@@ -135,7 +143,10 @@ export class KeyturnRetirement extends Construct {
     });
     // The function ARN itself, not `grantInvoke` (which adds `<arn>:*`, every version and alias).
     this.schedulerRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.retireFunction.function.functionArn] }),
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [this.retireFunction.function.functionArn],
+      }),
     );
     this.deadLetterQueue.grantSendMessages(this.schedulerRole);
 
@@ -143,7 +154,10 @@ export class KeyturnRetirement extends Construct {
       alarmDescription:
         'keyturn: a key retirement failed every retry; an old API key may still work. Read the message ' +
         '(secretId, versionId), fix the cause, then re-invoke the retire function with it.',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -168,7 +182,10 @@ export class KeyturnRetirement extends Construct {
    */
   grantSchedule(rotate: KeyturnFunction): void {
     rotate.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['scheduler:CreateSchedule'], resources: [this.scheduleArnPattern()] }),
+      new iam.PolicyStatement({
+        actions: ['scheduler:CreateSchedule'],
+        resources: [this.scheduleArnPattern()],
+      }),
     );
     rotate.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -180,7 +197,7 @@ export class KeyturnRetirement extends Construct {
     Validations.of(rotate.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${this.scheduleGroupName}/*]`,
       reason:
-        'Retirement schedule names are derived at run time from secret + version; the grant is limited to keyturn\'s own schedule group',
+        "Retirement schedule names are derived at run time from secret + version; the grant is limited to keyturn's own schedule group",
     });
     const env = {
       [RETIREMENT_ENV.groupName]: this.scheduleGroupName,

@@ -26,12 +26,20 @@ export function toCliError(error: unknown): CliError {
     );
   }
   if (/region is missing/i.test(e.message ?? '')) {
-    return new CliError(EXIT.noCredentials, 'No AWS region configured. Set AWS_REGION (or a region in your AWS profile).', { cause: error });
+    return new CliError(
+      EXIT.noCredentials,
+      'No AWS region configured. Set AWS_REGION (or a region in your AWS profile).',
+      { cause: error },
+    );
   }
   if (CREDENTIAL_ERRORS.has(name)) {
-    return new CliError(EXIT.noCredentials, `Your AWS credentials are expired or invalid (${name}). Sign in again, e.g. \`aws sso login\`.`, {
-      cause: error,
-    });
+    return new CliError(
+      EXIT.noCredentials,
+      `Your AWS credentials are expired or invalid (${name}). Sign in again, e.g. \`aws sso login\`.`,
+      {
+        cause: error,
+      },
+    );
   }
   if (/AccessDenied/.test(name)) {
     return new CliError(
@@ -42,10 +50,18 @@ export function toCliError(error: unknown): CliError {
     );
   }
   if (name === 'ResourceNotFoundException') {
-    return new CliError(EXIT.notFound, `Not found: ${brief(e.message)}. Check the key name, AWS_REGION and the account.`, { cause: error });
+    return new CliError(
+      EXIT.notFound,
+      `Not found: ${brief(e.message)}. Check the key name, AWS_REGION and the account.`,
+      { cause: error },
+    );
   }
   if (isThrottling(error)) {
-    return new CliError(EXIT.awsError, 'AWS kept throttling the requests after several retries. Wait a minute and try again.', { cause: error });
+    return new CliError(
+      EXIT.awsError,
+      'AWS kept throttling the requests after several retries. Wait a minute and try again.',
+      { cause: error },
+    );
   }
   return new CliError(EXIT.awsError, `AWS call failed (${name}): ${brief(e.message)}`, { cause: error });
 }

@@ -8,5 +8,8 @@ export type CommandResult = ExitCode;
 
 export function globalOptions(command: Command, deps: CliDeps): { json: boolean; prefix: string } {
   const opts = command.optsWithGlobals() as { json?: boolean; prefix?: string };
-  return { json: Boolean(opts.json), prefix: opts.prefix ?? deps.env[ENV.secretNamePrefix] ?? DEFAULT_SECRET_PREFIX };
+  return {
+    json: Boolean(opts.json),
+    prefix: opts.prefix ?? deps.env[ENV.secretNamePrefix] ?? DEFAULT_SECRET_PREFIX,
+  };
 }

@@ -14,13 +14,24 @@ import * as rotate from './commands/rotate';
 import * as status from './commands/status';
 
 /** Every command module. Add a command: create bin/cli/commands/<name>.ts exporting `register`, list it here. */
-export const COMMANDS: ReadonlyArray<{ register(program: Command, deps: CliDeps): void }> = [status, rotate, history, leak, incident];
+export const COMMANDS: ReadonlyArray<{ register(program: Command, deps: CliDeps): void }> = [
+  status,
+  rotate,
+  history,
+  leak,
+  incident,
+];
 
 export function createProgram(deps: CliDeps): Command {
   const program = new Command('keyturn')
-    .description('keyturn on-call CLI: key inventory, rotation, history, leaks and incidents (uses your AWS credentials and region)')
+    .description(
+      'keyturn on-call CLI: key inventory, rotation, history, leaks and incidents (uses your AWS credentials and region)',
+    )
     .option('--json', 'machine-readable output on stdout (errors too)')
-    .option('--prefix <prefix>', 'prefix of managed secret names (default: $KEYTURN_SECRET_PREFIX or keyturn/)')
+    .option(
+      '--prefix <prefix>',
+      'prefix of managed secret names (default: $KEYTURN_SECRET_PREFIX or keyturn/)',
+    )
     .showHelpAfterError('(run `keyturn --help` for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (text) => deps.out(text), writeErr: (text) => deps.err(text) });
@@ -50,5 +61,6 @@ export async function run(argv: string[], deps: CliDeps): Promise<number> {
 
 function report(deps: CliDeps, failure: CliError, json: boolean): void {
   deps.err(`keyturn: ${failure.message}`);
-  if (json) deps.out(JSON.stringify(errorJson.parse({ error: { code: failure.code, message: failure.message } })));
+  if (json)
+    deps.out(JSON.stringify(errorJson.parse({ error: { code: failure.code, message: failure.message } })));
 }

@@ -17,24 +17,43 @@ export interface ResolvedKey {
   secret: ManagedSecret;
 }
 
-export async function resolveKey(client: SecretsManagerClient, prefix: string, ref: string, sleep: Sleep): Promise<ResolvedKey> {
+export async function resolveKey(
+  client: SecretsManagerClient,
+  prefix: string,
+  ref: string,
+  sleep: Sleep,
+): Promise<ResolvedKey> {
   const match = KEY_REF.exec(ref);
   if (!match) {
-    throw new CliError(EXIT.usage, 'A key is "<name>" or "<environment>/<name>" in lowercase letters, digits and dashes, e.g. prod/billing-api.');
+    throw new CliError(
+      EXIT.usage,
+      'A key is "<name>" or "<environment>/<name>" in lowercase letters, digits and dashes, e.g. prod/billing-api.',
+    );
   }
   const [, environment, keyName] = match;
   const inventory = new SecretInventory(client, { secretPrefix: prefix, sleep });
   // Narrow server-side: the full secret name when the environment is known, else the key-name tag's value.
-  const filter = environment ? { Key: 'name' as const, Values: [`${prefix}${environment}/${keyName}`] } : { Key: 'tag-value' as const, Values: [keyName] };
+  const filter = environment
+    ? { Key: 'name' as const, Values: [`${prefix}${environment}/${keyName}`] }
+    : { Key: 'tag-value' as const, Values: [keyName] };
   const found = (await inventory.listManaged([filter])).filter(
     (s) => s.tags[TAGS.keyName] === keyName && (!environment || s.tags[TAGS.environment] === environment),
   );
   if (found.length === 0) {
-    throw new CliError(EXIT.notFound, `No managed key "${ref}" under ${prefix} in this account and region. Run \`keyturn status\` to list the keys.`);
+    throw new CliError(
+      EXIT.notFound,
+      `No managed key "${ref}" under ${prefix} in this account and region. Run \`keyturn status\` to list the keys.`,
+    );
   }
   if (found.length > 1) {
-    const environments = found.map((s) => s.tags[TAGS.environment]).sort().join(', ');
-    throw new CliError(EXIT.usage, `"${keyName}" exists in several environments (${environments}): name one, e.g. ${found[0].tags[TAGS.environment]}/${keyName}.`);
+    const environments = found
+      .map((s) => s.tags[TAGS.environment])
+      .sort()
+      .join(', ');
+    throw new CliError(
+      EXIT.usage,
+      `"${keyName}" exists in several environments (${environments}): name one, e.g. ${found[0].tags[TAGS.environment]}/${keyName}.`,
+    );
   }
   return { keyName, environment: found[0].tags[TAGS.environment], secret: found[0] };
 }

@@ -25,7 +25,11 @@ export const statusJson = z.strictObject({
       lastRotated: isoOrNull,
       nextRotation: isoOrNull,
       lastAccessed: isoOrNull,
-      stages: z.strictObject({ current: z.string().nullable(), previous: z.string().nullable(), pending: z.string().nullable() }),
+      stages: z.strictObject({
+        current: z.string().nullable(),
+        previous: z.string().nullable(),
+        pending: z.string().nullable(),
+      }),
       findings: z.array(findingJson),
     }),
   ),
@@ -71,4 +75,6 @@ export const incidentJson = z.looseObject({
   actions: z.array(z.looseObject({ at: z.string(), action: z.string(), outcome: z.string() })),
 });
 
-export const errorJson = z.strictObject({ error: z.strictObject({ code: z.number().int(), message: z.string() }) });
+export const errorJson = z.strictObject({
+  error: z.strictObject({ code: z.number().int(), message: z.string() }),
+});

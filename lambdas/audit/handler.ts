@@ -25,7 +25,9 @@ const notifier = new SnsNotifier(new SNSClient({}), {
 });
 
 export const deps: AuditDeps = {
-  inventory: new SecretInventory(new SecretsManagerClient({}), { secretPrefix: process.env[ENV.secretNamePrefix] }),
+  inventory: new SecretInventory(new SecretsManagerClient({}), {
+    secretPrefix: process.env[ENV.secretNamePrefix],
+  }),
   notify: (notice) => notifier.publish({ ...notice, kind: 'audit' }),
   metric: (name, value, rule) => {
     if (!rule) {
@@ -46,7 +48,10 @@ export async function audit(event: unknown): Promise<Omit<AuditResult, 'findings
   logger.appendKeys({ runId });
   const result = await runAudit(deps, runId);
   // Rule and key names only: findings never carry secret values.
-  logger.info('audit done', { checked: result.checked, findings: result.findings.map((f) => `${f.environment}/${f.keyName}:${f.rule}`) });
+  logger.info('audit done', {
+    checked: result.checked,
+    findings: result.findings.map((f) => `${f.environment}/${f.keyName}:${f.rule}`),
+  });
   return { ...result, findings: result.findings.length };
 }
 

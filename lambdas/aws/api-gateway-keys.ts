@@ -20,8 +20,15 @@ export interface ApiKeyInfo {
   value?: string;
 }
 
-function toInfo(k: { id?: string; name?: string; enabled?: boolean; value?: string }): ApiKeyInfo | undefined {
-  return k.id ? { id: k.id, name: k.name ?? '', enabled: k.enabled === true, ...(k.value ? { value: k.value } : {}) } : undefined;
+function toInfo(k: {
+  id?: string;
+  name?: string;
+  enabled?: boolean;
+  value?: string;
+}): ApiKeyInfo | undefined {
+  return k.id
+    ? { id: k.id, name: k.name ?? '', enabled: k.enabled === true, ...(k.value ? { value: k.value } : {}) }
+    : undefined;
 }
 
 export class ApiGatewayKeys {
@@ -29,7 +36,9 @@ export class ApiGatewayKeys {
 
   /** Keys whose name is exactly `name` (nameQuery matches prefixes), without values. */
   async findByName(name: string): Promise<ApiKeyInfo[]> {
-    const out = await this.client.send(new GetApiKeysCommand({ nameQuery: name, includeValues: false, limit: 500 }));
+    const out = await this.client.send(
+      new GetApiKeysCommand({ nameQuery: name, includeValues: false, limit: 500 }),
+    );
     return (out.items ?? []).map(toInfo).filter((k): k is ApiKeyInfo => k !== undefined && k.name === name);
   }
 
@@ -51,7 +60,10 @@ export class ApiGatewayKeys {
 
   async setEnabled(id: string, enabled: boolean): Promise<void> {
     await this.client.send(
-      new UpdateApiKeyCommand({ apiKey: id, patchOperations: [{ op: 'replace', path: '/enabled', value: String(enabled) }] }),
+      new UpdateApiKeyCommand({
+        apiKey: id,
+        patchOperations: [{ op: 'replace', path: '/enabled', value: String(enabled) }],
+      }),
     );
   }
 

@@ -13,7 +13,12 @@ export class CloudTrailLookup implements TrailLookup {
     private readonly sleep?: Sleep,
   ) {}
 
-  async lookup(attribute: { key: 'AccessKeyId' | 'ResourceName'; value: string }, from: Date, to: Date, max: number) {
+  async lookup(
+    attribute: { key: 'AccessKeyId' | 'ResourceName'; value: string },
+    from: Date,
+    to: Date,
+    max: number,
+  ) {
     const records: TrailRecord[] = [];
     let token: string | undefined;
     do {
@@ -30,7 +35,16 @@ export class CloudTrailLookup implements TrailLookup {
           ),
         this.sleep,
       );
-      for (const event of out.Events ?? []) records.push(toRecord(event.CloudTrailEvent, event.EventName, event.EventTime, event.EventSource, event.Username));
+      for (const event of out.Events ?? [])
+        records.push(
+          toRecord(
+            event.CloudTrailEvent,
+            event.EventName,
+            event.EventTime,
+            event.EventSource,
+            event.Username,
+          ),
+        );
       token = out.NextToken;
     } while (token && records.length < max);
     return { records, truncated: Boolean(token) };
@@ -38,7 +52,13 @@ export class CloudTrailLookup implements TrailLookup {
 }
 
 /** Only the fields the summary needs; request parameters and responses are never kept. */
-function toRecord(raw: string | undefined, name?: string, time?: Date, source?: string, user?: string): TrailRecord {
+function toRecord(
+  raw: string | undefined,
+  name?: string,
+  time?: Date,
+  source?: string,
+  user?: string,
+): TrailRecord {
   let detail: { sourceIPAddress?: string; errorCode?: string; userIdentity?: { arn?: string } } = {};
   try {
     detail = raw ? (JSON.parse(raw) as typeof detail) : {};

@@ -29,7 +29,13 @@ export class IamUsers {
     const out = await this.client.send(new ListAccessKeysCommand({ UserName: userName }));
     return (out.AccessKeyMetadata ?? []).flatMap((k) =>
       k.AccessKeyId
-        ? [{ accessKeyId: k.AccessKeyId, status: k.Status === 'Inactive' ? 'Inactive' : 'Active', createdAt: k.CreateDate ?? new Date(0) } as AccessKeyInfo]
+        ? [
+            {
+              accessKeyId: k.AccessKeyId,
+              status: k.Status === 'Inactive' ? 'Inactive' : 'Active',
+              createdAt: k.CreateDate ?? new Date(0),
+            } as AccessKeyInfo,
+          ]
         : [],
     );
   }
@@ -42,7 +48,9 @@ export class IamUsers {
   }
 
   async updateAccessKey(userName: string, accessKeyId: string, status: 'Active' | 'Inactive'): Promise<void> {
-    await this.client.send(new UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId, Status: status }));
+    await this.client.send(
+      new UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId, Status: status }),
+    );
   }
 
   /** `false` when the key was already gone. */

@@ -28,25 +28,37 @@ export class DynamoIncidentStore implements IncidentStore {
       );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const held = await this.client.send(new GetCommand({ TableName: this.table, Key: { id: input.marker }, ConsistentRead: true }));
+      const held = await this.client.send(
+        new GetCommand({ TableName: this.table, Key: { id: input.marker }, ConsistentRead: true }),
+      );
       const incidentId = String(held.Item?.incidentId ?? '');
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { id: incidentId },
-          UpdateExpression: 'ADD signals :one',
-          ConditionExpression: 'attribute_exists(id)',
-          ExpressionAttributeValues: { ':one': 1 },
-        }),
-      ).catch((e: unknown) => {
-        // The open incident's record is not written yet (its response is seconds ahead): the marker is what counts.
-        if (!(e instanceof ConditionalCheckFailedException)) throw e;
-      });
+      await this.client
+        .send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { id: incidentId },
+            UpdateExpression: 'ADD signals :one',
+            ConditionExpression: 'attribute_exists(id)',
+            ExpressionAttributeValues: { ':one': 1 },
+          }),
+        )
+        .catch((e: unknown) => {
+          // The open incident's record is not written yet (its response is seconds ahead): the marker is what counts.
+          if (!(e instanceof ConditionalCheckFailedException)) throw e;
+        });
       return { outcome: 'joined' as const, incidentId };
     }
-    await this.client.send(new PutCommand({ TableName: this.table, Item: { ...input.record }, ConditionExpression: 'attribute_not_exists(id)' })).catch((e: unknown) => {
-      if (!(e instanceof ConditionalCheckFailedException)) throw e;
-    });
+    await this.client
+      .send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...input.record },
+          ConditionExpression: 'attribute_not_exists(id)',
+        }),
+      )
+      .catch((e: unknown) => {
+        if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      });
     return { outcome: 'opened' as const, incidentId: input.record.id };
   }
 
@@ -74,7 +86,9 @@ export class DynamoIncidentStore implements IncidentStore {
   }
 
   async get(id: string): Promise<IncidentRecord | undefined> {
-    const out = await this.client.send(new GetCommand({ TableName: this.table, Key: { id }, ConsistentRead: true }));
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: { id }, ConsistentRead: true }),
+    );
     if (!out.Item || String(out.Item.id).startsWith('open#')) return undefined;
     return out.Item as IncidentRecord;
   }

@@ -28,7 +28,10 @@ export class SecretsManagerLeakSecrets implements LeakSecrets {
     private readonly options: { secretPrefix: string; sleep?: Sleep },
   ) {
     this.store = new SecretsManagerSecretStore(client);
-    this.inventory = new SecretInventory(client, { secretPrefix: options.secretPrefix, sleep: options.sleep });
+    this.inventory = new SecretInventory(client, {
+      secretPrefix: options.secretPrefix,
+      sleep: options.sleep,
+    });
   }
 
   private retry<T>(fn: () => Promise<T>): Promise<T> {
@@ -39,15 +42,20 @@ export class SecretsManagerLeakSecrets implements LeakSecrets {
     try {
       return await this.retry(() => this.store.describe(secretId));
     } catch (error) {
-      if (error instanceof ResourceNotFoundException) throw new SecretNotFoundError(`no secret ${secretId.slice(0, 512)}`, { cause: error });
+      if (error instanceof ResourceNotFoundException)
+        throw new SecretNotFoundError(`no secret ${secretId.slice(0, 512)}`, { cause: error });
       throw error;
     }
   }
 
   async readStage(secretId: string, stage: 'AWSCURRENT' | 'AWSPREVIOUS'): Promise<StageRead | undefined> {
     try {
-      const out = await this.retry(() => this.client.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: stage })));
-      return out.VersionId && out.SecretString !== undefined ? { versionId: out.VersionId, value: out.SecretString } : undefined;
+      const out = await this.retry(() =>
+        this.client.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: stage })),
+      );
+      return out.VersionId && out.SecretString !== undefined
+        ? { versionId: out.VersionId, value: out.SecretString }
+        : undefined;
     } catch (error) {
       // No version carries the label (no AWSPREVIOUS yet), or no such secret: describe tells which.
       if (error instanceof ResourceNotFoundException) return undefined;
@@ -61,17 +69,31 @@ export class SecretsManagerLeakSecrets implements LeakSecrets {
 
   async markRevoked(secretId: string, versionIds: string[]): Promise<void> {
     await this.retry(() =>
-      this.client.send(new TagResourceCommand({ SecretId: secretId, Tags: [{ Key: LEAK_TAGS.revokedVersions, Value: versionIds.join(' ') }] })),
+      this.client.send(
+        new TagResourceCommand({
+          SecretId: secretId,
+          Tags: [{ Key: LEAK_TAGS.revokedVersions, Value: versionIds.join(' ') }],
+        }),
+      ),
     );
   }
 
   async rotateNow(secretId: string, clientRequestToken: string): Promise<'started' | 'in-progress'> {
     try {
-      await this.retry(() => this.client.send(new RotateSecretCommand({ SecretId: secretId, ClientRequestToken: clientRequestToken, RotateImmediately: true })));
+      await this.retry(() =>
+        this.client.send(
+          new RotateSecretCommand({
+            SecretId: secretId,
+            ClientRequestToken: clientRequestToken,
+            RotateImmediately: true,
+          }),
+        ),
+      );
       return 'started';
     } catch (error) {
       // "A previous rotation isn't complete": that rotation will produce the replacement.
-      if (error instanceof InvalidRequestException && /previous rotation/i.test(error.message)) return 'in-progress';
+      if (error instanceof InvalidRequestException && /previous rotation/i.test(error.message))
+        return 'in-progress';
       throw error;
     }
   }
@@ -80,20 +102,30 @@ export class SecretsManagerLeakSecrets implements LeakSecrets {
     const filters = [{ Key: 'tag-value' as const, Values: [keyName] }];
     const secrets = await this.inventory.listSecrets(filters);
     return secrets
-      .filter((s) => tagOf(s.Tags, TAGS.keyName) === keyName && (!environment || tagOf(s.Tags, TAGS.environment) === environment))
+      .filter(
+        (s) =>
+          tagOf(s.Tags, TAGS.keyName) === keyName &&
+          (!environment || tagOf(s.Tags, TAGS.environment) === environment),
+      )
       .map((s) => s.ARN!)
       .filter(Boolean);
   }
 
   /** Scan the managed IAM keys' AWSCURRENT and AWSPREVIOUS: an access key id is public, but stored only in the value. */
   async findByKeyId(keyId: string): Promise<string | undefined> {
-    const secrets = await this.inventory.listSecrets([{ Key: 'tag-value', Values: [PROVIDER_KINDS.iamAccessKey] }]);
+    const secrets = await this.inventory.listSecrets([
+      { Key: 'tag-value', Values: [PROVIDER_KINDS.iamAccessKey] },
+    ]);
     for (const secret of secrets) {
       if (tagOf(secret.Tags, TAGS.provider) !== PROVIDER_KINDS.iamAccessKey || !secret.ARN) continue;
-      const reads = await Promise.all([this.readStage(secret.ARN, STAGE.current), this.readStage(secret.ARN, STAGE.previous)]);
+      const reads = await Promise.all([
+        this.readStage(secret.ARN, STAGE.current),
+        this.readStage(secret.ARN, STAGE.previous),
+      ]);
       for (const read of reads) {
         const parsed = read ? parseSecretContent(read.value) : undefined;
-        if (parsed?.ok && parsed.content.kind === 'key' && parsed.content.key.keyId === keyId) return secret.ARN;
+        if (parsed?.ok && parsed.content.kind === 'key' && parsed.content.key.keyId === keyId)
+          return secret.ARN;
       }
     }
     return undefined;

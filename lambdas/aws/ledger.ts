@@ -46,14 +46,21 @@ export class DynamoLedger implements Ledger {
       return 'appended';
     } catch (error) {
       // The same idempotency key was written before: a retry of a step that already recorded its outcome.
-      if (error instanceof ConditionalCheckFailedException || (error as Error)?.name === 'ConditionalCheckFailedException') {
+      if (
+        error instanceof ConditionalCheckFailedException ||
+        (error as Error)?.name === 'ConditionalCheckFailedException'
+      ) {
         return 'duplicate';
       }
       throw error;
     }
   }
 
-  async history(keyName: string, environment: string, limit: number = DEFAULT_HISTORY_LIMIT): Promise<LedgerEntry[]> {
+  async history(
+    keyName: string,
+    environment: string,
+    limit: number = DEFAULT_HISTORY_LIMIT,
+  ): Promise<LedgerEntry[]> {
     const wanted = Math.max(1, Math.min(Math.floor(limit), MAX_HISTORY_LIMIT));
     const out: LedgerEntry[] = [];
     let startKey: Record<string, unknown> | undefined;

@@ -52,7 +52,11 @@ export class SecretInventory implements Inventory {
   async listManaged(extraFilters: Filter[] = []): Promise<ManagedSecret[]> {
     const secrets = (await this.listSecrets(extraFilters)).map(toManagedSecret);
     for (const secret of secrets) {
-      if (secret.pendingVersion) secret.pendingVersion.createdDate = await this.versionCreatedDate(secret.arn, secret.pendingVersion.versionId);
+      if (secret.pendingVersion)
+        secret.pendingVersion.createdDate = await this.versionCreatedDate(
+          secret.arn,
+          secret.pendingVersion.versionId,
+        );
     }
     return secrets;
   }
@@ -87,7 +91,9 @@ export class SecretInventory implements Inventory {
     let nextToken: string | undefined;
     do {
       const page = await this.retry(() =>
-        this.client.send(new ListSecretVersionIdsCommand({ SecretId: secretId, MaxResults: 100, NextToken: nextToken })),
+        this.client.send(
+          new ListSecretVersionIdsCommand({ SecretId: secretId, MaxResults: 100, NextToken: nextToken }),
+        ),
       );
       const version = page.Versions?.find((v) => v.VersionId === versionId);
       if (version) return version.CreatedDate;
@@ -104,7 +110,9 @@ export class SecretInventory implements Inventory {
   /** RotateSecret now; returns the new version id. Retrying is safe: the same ClientRequestToken is one rotation. */
   async startRotation(secretId: string, token: string): Promise<string> {
     const out = await this.retry(() =>
-      this.client.send(new RotateSecretCommand({ SecretId: secretId, ClientRequestToken: token, RotateImmediately: true })),
+      this.client.send(
+        new RotateSecretCommand({ SecretId: secretId, ClientRequestToken: token, RotateImmediately: true }),
+      ),
     );
     return out.VersionId ?? token;
   }
@@ -113,8 +121,8 @@ export class SecretInventory implements Inventory {
     // The filters run server-side; check again, because a tag-key filter does not look at the value.
     return Boolean(
       entry.Name?.startsWith(this.prefix) &&
-        !entry.DeletedDate &&
-        entry.Tags?.some((t) => t.Key === TAGS.managed && t.Value === 'true'),
+      !entry.DeletedDate &&
+      entry.Tags?.some((t) => t.Key === TAGS.managed && t.Value === 'true'),
     );
   }
 }

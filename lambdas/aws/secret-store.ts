@@ -34,7 +34,9 @@ export class SecretsManagerSecretStore implements SecretStore {
 
   async getValue(secretId: string, versionId: string): Promise<string | undefined> {
     try {
-      const out = await this.client.send(new GetSecretValueCommand({ SecretId: secretId, VersionId: versionId }));
+      const out = await this.client.send(
+        new GetSecretValueCommand({ SecretId: secretId, VersionId: versionId }),
+      );
       return out.SecretString;
     } catch (error) {
       // The service answers ResourceNotFound for a version that exists but has no value yet.

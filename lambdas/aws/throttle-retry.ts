@@ -6,7 +6,12 @@ import { backoffDelay, realSleep, type RetryPolicy, type Sleep } from '../core/r
 
 export const THROTTLE_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 200, maxDelayMs: 5_000 };
 
-const THROTTLING = new Set(['ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded', 'Throttling']);
+const THROTTLING = new Set([
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'Throttling',
+]);
 
 export function isThrottling(error: unknown): boolean {
   const e = error as { name?: string; $retryable?: { throttling?: boolean } } | undefined;
@@ -14,7 +19,11 @@ export function isThrottling(error: unknown): boolean {
 }
 
 /** Call `fn`; on throttling wait (capped exponential backoff, full jitter) and try again, at most `policy.attempts` times. */
-export async function withThrottleRetry<T>(fn: () => Promise<T>, sleep: Sleep = realSleep, policy: RetryPolicy = THROTTLE_RETRY): Promise<T> {
+export async function withThrottleRetry<T>(
+  fn: () => Promise<T>,
+  sleep: Sleep = realSleep,
+  policy: RetryPolicy = THROTTLE_RETRY,
+): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn();

@@ -76,7 +76,8 @@ export function parseApiKey(candidate: unknown, expectedPrefix?: string): Parsed
   if (split === 0) return undefined;
   const prefix = candidate.slice(0, split);
   const rest = candidate.slice(split);
-  if (expectedPrefix !== undefined ? prefix !== expectedPrefix : !KEY_PREFIX_PATTERN.test(prefix)) return undefined;
+  if (expectedPrefix !== undefined ? prefix !== expectedPrefix : !KEY_PREFIX_PATTERN.test(prefix))
+    return undefined;
   if (rest.length < MIN_BODY_LENGTH + CHECKSUM_LENGTH || !BODY_AND_CHECKSUM.test(rest)) return undefined;
   const body = rest.slice(0, -CHECKSUM_LENGTH);
   const checksum = rest.slice(-CHECKSUM_LENGTH);

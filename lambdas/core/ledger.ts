@@ -47,9 +47,14 @@ export function validateLedgerEntry(entry: LedgerEntry): void {
     if (typeof value !== 'string' || value.length === 0) problems.push(`${field} is required`);
     else if (value.length > MAX_FIELD) problems.push(`${field} is longer than ${MAX_FIELD} characters`);
   }
-  if (!(LEDGER_KINDS as readonly string[]).includes(entry.kind)) problems.push(`kind must be one of ${LEDGER_KINDS.join(', ')}`);
-  if (typeof entry.at === 'string' && Number.isNaN(Date.parse(entry.at))) problems.push('at must be an ISO-8601 timestamp');
-  if (entry.versionId !== undefined && (typeof entry.versionId !== 'string' || entry.versionId.length > MAX_FIELD)) {
+  if (!(LEDGER_KINDS as readonly string[]).includes(entry.kind))
+    problems.push(`kind must be one of ${LEDGER_KINDS.join(', ')}`);
+  if (typeof entry.at === 'string' && Number.isNaN(Date.parse(entry.at)))
+    problems.push('at must be an ISO-8601 timestamp');
+  if (
+    entry.versionId !== undefined &&
+    (typeof entry.versionId !== 'string' || entry.versionId.length > MAX_FIELD)
+  ) {
     problems.push('versionId must be a string of at most 1024 characters');
   }
   if (entry.detail !== undefined && (typeof entry.detail !== 'string' || entry.detail.length > MAX_DETAIL)) {

@@ -65,7 +65,11 @@ export interface RetireResult {
   environment?: string;
 }
 
-const SKIP_OUTCOME = { 'is-current': 'skipped-current', 'is-pending': 'skipped-pending', 'already-retired': 'already-retired' } as const;
+const SKIP_OUTCOME = {
+  'is-current': 'skipped-current',
+  'is-pending': 'skipped-pending',
+  'already-retired': 'already-retired',
+} as const;
 
 export async function retireVersion(deps: RetireDeps, request: RetirementRequest): Promise<RetireResult> {
   const { secretId, versionId } = request;
@@ -93,11 +97,23 @@ export async function retireVersion(deps: RetireDeps, request: RetirementRequest
       await record(deps, description, policy, versionId, 'skipped', 'no key in this version');
       return { outcome: 'no-key', ...labels };
     }
-    const ctx: KeyContext = { secretId: description.arn, secretName: description.name, token: versionId, policy };
+    const ctx: KeyContext = {
+      secretId: description.arn,
+      secretName: description.name,
+      token: versionId,
+      policy,
+    };
     await revoke(deps, provider, ctx, key, decision.holdsPreviousLabel);
     await prove(deps, provider, ctx, key);
     const at = deps.now?.() ?? new Date();
-    await record(deps, description, policy, versionId, 'verified-refused', `key ${key.keyId} refused after revocation`);
+    await record(
+      deps,
+      description,
+      policy,
+      versionId,
+      'verified-refused',
+      `key ${key.keyId} refused after revocation`,
+    );
     await deps.marks.markRetired(description.arn, versionId, at);
     return { outcome: 'retired', ...labels };
   } catch (error) {
@@ -112,14 +128,21 @@ function policyOf(description: SecretDescription): KeyPolicy {
   return outcome.policy;
 }
 
-async function revoke(deps: RetireDeps, provider: KeyProvider, ctx: KeyContext, key: StoredKey, holdsPrevious: boolean) {
+async function revoke(
+  deps: RetireDeps,
+  provider: KeyProvider,
+  ctx: KeyContext,
+  key: StoredKey,
+  holdsPrevious: boolean,
+) {
   const { secretId, token: versionId } = ctx;
   try {
     // Consumers first: the verifier stops accepting the key as soon as the label is gone.
     if (holdsPrevious) await deps.marks.removePreviousLabel(secretId, versionId);
     await provider.revoke(ctx, key);
   } catch (error) {
-    const detail = error instanceof Error ? `${error.name}: ${error.message}` : 'a non-Error value was thrown';
+    const detail =
+      error instanceof Error ? `${error.name}: ${error.message}` : 'a non-Error value was thrown';
     throw new RevocationFailedError(secretId, versionId, detail, { cause: error });
   }
 }
@@ -139,7 +162,11 @@ async function prove(deps: RetireDeps, provider: KeyProvider, ctx: KeyContext, k
     deps.sleep,
   );
   if (result.accepted) {
-    throw new RevocationNotProvenError(secretId, versionId, `${provider.kind} still accepts key ${key.keyId}`);
+    throw new RevocationNotProvenError(
+      secretId,
+      versionId,
+      `${provider.kind} still accepts key ${key.keyId}`,
+    );
   }
 }
 
@@ -163,7 +190,8 @@ async function record(
     versionId,
     detail,
     // The proven retirement is one fact per version (a retry writes it once); skips and failures are events.
-    idempotencyKey: outcome === 'verified-refused' ? `retirement#${versionId}` : `retirement#${versionId}#${outcome}#${at}`,
+    idempotencyKey:
+      outcome === 'verified-refused' ? `retirement#${versionId}` : `retirement#${versionId}#${outcome}#${at}`,
   });
 }
 

@@ -123,7 +123,9 @@ export function overdueRetirement(
   graceHours: number = DEFAULT_RETIREMENT_GRACE_HOURS,
 ): string | undefined {
   if (!description.lastRotatedDate) return undefined;
-  const previous = Object.entries(description.versions).find(([, labels]) => labels.includes(STAGE.previous))?.[0];
+  const previous = Object.entries(description.versions).find(([, labels]) =>
+    labels.includes(STAGE.previous),
+  )?.[0];
   if (!previous || isRetired(description, previous)) return undefined;
   const due = description.lastRotatedDate.getTime() + (overlapHours + graceHours) * 3_600_000;
   return now.getTime() > due ? previous : undefined;

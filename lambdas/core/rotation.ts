@@ -77,7 +77,10 @@ export function checkVersion(description: SecretDescription, token: string): Pre
 
 function resolve(deps: RotationDeps, description: SecretDescription, token: string) {
   if (deps.secretPrefix && !description.name.startsWith(deps.secretPrefix)) {
-    throw new KeyConfigurationError(description.arn, `the secret is outside the managed prefix "${deps.secretPrefix}"`);
+    throw new KeyConfigurationError(
+      description.arn,
+      `the secret is outside the managed prefix "${deps.secretPrefix}"`,
+    );
   }
   const outcome = readKeyPolicy(description.tags);
   if (!outcome.ok) throw new KeyConfigurationError(description.arn, outcome.reason);
@@ -85,7 +88,12 @@ function resolve(deps: RotationDeps, description: SecretDescription, token: stri
   if (!provider) {
     throw new KeyConfigurationError(description.arn, `unknown provider "${outcome.policy.provider}"`);
   }
-  const ctx: KeyContext = { secretId: description.arn, secretName: description.name, token, policy: outcome.policy };
+  const ctx: KeyContext = {
+    secretId: description.arn,
+    secretName: description.name,
+    token,
+    policy: outcome.policy,
+  };
   return { ctx, provider };
 }
 
@@ -141,8 +149,12 @@ function serializeIssuedKey(kind: string, key: StoredKey): string {
     return serializeStoredKey(key);
   } catch (error) {
     const issues = (error as { issues?: Array<{ path: PropertyKey[] }> }).issues ?? [];
-    const fields = [...new Set(issues.map((issue) => issue.path.map(String).join('.') || '(root)'))].join(', ');
-    throw new ProviderError(kind, `returned a malformed key (fields: ${fields || 'unknown'})`, false, { cause: error });
+    const fields = [...new Set(issues.map((issue) => issue.path.map(String).join('.') || '(root)'))].join(
+      ', ',
+    );
+    throw new ProviderError(kind, `returned a malformed key (fields: ${fields || 'unknown'})`, false, {
+      cause: error,
+    });
   }
 }
 
@@ -222,7 +234,11 @@ async function setSecret(deps: RotationDeps, event: RotationEvent): Promise<Step
 }
 
 /** One ledger line per promoted version; its idempotency key makes a retried finishSecret write it once. */
-async function recordPromotion(deps: RotationDeps, description: SecretDescription, ctx: KeyContext): Promise<void> {
+async function recordPromotion(
+  deps: RotationDeps,
+  description: SecretDescription,
+  ctx: KeyContext,
+): Promise<void> {
   if (!deps.ledger) return;
   await deps.ledger.append({
     keyName: ctx.policy.keyName,

@@ -62,7 +62,11 @@ export function retirementSchedule(
     roleArn: target.schedulerRoleArn,
     deadLetterQueueArn: target.deadLetterQueueArn,
     input: JSON.stringify(request),
-    description: `keyturn: retire version ${previousVersionId} of ${ctx.policy.keyName} (${ctx.policy.environment})`.slice(0, 512),
+    description:
+      `keyturn: retire version ${previousVersionId} of ${ctx.policy.keyName} (${ctx.policy.environment})`.slice(
+        0,
+        512,
+      ),
   };
 }
 

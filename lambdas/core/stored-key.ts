@@ -4,7 +4,6 @@
  */
 import * as z from 'zod';
 
-
 const storedKeySchema = z.object({
   keyturn: z.literal(1),
   provider: z.string().min(1),

@@ -21,7 +21,16 @@ import { DEFAULT_SECRET_PREFIX, ENV, LEAK_ENV } from '../core/constants';
 import { contain } from '../core/leak/contain';
 import type { LeakDeps } from '../core/leak/ports';
 import type { LeakState } from '../core/leak/state';
-import { audit, checkRotation, conclude, escalate, revokeLeaked, rotate, rotateLinked, secondCheck } from '../core/leak/steps';
+import {
+  audit,
+  checkRotation,
+  conclude,
+  escalate,
+  revokeLeaked,
+  rotate,
+  rotateLinked,
+  secondCheck,
+} from '../core/leak/steps';
 import { defaultProviders } from '../providers/registry';
 import { createLogger, createMetrics, describeError } from '../shared/powertools';
 import { parseLeakRequest, type LeakRequest } from './request';
@@ -38,7 +47,10 @@ const notifier = new SnsNotifier(new SNSClient({}), {
 export const deps: LeakDeps = {
   secrets: new SecretsManagerLeakSecrets(new SecretsManagerClient({}), { secretPrefix }),
   providers: defaultProviders(),
-  incidents: new DynamoIncidentStore(DynamoDBDocumentClient.from(new DynamoDBClient({})), process.env[LEAK_ENV.incidentTable] ?? ''),
+  incidents: new DynamoIncidentStore(
+    DynamoDBDocumentClient.from(new DynamoDBClient({})),
+    process.env[LEAK_ENV.incidentTable] ?? '',
+  ),
   trail: new CloudTrailLookup(new CloudTrailClient({})),
   notify: (n) => notifier.publish(n),
   ledger: ledgerFromEnv(process.env),
@@ -49,15 +61,24 @@ export const deps: LeakDeps = {
 
 function dispatch(request: LeakRequest): Promise<LeakState> {
   switch (request.task) {
-    case 'contain': return contain(deps, request.event);
-    case 'rotate': return rotate(deps, request.state);
-    case 'check-rotation': return checkRotation(deps, request.state);
-    case 'revoke-leaked': return revokeLeaked(deps, request.state);
-    case 'audit': return audit(deps, request.state);
-    case 'rotate-linked': return rotateLinked(deps, request.state);
-    case 'conclude': return conclude(deps, request.state);
-    case 'escalate': return escalate(deps, request.state, request.error);
-    case 'second-check': return secondCheck(deps, request.state);
+    case 'contain':
+      return contain(deps, request.event);
+    case 'rotate':
+      return rotate(deps, request.state);
+    case 'check-rotation':
+      return checkRotation(deps, request.state);
+    case 'revoke-leaked':
+      return revokeLeaked(deps, request.state);
+    case 'audit':
+      return audit(deps, request.state);
+    case 'rotate-linked':
+      return rotateLinked(deps, request.state);
+    case 'conclude':
+      return conclude(deps, request.state);
+    case 'escalate':
+      return escalate(deps, request.state, request.error);
+    case 'second-check':
+      return secondCheck(deps, request.state);
   }
 }
 
@@ -74,7 +95,13 @@ export async function leakTask(input: unknown): Promise<LeakState> {
   try {
     const state = await dispatch(request);
     logger.setCorrelationId(state.incidentId);
-    logger.info('leak task done', { task: request.task, incidentId: state.incidentId, decision: state.decision, revoked: state.revoked, rotation: state.rotation });
+    logger.info('leak task done', {
+      task: request.task,
+      incidentId: state.incidentId,
+      decision: state.decision,
+      revoked: state.revoked,
+      rotation: state.rotation,
+    });
     metrics.addMetric('LeakTaskSucceeded', MetricUnit.Count, 1);
     return state;
   } catch (error) {

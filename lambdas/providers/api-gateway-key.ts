@@ -53,7 +53,8 @@ export class ApiGatewayKeyProvider implements KeyProvider {
             [TAGS.keyName]: ctx.policy.keyName,
             [TAGS.environment]: ctx.policy.environment,
           });
-      if (!key?.value) throw new ProviderError(this.kind, `API key ${earlier?.id ?? name} has no readable value`, true);
+      if (!key?.value)
+        throw new ProviderError(this.kind, `API key ${earlier?.id ?? name} has no readable value`, true);
       for (const plan of plans) await this.keys.addToUsagePlan(plan, key.id);
       return { keyId: key.id, key: key.value, attributes: { usagePlanIds: plans.join(' '), name } };
     } catch (error) {
@@ -68,7 +69,8 @@ export class ApiGatewayKeyProvider implements KeyProvider {
       const key = await this.keys.get(stored.keyId, true);
       if (!key) return { accepted: false, reason: `API key ${stored.keyId} does not exist` };
       if (!key.enabled) return { accepted: false, reason: `API key ${stored.keyId} is disabled` };
-      if (key.value !== stored.key) return { accepted: false, reason: `API key ${stored.keyId} holds another value` };
+      if (key.value !== stored.key)
+        return { accepted: false, reason: `API key ${stored.keyId} holds another value` };
       for (const plan of plans) {
         if (!(await this.keys.isInUsagePlan(plan, stored.keyId))) {
           return { accepted: false, reason: `API key ${stored.keyId} is not in usage plan ${plan}` };
@@ -76,7 +78,8 @@ export class ApiGatewayKeyProvider implements KeyProvider {
       }
       return { accepted: true };
     } catch (error) {
-      if (isTransientAwsError(error)) return { accepted: false, reason: `API Gateway is throttling or unavailable` };
+      if (isTransientAwsError(error))
+        return { accepted: false, reason: `API Gateway is throttling or unavailable` };
       throw providerFailure(this.kind, `checking API key ${stored.keyId}`, error);
     }
   }

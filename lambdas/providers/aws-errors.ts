@@ -21,7 +21,8 @@ export function errorName(error: unknown): string {
 }
 
 export function isTransientAwsError(error: unknown): boolean {
-  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata
+    ?.httpStatusCode;
   return TRANSIENT.has(errorName(error)) || (status !== undefined && status >= 500);
 }
 
@@ -29,7 +30,12 @@ export function isTransientAwsError(error: unknown): boolean {
 export function providerFailure(provider: string, action: string, error: unknown): ProviderError {
   if (error instanceof ProviderError) return error;
   const retryable = isTransientAwsError(error);
-  return new ProviderError(provider, `${action} failed (${errorName(error)})${retryable ? ', retry later' : ''}`, retryable, {
-    cause: error,
-  });
+  return new ProviderError(
+    provider,
+    `${action} failed (${errorName(error)})${retryable ? ', retry later' : ''}`,
+    retryable,
+    {
+      cause: error,
+    },
+  );
 }

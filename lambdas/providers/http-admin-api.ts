@@ -16,7 +16,14 @@ import type { AdminCredentialReader } from '../aws/admin-credentials';
 import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS, sendHttp, type HttpResult } from './http/client';
 import { evaluateJsonPath } from './http/json-path';
 import type { HttpRequestSpec, ProfilesOutcome, RuntimeProfile } from './http/profile';
-import { render, renderHeader, renderJson, renderPath, TemplateError, type TemplateVars } from './http/template';
+import {
+  render,
+  renderHeader,
+  renderJson,
+  renderPath,
+  TemplateError,
+  type TemplateVars,
+} from './http/template';
 
 export const HTTP_ADMIN_API = PROVIDER_KINDS.httpAdminApi;
 export const DEFAULT_KEY_NAME_TEMPLATE = 'keyturn-{{keyName}}-{{environment}}-{{token}}';
@@ -53,13 +60,19 @@ export class HttpAdminApiProvider implements KeyProvider {
     if (!this.deps.profiles.ok) throw this.fail(this.deps.profiles.reason);
     const profile = name ? this.deps.profiles.profiles.get(name) : undefined;
     if (!name || !profile) {
-      throw this.fail(`profile "${name ?? ''}" is not among this function's HTTP API profiles (tag keyturn:provider:profile)`);
+      throw this.fail(
+        `profile "${name ?? ''}" is not among this function's HTTP API profiles (tag keyturn:provider:profile)`,
+      );
     }
     return { name, profile };
   }
 
   /** The template variables of one request; `admin` / `admin.<field>` from the admin credential secret. */
-  private async varsFor(ctx: KeyContext, profile: RuntimeProfile, extra: TemplateVars = {}): Promise<TemplateVars> {
+  private async varsFor(
+    ctx: KeyContext,
+    profile: RuntimeProfile,
+    extra: TemplateVars = {},
+  ): Promise<TemplateVars> {
     const arn = ctx.policy.providerSettings[PROVIDER_SETTINGS.httpAdminApi.adminSecretArn];
     if (!arn) throw this.fail('tag keyturn:provider:admin-secret-arn is missing');
     let credential: string;
@@ -101,16 +114,19 @@ export class HttpAdminApiProvider implements KeyProvider {
     let body: string | undefined;
     try {
       url = profile.baseUrl.replace(/\/$/, '') + renderPath(spec.path, vars);
-      for (const [name, value] of Object.entries(spec.headers ?? {})) headers[name] = renderHeader(value, vars);
+      for (const [name, value] of Object.entries(spec.headers ?? {}))
+        headers[name] = renderHeader(value, vars);
       if (spec.body !== undefined) {
         body = JSON.stringify(renderJson(spec.body, vars));
-        if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+        if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
+          headers['content-type'] = 'application/json';
       }
     } catch (error) {
       if (error instanceof TemplateError) throw this.fail(`${op} request: ${error.message}`, false, error);
       throw error;
     }
-    if (new URL(url).origin !== new URL(profile.baseUrl).origin) throw this.fail(`${op} request leaves the profile's origin`);
+    if (new URL(url).origin !== new URL(profile.baseUrl).origin)
+      throw this.fail(`${op} request leaves the profile's origin`);
     return sendHttp(
       this.kind,
       { label: op, method: spec.method, url, headers, body, retryServerErrors },
@@ -137,17 +153,23 @@ export class HttpAdminApiProvider implements KeyProvider {
     if (profile.findOrphans) await this.revokeOrphans(profile, vars);
     const spec = profile.create;
     const idempotent = spec.idempotencyHeader !== undefined;
-    const headers: Record<string, string> = idempotent ? { [spec.idempotencyHeader!]: vars.idempotencyKey! } : {};
+    const headers: Record<string, string> = idempotent
+      ? { [spec.idempotencyHeader!]: vars.idempotencyKey! }
+      : {};
     // Without an idempotency key a 5xx may hide a created key: fail, and let the next attempt clean up first.
     const result = await this.send('create', profile, spec, vars, headers, idempotent);
     const success = spec.successStatus ?? [200, 201];
     if (!success.includes(result.status)) {
-      throw this.fail(`the create request answered HTTP ${result.status}`, result.status === 429 || result.status >= 500);
+      throw this.fail(
+        `the create request answered HTTP ${result.status}`,
+        result.status === 429 || result.status >= 500,
+      );
     }
     const document = this.json('create', result);
     const key = evaluateJsonPath(document, spec.keyPath);
     const id = evaluateJsonPath(document, spec.idPath);
-    if (typeof key !== 'string' || key.length === 0) throw this.fail(`the create response has no key at ${spec.keyPath}`);
+    if (typeof key !== 'string' || key.length === 0)
+      throw this.fail(`the create response has no key at ${spec.keyPath}`);
     if ((typeof id !== 'string' || id.length === 0) && typeof id !== 'number') {
       throw this.fail(`the create response has no key id at ${spec.idPath}`);
     }
@@ -158,7 +180,11 @@ export class HttpAdminApiProvider implements KeyProvider {
   private async revokeOrphans(profile: RuntimeProfile, vars: TemplateVars): Promise<void> {
     const spec = profile.findOrphans!;
     const result = await this.send('findOrphans', profile, spec, vars);
-    if (result.status !== 200) throw this.fail(`the findOrphans request answered HTTP ${result.status}`, result.status >= 500 || result.status === 429);
+    if (result.status !== 200)
+      throw this.fail(
+        `the findOrphans request answered HTTP ${result.status}`,
+        result.status >= 500 || result.status === 429,
+      );
     const items = evaluateJsonPath(this.json('findOrphans', result), spec.itemsPath);
     if (!Array.isArray(items)) throw this.fail(`the findOrphans response has no list at ${spec.itemsPath}`);
     for (const item of items) {
@@ -178,7 +204,10 @@ export class HttpAdminApiProvider implements KeyProvider {
       return { accepted: false, reason: `the API refused key ${stored.keyId} (HTTP ${result.status})` };
     }
     // Neither accepted nor refused (e.g. 500 after retries): never count it as a refusal.
-    throw this.fail(`the verify request answered HTTP ${result.status}`, result.status === 429 || result.status >= 500);
+    throw this.fail(
+      `the verify request answered HTTP ${result.status}`,
+      result.status === 429 || result.status >= 500,
+    );
   }
 
   async revoke(ctx: KeyContext, stored: StoredKey): Promise<void> {
@@ -189,7 +218,10 @@ export class HttpAdminApiProvider implements KeyProvider {
   private async revokeById(profile: RuntimeProfile, vars: TemplateVars): Promise<void> {
     const result = await this.send('revoke', profile, profile.revoke, vars);
     if (!(profile.revoke.successStatus ?? [200, 202, 204, 404]).includes(result.status)) {
-      throw this.fail(`the revoke request answered HTTP ${result.status}`, result.status === 429 || result.status >= 500);
+      throw this.fail(
+        `the revoke request answered HTTP ${result.status}`,
+        result.status === 429 || result.status >= 500,
+      );
     }
   }
 }

@@ -23,7 +23,12 @@ const USER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:user\/(?:[\w+=,.@-]+\/)*([\w+=,.@-
 const ACCESS_KEY_ID = /^[A-Z0-9]{16,128}$/;
 const CREATING = /^creating-(\d{1,12})$/;
 /** STS answers these while a new key has not reached it yet, or for a key that no longer works. */
-const REFUSED_CREDENTIALS = new Set(['InvalidClientTokenId', 'SignatureDoesNotMatch', 'AccessDenied', 'UnrecognizedClientException']);
+const REFUSED_CREDENTIALS = new Set([
+  'InvalidClientTokenId',
+  'SignatureDoesNotMatch',
+  'AccessDenied',
+  'UnrecognizedClientException',
+]);
 
 /** ~31 s at most (1+2+4+8+8+8 s ceilings, full jitter): IAM keys usually work at STS within seconds. */
 export const IAM_VERIFY_RETRY: RetryPolicy = { attempts: 7, baseDelayMs: 1000, maxDelayMs: 8000 };
@@ -49,7 +54,11 @@ export class IamAccessKeyProvider implements KeyProvider {
     const userArn = ctx.policy.providerSettings[PROVIDER_SETTINGS.iamAccessKey.userArn];
     const match = userArn ? USER_ARN.exec(userArn) : null;
     if (!userArn || !match) {
-      throw new ProviderError(this.kind, `tag keyturn:provider:${PROVIDER_SETTINGS.iamAccessKey.userArn} must hold an IAM user ARN`, false);
+      throw new ProviderError(
+        this.kind,
+        `tag keyturn:provider:${PROVIDER_SETTINGS.iamAccessKey.userArn} must hold an IAM user ARN`,
+        false,
+      );
     }
     return { userArn, userName: match[1] };
   }
@@ -68,7 +77,8 @@ export class IamAccessKeyProvider implements KeyProvider {
       let keys = await iam.listAccessKeys(userName);
       const marker = (await iam.listUserTags(userName))[tag];
       // 1. A key an earlier attempt of this rotation created but never stored: its secret is lost, delete it.
-      for (const orphan of orphansOf(keys, marker, currentId)) await iam.deleteAccessKey(userName, orphan.accessKeyId);
+      for (const orphan of orphansOf(keys, marker, currentId))
+        await iam.deleteAccessKey(userName, orphan.accessKeyId);
       keys = keys.filter((k) => !orphansOf(keys, marker, currentId).includes(k));
       // 2. IAM allows two keys: make room only by deleting a non-current key that is safe to delete.
       if (keys.length >= 2) await this.makeRoom(ctx, userName, keys, currentId);
@@ -82,7 +92,12 @@ export class IamAccessKeyProvider implements KeyProvider {
     }
   }
 
-  private async makeRoom(ctx: KeyContext, userName: string, keys: AccessKeyInfo[], currentId: string | undefined) {
+  private async makeRoom(
+    ctx: KeyContext,
+    userName: string,
+    keys: AccessKeyInfo[],
+    currentId: string | undefined,
+  ) {
     const current = keys.find((k) => k.accessKeyId === currentId);
     const others = keys.filter((k) => k !== current);
     if (!current || others.length !== 1) {
@@ -124,11 +139,14 @@ export class IamAccessKeyProvider implements KeyProvider {
       throw providerFailure(this.kind, `listing the access keys of ${userArn}`, error);
     }
     const entry = keys.find((k) => k.accessKeyId === stored.keyId);
-    if (!entry) return { accepted: false, reason: `access key ${stored.keyId} does not exist for ${userName}` };
-    if (entry.status === 'Inactive') return { accepted: false, reason: `access key ${stored.keyId} is inactive` };
+    if (!entry)
+      return { accepted: false, reason: `access key ${stored.keyId} does not exist for ${userName}` };
+    if (entry.status === 'Inactive')
+      return { accepted: false, reason: `access key ${stored.keyId} is inactive` };
     try {
       const arn = await this.deps.identity.arnOf({ accessKeyId: stored.keyId, secretAccessKey: stored.key });
-      if (arn !== userArn) return { accepted: false, reason: `access key ${stored.keyId} authenticates as another principal` };
+      if (arn !== userArn)
+        return { accepted: false, reason: `access key ${stored.keyId} authenticates as another principal` };
       return { accepted: true };
     } catch (error) {
       const name = errorName(error);
@@ -143,7 +161,9 @@ export class IamAccessKeyProvider implements KeyProvider {
   async revoke(ctx: KeyContext, stored: StoredKey): Promise<void> {
     const { userArn, userName } = this.user(ctx);
     try {
-      const entry = (await this.deps.iam.listAccessKeys(userName)).find((k) => k.accessKeyId === stored.keyId);
+      const entry = (await this.deps.iam.listAccessKeys(userName)).find(
+        (k) => k.accessKeyId === stored.keyId,
+      );
       if (!entry) return;
       if (entry.status === 'Active') await this.deps.iam.updateAccessKey(userName, stored.keyId, 'Inactive');
       else await this.deps.iam.deleteAccessKey(userName, stored.keyId);
@@ -157,9 +177,14 @@ export class IamAccessKeyProvider implements KeyProvider {
  * Keys this rotation's token created but never stored: the one the marker names, or (if the marker still says
  * `creating-<epoch s>`) any non-current key created since then.
  */
-export function orphansOf(keys: AccessKeyInfo[], marker: string | undefined, currentId: string | undefined): AccessKeyInfo[] {
+export function orphansOf(
+  keys: AccessKeyInfo[],
+  marker: string | undefined,
+  currentId: string | undefined,
+): AccessKeyInfo[] {
   if (!marker) return [];
-  if (ACCESS_KEY_ID.test(marker)) return keys.filter((k) => k.accessKeyId === marker && k.accessKeyId !== currentId);
+  if (ACCESS_KEY_ID.test(marker))
+    return keys.filter((k) => k.accessKeyId === marker && k.accessKeyId !== currentId);
   const creating = CREATING.exec(marker);
   if (!creating) return [];
   // IAM's CreateDate has one-second precision: allow one second of rounding.

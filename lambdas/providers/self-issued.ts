@@ -12,19 +12,25 @@ import type { StoredKey } from '../core/stored-key';
 
 export const SELF_ISSUED = 'self-issued';
 
-
 /** A key's public id: a short digest, so logs and incidents can name the key without revealing it. */
 export function keyIdOf(key: string): string {
   return 'sha256:' + createHash('sha256').update(key).digest('hex').slice(0, 16);
 }
 
 export function defaultPrefixFor(environment: string): string {
-  const env = environment.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 15) || 'key';
+  const env =
+    environment
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, '')
+      .slice(0, 15) || 'key';
   return `kt_${env === 'prod' || env === 'production' ? 'live' : env}_`;
 }
 
 export function prefixFor(ctx: KeyContext): string {
-  return ctx.policy.providerSettings[PROVIDER_SETTINGS.selfIssued.prefix] ?? defaultPrefixFor(ctx.policy.environment);
+  return (
+    ctx.policy.providerSettings[PROVIDER_SETTINGS.selfIssued.prefix] ??
+    defaultPrefixFor(ctx.policy.environment)
+  );
 }
 
 export class SelfIssuedProvider implements KeyProvider {
@@ -39,7 +45,9 @@ export class SelfIssuedProvider implements KeyProvider {
       const key = generateApiKey(prefix, lengthSetting === undefined ? undefined : Number(lengthSetting));
       return { keyId: keyIdOf(key), key };
     } catch (error) {
-      throw new ProviderError(this.kind, `cannot issue a key: ${(error as Error).message}`, false, { cause: error });
+      throw new ProviderError(this.kind, `cannot issue a key: ${(error as Error).message}`, false, {
+        cause: error,
+      });
     }
   }
 
@@ -48,7 +56,8 @@ export class SelfIssuedProvider implements KeyProvider {
     if (!parseApiKey(stored.key, prefixFor(ctx))) {
       return { accepted: false, reason: 'the key is not well formed for this key prefix' };
     }
-    if (keyIdOf(stored.key) !== stored.keyId) return { accepted: false, reason: 'the key does not match its key id' };
+    if (keyIdOf(stored.key) !== stored.keyId)
+      return { accepted: false, reason: 'the key does not match its key id' };
     return { accepted: true };
   }
 

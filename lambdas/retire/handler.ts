@@ -45,7 +45,11 @@ export async function retire(event: unknown): Promise<RetireResult> {
     const result = await retireVersion(deps, request);
     logger.info('retirement done', { outcome: result.outcome, keyName: result.keyName });
     if (result.keyName) metrics.addDimension('KeyName', result.keyName);
-    metrics.addMetric(result.outcome === 'retired' ? 'RetirementProven' : 'RetirementSkipped', MetricUnit.Count, 1);
+    metrics.addMetric(
+      result.outcome === 'retired' ? 'RetirementProven' : 'RetirementSkipped',
+      MetricUnit.Count,
+      1,
+    );
     return result;
   } catch (error) {
     logger.error('retirement failed', describeError(error));

@@ -4,7 +4,8 @@ import type { RetirementRequest } from '../core/retirement';
 import { InvalidRetirementRequestError } from '../core/retirement-errors';
 
 /** A Secrets Manager secret ARN: name, then "-" and the 6-character suffix the service appends. */
-const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:([A-Za-z0-9/_+=.@-]+)-[A-Za-z0-9]{6}$/;
+const SECRET_ARN =
+  /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:([A-Za-z0-9/_+=.@-]+)-[A-Za-z0-9]{6}$/;
 
 const requestSchema = z.strictObject({
   secretId: z.string().max(2048).regex(SECRET_ARN, 'must be a Secrets Manager secret ARN'),
@@ -22,7 +23,9 @@ export function parseRetirementRequest(event: unknown, secretPrefix: string): Re
   }
   const name = SECRET_ARN.exec(parsed.data.secretId)?.[1] ?? '';
   if (!name.startsWith(secretPrefix)) {
-    throw new InvalidRetirementRequestError([`secretId: not a keyturn-managed secret (name outside "${secretPrefix}")`]);
+    throw new InvalidRetirementRequestError([
+      `secretId: not a keyturn-managed secret (name outside "${secretPrefix}")`,
+    ]);
   }
   return parsed.data;
 }

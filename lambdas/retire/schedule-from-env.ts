@@ -12,7 +12,11 @@ import { RETIREMENT_ENV } from '../core/constants';
 import type { SecretStore } from '../core/ports';
 import type { RotationDeps } from '../core/rotation';
 import { RetirementConfigurationError } from '../core/retirement-errors';
-import { scheduleRetirement, type RetirementScheduler, type RetirementTarget } from '../core/schedule-retirement';
+import {
+  scheduleRetirement,
+  type RetirementScheduler,
+  type RetirementTarget,
+} from '../core/schedule-retirement';
 
 export function retirementTargetFromEnv(env: NodeJS.ProcessEnv): RetirementTarget | undefined {
   const fields = Object.keys(RETIREMENT_ENV) as Array<keyof typeof RETIREMENT_ENV>;
@@ -20,9 +24,13 @@ export function retirementTargetFromEnv(env: NodeJS.ProcessEnv): RetirementTarge
   if (missing.length === fields.length) return undefined;
   if (missing.length) {
     const names = missing.map((field) => RETIREMENT_ENV[field]).join(', ');
-    throw new RetirementConfigurationError(`Retirement is half configured: set ${names} (the stack sets all four)`);
+    throw new RetirementConfigurationError(
+      `Retirement is half configured: set ${names} (the stack sets all four)`,
+    );
   }
-  return Object.fromEntries(fields.map((field) => [field, env[RETIREMENT_ENV[field]]])) as unknown as RetirementTarget;
+  return Object.fromEntries(
+    fields.map((field) => [field, env[RETIREMENT_ENV[field]]]),
+  ) as unknown as RetirementTarget;
 }
 
 export function afterPromotionFromEnv(
@@ -41,7 +49,11 @@ export function afterPromotionFromEnv(
     store,
     target,
     onScheduled: (outcome, ctx, previousVersionId) => {
-      observe.logger.info('old key retirement', { outcome, previousVersionId, overlapHours: ctx.policy.overlapHours });
+      observe.logger.info('old key retirement', {
+        outcome,
+        previousVersionId,
+        overlapHours: ctx.policy.overlapHours,
+      });
       if (outcome === 'scheduled') observe.metrics.addMetric('RetirementScheduled', MetricUnit.Count, 1);
     },
   });

@@ -8,7 +8,10 @@ export function createLogger(serviceName: string): Logger {
 }
 
 export function createMetrics(serviceName: string): Metrics {
-  return new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, serviceName });
+  return new Metrics({
+    namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
+    serviceName,
+  });
 }
 
 /** Log fields for an error: its type and message (ours never hold key material), no stack in production logs. */

@@ -33,7 +33,9 @@ export class KeySetLoader {
   async load(): Promise<KeySet> {
     const description = await this.store.describe(this.secretId);
     const acceptedIds = acceptedVersions(description);
-    const newlyRetired = [...this.digests.keys()].filter((id) => !acceptedIds.includes(id) && isRetired(description, id));
+    const newlyRetired = [...this.digests.keys()].filter(
+      (id) => !acceptedIds.includes(id) && isRetired(description, id),
+    );
     const tagged = retiredVersionOf(description);
     if (tagged && !acceptedIds.includes(tagged)) newlyRetired.push(tagged);
     this.retiredIds = [...new Set([...newlyRetired, ...this.retiredIds])].slice(0, MAX_RETIRED);
@@ -54,6 +56,9 @@ export class KeySetLoader {
     const raw = await this.store.getValue(this.secretId, versionId);
     const parsed = raw === undefined ? undefined : parseSecretContent(raw);
     // null: the version holds no usable key (bootstrap placeholder, deleted, malformed); remembered as such.
-    this.digests.set(versionId, parsed?.ok && parsed.content.kind === 'key' ? digestOf(parsed.content.key.key) : null);
+    this.digests.set(
+      versionId,
+      parsed?.ok && parsed.content.kind === 'key' ? digestOf(parsed.content.key.key) : null,
+    );
   }
 }

@@ -4,7 +4,8 @@
  */
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 
-export type VerifierMetricName = 'KeyAccepted' | 'KeyRejected' | 'RetiredKeyPresented' | 'KeySetRefreshFailed';
+export type VerifierMetricName =
+  'KeyAccepted' | 'KeyRejected' | 'RetiredKeyPresented' | 'KeySetRefreshFailed';
 
 export interface VerifierMetrics {
   count(metric: VerifierMetricName, keyName: string): void;

@@ -31,7 +31,11 @@ export interface UnauthorizedResponse {
 
 /** The one failure answer: the same whether the key was malformed, unknown, retired or unverifiable. */
 export function unauthorized(): UnauthorizedResponse {
-  return { statusCode: 401, headers: { 'content-type': 'text/plain', 'cache-control': 'no-store' }, body: 'Unauthorized' };
+  return {
+    statusCode: 401,
+    headers: { 'content-type': 'text/plain', 'cache-control': 'no-store' },
+    body: 'Unauthorized',
+  };
 }
 
 type HeaderEvent = { headers?: Record<string, string | undefined> | null };

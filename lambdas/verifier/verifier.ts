@@ -95,13 +95,22 @@ export class ApiKeyVerifier {
         problems.push(`keys[${key.name}].prefix: ${(error as Error).message}`);
       }
     }
-    const durations = { ttlMs: options.ttlMs, minRefreshIntervalMs: options.minRefreshIntervalMs, maxStaleMs: options.maxStaleMs };
+    const durations = {
+      ttlMs: options.ttlMs,
+      minRefreshIntervalMs: options.minRefreshIntervalMs,
+      maxStaleMs: options.maxStaleMs,
+    };
     for (const [name, value] of Object.entries(durations)) {
-      if (value !== undefined && (!Number.isFinite(value) || value < 0)) problems.push(`${name}: must be >= 0 ms, got ${value}`);
+      if (value !== undefined && (!Number.isFinite(value) || value < 0))
+        problems.push(`${name}: must be >= 0 ms, got ${value}`);
     }
     if (problems.length) throw new TypeError(`ApiKeyVerifier: ${problems.join('; ')}`);
-    const store = options.store ?? new SecretsManagerSecretStore(options.client ?? new SecretsManagerClient({}));
-    this.states = options.keys.map((config) => ({ config, loader: new KeySetLoader(store, config.secretId) }));
+    const store =
+      options.store ?? new SecretsManagerSecretStore(options.client ?? new SecretsManagerClient({}));
+    this.states = options.keys.map((config) => ({
+      config,
+      loader: new KeySetLoader(store, config.secretId),
+    }));
     this.ttlMs = options.ttlMs ?? 300_000;
     this.minRefreshIntervalMs = options.minRefreshIntervalMs ?? 30_000;
     this.maxStaleMs = options.maxStaleMs ?? 3_600_000;
@@ -184,7 +193,8 @@ export class ApiKeyVerifier {
 
   private async refreshIfAllowed(state: KeyState): Promise<void> {
     if (state.inflight) return state.inflight;
-    if (state.lastAttemptAt !== undefined && this.now() - state.lastAttemptAt < this.minRefreshIntervalMs) return;
+    if (state.lastAttemptAt !== undefined && this.now() - state.lastAttemptAt < this.minRefreshIntervalMs)
+      return;
     state.lastAttemptAt = this.now();
     state.inflight = this.refresh(state).finally(() => {
       state.inflight = undefined;

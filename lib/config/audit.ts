@@ -6,10 +6,16 @@ export const auditConfigSchema = z
     /** When the audit runs: an EventBridge Scheduler expression, `rate(...)` or `cron(...)`, in `timezone`. */
     schedule: z
       .string()
-      .regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$/, 'audit.schedule must be rate(N days) or cron(...)')
+      .regex(
+        /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$/,
+        'audit.schedule must be rate(N days) or cron(...)',
+      )
       .default('cron(0 6 * * ? *)'),
     /** IANA time zone of a cron schedule, e.g. "Europe/Berlin". */
-    timezone: z.string().regex(/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/, 'audit.timezone must be an IANA zone like "Europe/Berlin"').default('UTC'),
+    timezone: z
+      .string()
+      .regex(/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/, 'audit.timezone must be an IANA zone like "Europe/Berlin"')
+      .default('UTC'),
     /** Hours after a key's cadence before its rotation counts as overdue. */
     graceHours: z.number().int().min(0).max(168).default(24),
     /** A pending version older than this many hours is a stuck rotation. */

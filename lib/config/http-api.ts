@@ -14,20 +14,31 @@ export const PRESETS_DIR = path.join(__dirname, '..', '..', 'lambdas', 'provider
 export const JSON_PATH = /^\$(?:\.[A-Za-z_$][\w$-]*|\[\d{1,4}\]|\['[^'\\]{1,64}'\])+$/;
 
 /** Placeholders a template may use; `key` only in the verify request (the key is sent only to be checked). */
-const COMMON_PLACEHOLDERS = /^(?:keyId|keyName|environment|token|newKeyName|idempotencyKey|admin(?:\.[A-Za-z_][\w-]{0,63})?)$/;
+const COMMON_PLACEHOLDERS =
+  /^(?:keyId|keyName|environment|token|newKeyName|idempotencyKey|admin(?:\.[A-Za-z_][\w-]{0,63})?)$/;
 const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
 
 const jsonPath = (what: string) =>
   z
     .string({ error: `${what} is required (a JSON path such as "$.data.id")` })
-    .regex(JSON_PATH, `${what} must be a JSON path like "$.data.id" or "$.items[0]['api-key']" (no wildcards)`);
+    .regex(
+      JSON_PATH,
+      `${what} must be a JSON path like "$.data.id" or "$.items[0]['api-key']" (no wildcards)`,
+    );
 
 const statusList = z.array(z.number().int().min(100).max(599)).min(1).max(10);
 
 const templateString = z.string().max(1024);
 type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
-  z.union([z.string().max(1024), z.number(), z.boolean(), z.null(), z.array(jsonValue), z.record(z.string(), jsonValue)]),
+  z.union([
+    z.string().max(1024),
+    z.number(),
+    z.boolean(),
+    z.null(),
+    z.array(jsonValue),
+    z.record(z.string(), jsonValue),
+  ]),
 );
 
 const headerName = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'header names are letters, digits and dashes');
@@ -44,7 +55,10 @@ export const httpApiProfileSchema = z.strictObject({
   /** `https://` origin (and optional base path) of the admin API. */
   baseUrl: z
     .string({ error: 'baseUrl is required' })
-    .regex(/^https:\/\/[^\s/?#]+(?:\/[^\s?#]*)?$/, 'baseUrl must be an https:// URL without query or fragment'),
+    .regex(
+      /^https:\/\/[^\s/?#]+(?:\/[^\s?#]*)?$/,
+      'baseUrl must be an https:// URL without query or fragment',
+    ),
   /** Per-request timeout. */
   timeoutMs: z.number().int().min(100).max(30000).optional(),
   /** Retries on 429/5xx/timeouts (Retry-After honoured, capped). */
@@ -87,7 +101,11 @@ export const httpApiProfileSchema = z.strictObject({
 export type HttpApiProfile = z.output<typeof httpApiProfileSchema>;
 
 /** Every placeholder used anywhere in a request (path, headers, body). */
-export function placeholdersOf(request: { path: string; headers?: Record<string, string>; body?: unknown }): string[] {
+export function placeholdersOf(request: {
+  path: string;
+  headers?: Record<string, string>;
+  body?: unknown;
+}): string[] {
   const found: string[] = [];
   const visit = (value: unknown): void => {
     if (typeof value === 'string') for (const m of value.matchAll(PLACEHOLDER)) found.push(m[1]);
@@ -103,7 +121,12 @@ export function placeholdersOf(request: { path: string; headers?: Record<string,
 /** Problems with placeholders, as `[field, message]`: unknown names, the key sent anywhere but verify. */
 export function profileProblems(profile: HttpApiProfile): Array<[string, string]> {
   const problems: Array<[string, string]> = [];
-  const requests = { create: profile.create, verify: profile.verify, revoke: profile.revoke, findOrphans: profile.findOrphans };
+  const requests = {
+    create: profile.create,
+    verify: profile.verify,
+    revoke: profile.revoke,
+    findOrphans: profile.findOrphans,
+  };
   for (const [name, request] of Object.entries(requests)) {
     if (!request) continue;
     const used = placeholdersOf(request);
@@ -118,12 +141,17 @@ export function profileProblems(profile: HttpApiProfile): Array<[string, string]
         ]);
       }
     }
-    if (name === 'verify' && !used.includes('key')) problems.push([name, 'the verify request must send the key: use {{key}}']);
-    if (name === 'revoke' && !used.includes('keyId')) problems.push([name, 'the revoke request must name the key: use {{keyId}}']);
+    if (name === 'verify' && !used.includes('key'))
+      problems.push([name, 'the verify request must send the key: use {{key}}']);
+    if (name === 'revoke' && !used.includes('keyId'))
+      problems.push([name, 'the revoke request must name the key: use {{keyId}}']);
   }
   for (const p of placeholdersOf({ path: profile.keyNameTemplate ?? '' })) {
     if (!['keyName', 'environment', 'token'].includes(p)) {
-      problems.push(['keyNameTemplate', `keyNameTemplate may use only {{keyName}}, {{environment}}, {{token}}`]);
+      problems.push([
+        'keyNameTemplate',
+        `keyNameTemplate may use only {{keyName}}, {{environment}}, {{token}}`,
+      ]);
     }
   }
   return problems;
@@ -133,7 +161,8 @@ export function profileProblems(profile: HttpApiProfile): Array<[string, string]
 export function loadPresets(dir: string = PRESETS_DIR): Record<string, unknown> {
   const presets: Record<string, unknown> = {};
   for (const file of readdirSync(dir)) {
-    if (file.endsWith('.json')) presets[file.slice(0, -5)] = JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
+    if (file.endsWith('.json'))
+      presets[file.slice(0, -5)] = JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
   }
   return presets;
 }
@@ -144,12 +173,18 @@ interface ConfigShape {
 }
 
 function usesHttpApis(config: ConfigShape): boolean {
-  return Object.keys(config.httpApis).length > 0 || config.keys.some((k) => k.provider.kind === 'http-admin-api');
+  return (
+    Object.keys(config.httpApis).length > 0 || config.keys.some((k) => k.provider.kind === 'http-admin-api')
+  );
 }
 
 /** The raw profile a key names: its `httpApis` entry first, else the preset of that name. */
 function rawProfile(config: ConfigShape, name: string, presets: Record<string, unknown>): unknown {
-  return Object.hasOwn(config.httpApis, name) ? config.httpApis[name] : Object.hasOwn(presets, name) ? presets[name] : undefined;
+  return Object.hasOwn(config.httpApis, name)
+    ? config.httpApis[name]
+    : Object.hasOwn(presets, name)
+      ? presets[name]
+      : undefined;
 }
 
 /**
@@ -177,11 +212,17 @@ export function checkHttpApiProfiles(config: ConfigShape, ctx: z.RefinementCtx):
   for (const name of names) {
     const where = Object.hasOwn(config.httpApis, name) ? ['httpApis', name] : ['presets', name];
     const keys = usedBy.get(name);
-    const suffix = keys ? ` (profile "${name}", used by key ${keys.map((k) => `"${k}"`).join(', ')})` : ` (profile "${name}")`;
+    const suffix = keys
+      ? ` (profile "${name}", used by key ${keys.map((k) => `"${k}"`).join(', ')})`
+      : ` (profile "${name}")`;
     const parsed = httpApiProfileSchema.safeParse(rawProfile(config, name, presets));
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
-        ctx.addIssue({ code: 'custom', path: [...where, ...issue.path.map(String)], message: issue.message + suffix });
+        ctx.addIssue({
+          code: 'custom',
+          path: [...where, ...issue.path.map(String)],
+          message: issue.message + suffix,
+        });
       }
       continue;
     }

@@ -30,7 +30,8 @@ function describePath(path: PropertyKey[], input: unknown): string {
       }
     } else {
       out += (out ? '.' : '') + String(segment);
-      node = node && typeof node === 'object' ? (node as Record<string, unknown>)[String(segment)] : undefined;
+      node =
+        node && typeof node === 'object' ? (node as Record<string, unknown>)[String(segment)] : undefined;
     }
   }
   return out || '(file)';
@@ -41,7 +42,9 @@ export function parseConfig(input: unknown, source = 'configuration'): KeyturnCo
   if (parsed.success) return parsed.data;
   throw new ConfigurationError(
     source,
-    parsed.error.issues.map((issue: z.core.$ZodIssue) => `${describePath(issue.path, input)}: ${issue.message}`),
+    parsed.error.issues.map(
+      (issue: z.core.$ZodIssue) => `${describePath(issue.path, input)}: ${issue.message}`,
+    ),
   );
 }
 

@@ -22,7 +22,10 @@ const tagValue = (what: string) =>
     .string({ error: `${what} is required` })
     .min(1, `${what} must not be empty`)
     .max(256, `${what} must be at most 256 characters (it is stored as a secret tag)`)
-    .regex(TAG_VALUE, `${what} may hold only letters, digits, spaces and _ . : / = + - @ (it is stored as a tag)`);
+    .regex(
+      TAG_VALUE,
+      `${what} may hold only letters, digits, spaces and _ . : / = + - @ (it is stored as a tag)`,
+    );
 
 /** Lists are stored space-separated in one tag, so an item may not hold a space. */
 const tagListItem = (what: string) =>
@@ -56,9 +59,12 @@ export const apiGatewayKeyProviderSchema = z.strictObject({
   kind: z.literal('api-gateway-key'),
   /** REST API usage plans the new key joins (ids, e.g. `a1b2c3`), in the stack's region. */
   usagePlanIds: z
-    .array(z.string().regex(/^[a-z0-9]{1,32}$/, 'a usage plan id is lowercase letters and digits, e.g. "a1b2c3"'), {
-      error: 'usagePlanIds is required (the usage plans the key belongs to)',
-    })
+    .array(
+      z.string().regex(/^[a-z0-9]{1,32}$/, 'a usage plan id is lowercase letters and digits, e.g. "a1b2c3"'),
+      {
+        error: 'usagePlanIds is required (the usage plans the key belongs to)',
+      },
+    )
     .min(1, 'usagePlanIds must name at least one usage plan')
     .max(10, 'usagePlanIds may name at most 10 usage plans (stored in one tag)'),
 });
@@ -84,7 +90,12 @@ export const httpAdminApiProviderSchema = z.strictObject({
 /** Providers are a discriminated union on `kind`; new providers add a member here. */
 export const providerSchema = z.discriminatedUnion(
   'kind',
-  [selfIssuedProviderSchema, iamAccessKeyProviderSchema, apiGatewayKeyProviderSchema, httpAdminApiProviderSchema],
+  [
+    selfIssuedProviderSchema,
+    iamAccessKeyProviderSchema,
+    apiGatewayKeyProviderSchema,
+    httpAdminApiProviderSchema,
+  ],
   {
     error: (issue) =>
       issue.code === 'invalid_union'
@@ -131,17 +142,24 @@ export const keySchema = z.strictObject({
   /** Date after which the key must not be used, `YYYY-MM-DD`. */
   expires: z.iso.date('expires must be a date like 2027-06-30').optional(),
   /** IAM principal ARNs allowed to read the secret (the anomaly alarms flag any other reader). */
-  allowedReaders: z.array(z.string().regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:/, 'must be an IAM ARN')).default([]),
+  allowedReaders: z
+    .array(z.string().regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:/, 'must be an IAM ARN'))
+    .default([]),
   /** Per-key alarm thresholds; unset ones come from `monitoring.keyDefaults` (see lib/config/monitoring.ts). */
   alarms: keyAlarmsSchema.default({}),
 });
 
 /** The retention periods CloudWatch Logs accepts (any other value fails at deploy). */
-const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
 
 export const pipelineSchema = z.strictObject({
   /** CloudFormation stack name. */
-  stackName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/).default('Keyturn'),
+  stackName: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/)
+    .default('Keyturn'),
   /** Prefix of managed secret names; the functions may touch only secrets under it. */
   secretPrefix: z
     .string()
@@ -173,7 +191,10 @@ export const configSchema = z
     audit: auditConfigSchema,
     /** Named HTTP admin API profiles that `http-admin-api` keys reference (presets need no entry). */
     httpApis: z
-      .record(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'httpApis names are lowercase, e.g. "my-saas"'), z.unknown())
+      .record(
+        z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'httpApis names are lowercase, e.g. "my-saas"'),
+        z.unknown(),
+      )
       .default({}),
   })
   .superRefine(checkHttpApiProfiles)

@@ -21,7 +21,10 @@ export const HEALTHY_TAGS: Record<string, string> = {
 };
 
 /** Rotated 2 days ago (critical tier: every 7 days), old key already retired, read an hour ago. */
-export function healthySecret(overrides: Partial<ManagedSecret> = {}, tags: Record<string, string | undefined> = {}): ManagedSecret {
+export function healthySecret(
+  overrides: Partial<ManagedSecret> = {},
+  tags: Record<string, string | undefined> = {},
+): ManagedSecret {
   const merged: Record<string, string> = { ...HEALTHY_TAGS };
   for (const [k, v] of Object.entries(tags)) {
     if (v === undefined) delete merged[k];

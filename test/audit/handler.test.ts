@@ -45,11 +45,23 @@ beforeEach(async () => {
 });
 afterEach(() => output.restore());
 
-const value = JSON.stringify({ keyturn: 1, provider: 'self-issued', keyId: 'k1', key: KEY_MATERIAL, createdAt: NOW.toISOString() });
+const value = JSON.stringify({
+  keyturn: 1,
+  provider: 'self-issued',
+  keyId: 'k1',
+  key: KEY_MATERIAL,
+  createdAt: NOW.toISOString(),
+});
 
 function healthyAccount() {
   addManaged(fake, 'billing-api', { value, lastRotatedDate: daysAgo(2), lastAccessedDate: hoursAgo(1) });
-  addManaged(fake, 'reports-api', { value, environment: 'staging', tags: { 'keyturn:tier': 'standard' }, lastRotatedDate: daysAgo(10), lastAccessedDate: hoursAgo(3) });
+  addManaged(fake, 'reports-api', {
+    value,
+    environment: 'staging',
+    tags: { 'keyturn:tier': 'standard' },
+    lastRotatedDate: daysAgo(10),
+    lastAccessedDate: hoursAgo(3),
+  });
 }
 
 test('a clean audit sends nothing but records its run in the ledger', async () => {
@@ -58,7 +70,13 @@ test('a clean audit sends nothing but records its run in the ledger', async () =
   expect(result).toMatchObject({ checked: 2, findings: 0 });
   expect(sns).not.toHaveReceivedCommand(PublishCommand);
   const runs = await ledger.history('*', '*');
-  expect(runs).toEqual([expect.objectContaining({ kind: 'audit', outcome: 'clean', idempotencyKey: 'audit#2026-06-15T06:00:00Z' })]);
+  expect(runs).toEqual([
+    expect.objectContaining({
+      kind: 'audit',
+      outcome: 'clean',
+      idempotencyKey: 'audit#2026-06-15T06:00:00Z',
+    }),
+  ]);
 });
 
 test('findings go out as ONE notice; a critical finding sends it to the critical topic', async () => {
@@ -77,14 +95,18 @@ test('findings go out as ONE notice; a critical finding sends it to the critical
   expect(publish.Message).toMatch(/\[notice\] prod\/idle-api unused/);
   expect(publish.Message!.indexOf('[critical]')).toBeLessThan(publish.Message!.indexOf('[notice]'));
   // Each key with findings has a line in its own history.
-  expect(await ledger.history('old-api', 'prod')).toEqual([expect.objectContaining({ kind: 'audit', outcome: 'critical-findings', detail: 'rotation-overdue' })]);
+  expect(await ledger.history('old-api', 'prod')).toEqual([
+    expect.objectContaining({ kind: 'audit', outcome: 'critical-findings', detail: 'rotation-overdue' }),
+  ]);
 });
 
 test('notice-only findings go to the notice topic', async () => {
   addManaged(fake, 'idle-api', { value, lastRotatedDate: daysAgo(1), lastAccessedDate: daysAgo(60) });
   const result = await audit({});
   expect(result.notified).toBe('notice');
-  expect(sns.commandCalls(PublishCommand)[0].args[0].input.TopicArn).toBe('arn:aws:sns:eu-west-1:111122223333:notice');
+  expect(sns.commandCalls(PublishCommand)[0].args[0].input.TopicArn).toBe(
+    'arn:aws:sns:eu-west-1:111122223333:notice',
+  );
 });
 
 test('a retried run (same scheduled time) records one ledger line per key', async () => {
@@ -100,7 +122,10 @@ test('the audit never reads a secret value, and key material reaches no SNS mess
   addManaged(fake, 'old-api', { value, lastRotatedDate: daysAgo(20), lastAccessedDate: daysAgo(90) });
   await handler({ scheduledTime: '2026-06-15T06:00:00Z' }, lambdaContext('keyturn-audit'));
   expect(fake.callCount('GetSecretValue')).toBe(0);
-  const published = sns.commandCalls(PublishCommand).map((c) => JSON.stringify(c.args[0].input)).join('\n');
+  const published = sns
+    .commandCalls(PublishCommand)
+    .map((c) => JSON.stringify(c.args[0].input))
+    .join('\n');
   expect(published).not.toContain(KEY_MATERIAL);
   expect(output.text()).not.toContain(KEY_MATERIAL);
   // Metrics were emitted (EMF), per rule too.

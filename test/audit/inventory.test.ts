@@ -57,8 +57,12 @@ test('throttled pages are retried with backoff, without starting over', async ()
 
 test('guard: throttling that never ends fails after the bounded attempts (no endless loop)', async () => {
   addManaged(fake, 'billing-api');
-  for (let i = 0; i < 10; i++) fake.faults.push({ command: 'ListSecrets', when: 'before', error: throttling() });
-  const inventory = new SecretInventory(client, { sleep, retry: { attempts: 4, baseDelayMs: 100, maxDelayMs: 1000 } });
+  for (let i = 0; i < 10; i++)
+    fake.faults.push({ command: 'ListSecrets', when: 'before', error: throttling() });
+  const inventory = new SecretInventory(client, {
+    sleep,
+    retry: { attempts: 4, baseDelayMs: 100, maxDelayMs: 1000 },
+  });
   await expect(inventory.listManaged()).rejects.toThrow('Rate exceeded');
   expect(fake.callCount('ListSecrets')).toBe(4);
   expect(sleeps).toHaveLength(3);
@@ -69,10 +73,12 @@ test('other errors are not retried', async () => {
   const denied = Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' });
   expect(isThrottling(denied)).toBe(false);
   let calls = 0;
-  await expect(withThrottleRetry(async () => {
-    calls++;
-    throw denied;
-  }, sleep)).rejects.toBe(denied);
+  await expect(
+    withThrottleRetry(async () => {
+      calls++;
+      throw denied;
+    }, sleep),
+  ).rejects.toBe(denied);
   expect(calls).toBe(1);
 });
 
@@ -86,6 +92,9 @@ test('an unfinished rotation costs one ListSecretVersionIds call, which dates th
 
   expect(fake.mock).toHaveReceivedCommandTimes(ListSecretVersionIdsCommand, 1);
   const listed = secrets.find((s) => s.name === 'keyturn/prod/stuck')!;
-  expect(listed.pendingVersion).toEqual({ versionId: 'v-pending', createdDate: new Date('2026-01-01T00:00:00Z') });
+  expect(listed.pendingVersion).toEqual({
+    versionId: 'v-pending',
+    createdDate: new Date('2026-01-01T00:00:00Z'),
+  });
   expect(secrets.find((s) => s.name === 'keyturn/prod/healthy')!.pendingVersion).toBeUndefined();
 });

@@ -11,7 +11,11 @@ export function installVersionIds(fake: FakeSecretsManager): void {
     const secret = fake.find(input.SecretId);
     return {
       ARN: secret.arn,
-      Versions: [...secret.versions.entries()].map(([VersionId, v]) => ({ VersionId, VersionStages: [...v.stages], CreatedDate: v.created })),
+      Versions: [...secret.versions.entries()].map(([VersionId, v]) => ({
+        VersionId,
+        VersionStages: [...v.stages],
+        CreatedDate: v.created,
+      })),
     };
   });
 }
@@ -20,7 +24,13 @@ export function installVersionIds(fake: FakeSecretsManager): void {
 export function addManaged(
   fake: FakeSecretsManager,
   name: string,
-  opts: { environment?: string; value?: string; tags?: Record<string, string>; lastRotatedDate?: Date; lastAccessedDate?: Date } = {},
+  opts: {
+    environment?: string;
+    value?: string;
+    tags?: Record<string, string>;
+    lastRotatedDate?: Date;
+    lastAccessedDate?: Date;
+  } = {},
 ): FakeSecret {
   const environment = opts.environment ?? 'prod';
   const secret = fake.addSecret(`keyturn/${environment}/${name}`, {

@@ -2,7 +2,12 @@
  * The `keyturn` CLI on a fixture account (Secrets Manager fake over client-mock; the ledger in dynalite):
  * output, exit codes, the `--json` schemas (zod), errors that say what to do, and the call budget of `status`.
  */
-import { ListSecretsCommand, RotateSecretCommand, SecretsManagerClient, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
+import {
+  ListSecretsCommand,
+  RotateSecretCommand,
+  SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
 import { DynamoLedger } from '../../lambdas/aws/ledger';
 import { errorJson, historyJson, rotateJson, statusJson } from '../../bin/cli/schemas';
 import { EXIT } from '../../bin/cli/exit-codes';
@@ -14,7 +19,13 @@ import { keyturn } from './harness';
 
 const fake = new FakeSecretsManager();
 const KEY_MATERIAL = 'kt_live_CliFixtureKeyMaterial0123456789abcdefQRS';
-const value = JSON.stringify({ keyturn: 1, provider: 'self-issued', keyId: 'k1', key: KEY_MATERIAL, createdAt: '2026-06-01T00:00:00.000Z' });
+const value = JSON.stringify({
+  keyturn: 1,
+  provider: 'self-issued',
+  keyId: 'k1',
+  key: KEY_MATERIAL,
+  createdAt: '2026-06-01T00:00:00.000Z',
+});
 
 beforeEach(() => {
   fake.reset();
@@ -39,8 +50,12 @@ describe('keyturn status', () => {
     expect(code).toBe(EXIT.ok);
     const lines = stdout.split('\n');
     expect(lines[0]).toMatch(/^KEY\s+ENV\s+OWNER\s+LAST ROTATED\s+NEXT ROTATION\s+STAGES\s+FINDINGS$/);
-    expect(stdout).toMatch(/billing-api\s+prod\s+payments@example\.com\s+2026-06-13 12:00Z\s+2026-06-20 12:00Z\s+current\s+ok/);
-    expect(stdout).toMatch(/reports-api\s+staging\s+analytics@example\.com\s+2026-06-05 12:00Z\s+2026-09-03 12:00Z\s+current\s+ok/);
+    expect(stdout).toMatch(
+      /billing-api\s+prod\s+payments@example\.com\s+2026-06-13 12:00Z\s+2026-06-20 12:00Z\s+current\s+ok/,
+    );
+    expect(stdout).toMatch(
+      /reports-api\s+staging\s+analytics@example\.com\s+2026-06-05 12:00Z\s+2026-09-03 12:00Z\s+current\s+ok/,
+    );
     expect(stdout).toMatch(/2 key\(s\); 0 critical and 0 notice finding/);
     expect(stdout).not.toContain(KEY_MATERIAL);
     expect(fake.callCount('GetSecretValue')).toBe(0);
@@ -57,7 +72,12 @@ describe('keyturn status', () => {
 
   test('exit 0 with notice-only findings; --env filters', async () => {
     fixtureAccount();
-    addManaged(fake, 'idle-api', { value, environment: 'staging', lastRotatedDate: daysAgo(1), lastAccessedDate: daysAgo(60) });
+    addManaged(fake, 'idle-api', {
+      value,
+      environment: 'staging',
+      lastRotatedDate: daysAgo(1),
+      lastAccessedDate: daysAgo(60),
+    });
     const all = await keyturn(['status']);
     expect(all.code).toBe(EXIT.ok);
     expect(all.stdout).toMatch(/idle-api\s+staging.*unused/);
@@ -68,7 +88,11 @@ describe('keyturn status', () => {
 
   test('--json matches the status schema and carries stages and findings', async () => {
     fixtureAccount();
-    const stuck = addManaged(fake, 'stuck-api', { value, lastRotatedDate: daysAgo(1), lastAccessedDate: hoursAgo(1) });
+    const stuck = addManaged(fake, 'stuck-api', {
+      value,
+      lastRotatedDate: daysAgo(1),
+      lastAccessedDate: hoursAgo(1),
+    });
     fake.beginRotation(stuck.arn, 'v-stuck');
     stuck.versions.get('v-stuck')!.created = hoursAgo(10);
     const { code, stdout } = await keyturn(['--json', 'status']);
@@ -81,7 +105,11 @@ describe('keyturn status', () => {
   });
 
   test('1,000 keys: 10 ListSecrets calls, no DescribeSecret, one ListSecretVersionIds per unfinished rotation', async () => {
-    for (let i = 0; i < 1000; i++) addManaged(fake, `key-${String(i).padStart(4, '0')}`, { lastRotatedDate: daysAgo(1), lastAccessedDate: hoursAgo(1) });
+    for (let i = 0; i < 1000; i++)
+      addManaged(fake, `key-${String(i).padStart(4, '0')}`, {
+        lastRotatedDate: daysAgo(1),
+        lastAccessedDate: hoursAgo(1),
+      });
     for (let i = 0; i < 3; i++) fake.beginRotation(fake.find(`keyturn/prod/key-000${i}`).arn, `pending-${i}`);
     const { code, stdout } = await keyturn(['--json', 'status']);
     expect(code).toBe(EXIT.ok);
@@ -108,13 +136,20 @@ describe('keyturn rotate', () => {
     const current = fake.versionWith(secretName, 'AWSCURRENT')!;
     if (pending === current) return;
     void new SecretsManagerClient({ region: 'eu-west-1' }).send(
-      new UpdateSecretVersionStageCommand({ SecretId: secret.arn, VersionStage: 'AWSCURRENT', MoveToVersionId: pending, RemoveFromVersionId: current }),
+      new UpdateSecretVersionStageCommand({
+        SecretId: secret.arn,
+        VersionStage: 'AWSCURRENT',
+        MoveToVersionId: pending,
+        RemoveFromVersionId: current,
+      }),
     );
   };
 
   test('starts a rotation and follows it until the new version is AWSCURRENT, with progress; exit 0', async () => {
     fixtureAccount();
-    const { code, stdout, stderr } = await keyturn(['rotate', 'billing-api'], { onSleep: promoteOnSleep('keyturn/prod/billing-api') });
+    const { code, stdout, stderr } = await keyturn(['rotate', 'billing-api'], {
+      onSleep: promoteOnSleep('keyturn/prod/billing-api'),
+    });
     expect(code).toBe(EXIT.ok);
     expect(fake.mock).toHaveReceivedCommandTimes(RotateSecretCommand, 1);
     expect(stderr).toMatch(/prod\/billing-api: rotation started, new version \S+/);
@@ -124,9 +159,14 @@ describe('keyturn rotate', () => {
 
   test('--json matches the rotate schema', async () => {
     fixtureAccount();
-    const { code, stdout } = await keyturn(['--json', 'rotate', 'staging/reports-api'], { onSleep: promoteOnSleep('keyturn/staging/reports-api') });
+    const { code, stdout } = await keyturn(['--json', 'rotate', 'staging/reports-api'], {
+      onSleep: promoteOnSleep('keyturn/staging/reports-api'),
+    });
     expect(code).toBe(EXIT.ok);
-    expect(rotateJson.parse(JSON.parse(stdout))).toMatchObject({ key: 'staging/reports-api', outcome: 'rotated' });
+    expect(rotateJson.parse(JSON.parse(stdout))).toMatchObject({
+      key: 'staging/reports-api',
+      outcome: 'rotated',
+    });
   });
 
   test('an abandoned rotation (the version loses its label) ends with exit 1 and says where to look', async () => {
@@ -178,25 +218,50 @@ describe('keyturn history', () => {
     await createLedgerTable(dynamo.client, 'keyturn-ledger');
     const ledger = new DynamoLedger(dynamo.doc, 'keyturn-ledger');
     const base = { keyName: 'billing-api', environment: 'prod', secretArn: 'arn:x' };
-    await ledger.append({ ...base, kind: 'rotation', outcome: 'succeeded', at: '2026-06-13T12:00:00.000Z', versionId: 'v-2', idempotencyKey: 'rotation#v-2' });
-    await ledger.append({ ...base, kind: 'retirement', outcome: 'verified-refused', at: '2026-06-14T12:05:00.000Z', versionId: 'v-1', idempotencyKey: 'retirement#v-1', detail: 'old key refused by the provider' });
+    await ledger.append({
+      ...base,
+      kind: 'rotation',
+      outcome: 'succeeded',
+      at: '2026-06-13T12:00:00.000Z',
+      versionId: 'v-2',
+      idempotencyKey: 'rotation#v-2',
+    });
+    await ledger.append({
+      ...base,
+      kind: 'retirement',
+      outcome: 'verified-refused',
+      at: '2026-06-14T12:05:00.000Z',
+      versionId: 'v-1',
+      idempotencyKey: 'retirement#v-1',
+      detail: 'old key refused by the provider',
+    });
   });
   afterAll(async () => dynamo.close());
 
   test('the ledger of one key, newest first', async () => {
     fixtureAccount();
-    const { code, stdout } = await keyturn(['history', 'billing-api'], { dynamo: () => dynamo.doc, env: { KEYTURN_LEDGER_TABLE: 'keyturn-ledger' } });
+    const { code, stdout } = await keyturn(['history', 'billing-api'], {
+      dynamo: () => dynamo.doc,
+      env: { KEYTURN_LEDGER_TABLE: 'keyturn-ledger' },
+    });
     expect(code).toBe(EXIT.ok);
     const lines = stdout.split('\n');
     expect(lines[0]).toMatch(/^AT\s+KIND\s+OUTCOME\s+VERSION\s+DETAIL$/);
-    expect(lines[1]).toMatch(/2026-06-14T12:05:00.000Z\s+retirement\s+verified-refused\s+v-1\s+old key refused/);
+    expect(lines[1]).toMatch(
+      /2026-06-14T12:05:00.000Z\s+retirement\s+verified-refused\s+v-1\s+old key refused/,
+    );
     expect(lines[2]).toMatch(/2026-06-13T12:00:00.000Z\s+rotation\s+succeeded\s+v-2/);
   });
 
   test('--json matches the history schema; --limit', async () => {
     fixtureAccount();
-    const { stdout } = await keyturn(['--json', 'history', 'prod/billing-api', '--table', 'keyturn-ledger', '--limit', '1'], { dynamo: () => dynamo.doc });
-    expect(historyJson.parse(JSON.parse(stdout)).entries).toEqual([expect.objectContaining({ kind: 'retirement', versionId: 'v-1' })]);
+    const { stdout } = await keyturn(
+      ['--json', 'history', 'prod/billing-api', '--table', 'keyturn-ledger', '--limit', '1'],
+      { dynamo: () => dynamo.doc },
+    );
+    expect(historyJson.parse(JSON.parse(stdout)).entries).toEqual([
+      expect.objectContaining({ kind: 'retirement', versionId: 'v-1' }),
+    ]);
   });
 
   test('no table given: exit 2 saying where to find it; a table that does not exist: exit 5', async () => {
@@ -228,10 +293,15 @@ describe('errors say what to do, with stable exit codes', () => {
   });
 
   test('access denied: exit 4, naming the permissions needed; --json prints an error object', async () => {
-    failWith('AccessDeniedException', 'User: arn:aws:sts::111122223333:assumed-role/dev/me is not authorized to perform: secretsmanager:ListSecrets');
+    failWith(
+      'AccessDeniedException',
+      'User: arn:aws:sts::111122223333:assumed-role/dev/me is not authorized to perform: secretsmanager:ListSecrets',
+    );
     const { code, stdout, stderr } = await keyturn(['--json', 'status']);
     expect(code).toBe(EXIT.accessDenied);
-    expect(stderr).toMatch(/Access denied: .*secretsmanager:ListSecrets.*allowed to read keyturn's secrets metadata/);
+    expect(stderr).toMatch(
+      /Access denied: .*secretsmanager:ListSecrets.*allowed to read keyturn's secrets metadata/,
+    );
     expect(errorJson.parse(JSON.parse(stdout)).error.code).toBe(EXIT.accessDenied);
   });
 

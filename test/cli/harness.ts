@@ -24,11 +24,21 @@ export async function keyturn(argv: string[], harness: Harness = {}): Promise<Cl
   const err: string[] = [];
   let clock = NOW.getTime();
   const deps: CliDeps = {
-    secretsManager: () => new SecretsManagerClient({ region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }),
-    dynamo: harness.dynamo ?? (() => {
-      throw new Error('this test has no ledger');
-    }),
-    eventBridge: () => new EventBridgeClient({ region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }),
+    secretsManager: () =>
+      new SecretsManagerClient({
+        region: 'eu-west-1',
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      }),
+    dynamo:
+      harness.dynamo ??
+      (() => {
+        throw new Error('this test has no ledger');
+      }),
+    eventBridge: () =>
+      new EventBridgeClient({
+        region: 'eu-west-1',
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      }),
     out: (text) => out.push(text),
     err: (text) => err.push(text),
     now: () => new Date(clock),

@@ -24,28 +24,74 @@ beforeEach(() => {
   installVersionIds(fake);
   events.reset();
   events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'evt-123' }] });
-  addManaged(fake, 'billing-api', { value: JSON.stringify({ keyturn: 1, provider: 'self-issued', keyId: 'k1', key: KEY_MATERIAL, createdAt: '2026-06-01T00:00:00.000Z' }), lastRotatedDate: daysAgo(2) });
+  addManaged(fake, 'billing-api', {
+    value: JSON.stringify({
+      keyturn: 1,
+      provider: 'self-issued',
+      keyId: 'k1',
+      key: KEY_MATERIAL,
+      createdAt: '2026-06-01T00:00:00.000Z',
+    }),
+    lastRotatedDate: daysAgo(2),
+  });
 });
 
-const putDetail = () => JSON.parse(events.commandCalls(PutEventsCommand)[0].args[0].input.Entries![0].Detail!) as Record<string, unknown>;
+const putDetail = () =>
+  JSON.parse(events.commandCalls(PutEventsCommand)[0].args[0].input.Entries![0].Detail!) as Record<
+    string,
+    unknown
+  >;
 
 describe('keyturn leak', () => {
   test('puts one "API Key Leaked" event for the resolved key and says what happens next', async () => {
-    const { code, stdout } = await keyturn(['leak', 'billing-api', '--where', 'https://github.com/acme/app/.env', '--exposed-at', '2026-11-23T08:00:00Z'], { env: { USER: 'alice' } });
+    const { code, stdout } = await keyturn(
+      [
+        'leak',
+        'billing-api',
+        '--where',
+        'https://github.com/acme/app/.env',
+        '--exposed-at',
+        '2026-11-23T08:00:00Z',
+      ],
+      { env: { USER: 'alice' } },
+    );
     expect(code).toBe(EXIT.ok);
     const entry = events.commandCalls(PutEventsCommand)[0].args[0].input.Entries![0];
     expect(entry).toMatchObject({ Source: 'keyturn', DetailType: 'API Key Leaked' });
-    expect(putDetail()).toEqual({ key: 'billing-api', environment: 'prod', where: 'https://github.com/acme/app/.env', reportedBy: 'alice', exposedAt: '2026-11-23T08:00:00Z' });
+    expect(putDetail()).toEqual({
+      key: 'billing-api',
+      environment: 'prod',
+      where: 'https://github.com/acme/app/.env',
+      reportedBy: 'alice',
+      exposedAt: '2026-11-23T08:00:00Z',
+    });
     expect(stdout).toContain('Leak of prod/billing-api reported (event evt-123)');
     expect(stdout).toContain('keyturn history prod/billing-api');
     expect(stdout + JSON.stringify(entry)).not.toContain(KEY_MATERIAL);
     // Only reads of metadata: the CLI never reads a value or writes a secret.
-    expect(fake.callCount('GetSecretValue') + fake.callCount('PutSecretValue') + fake.callCount('RotateSecret')).toBe(0);
+    expect(
+      fake.callCount('GetSecretValue') + fake.callCount('PutSecretValue') + fake.callCount('RotateSecret'),
+    ).toBe(0);
   });
 
   test('--json matches the schema; --key-id and --reported-by pass through', async () => {
-    const { stdout } = await keyturn(['--json', 'leak', 'prod/billing-api', '--where', 'slack', '--key-id', 'sha256:0011aabb', '--reported-by', 'gitleaks']);
-    expect(leakJson.parse(JSON.parse(stdout))).toMatchObject({ eventId: 'evt-123', key: 'billing-api', environment: 'prod', managed: true });
+    const { stdout } = await keyturn([
+      '--json',
+      'leak',
+      'prod/billing-api',
+      '--where',
+      'slack',
+      '--key-id',
+      'sha256:0011aabb',
+      '--reported-by',
+      'gitleaks',
+    ]);
+    expect(leakJson.parse(JSON.parse(stdout))).toMatchObject({
+      eventId: 'evt-123',
+      key: 'billing-api',
+      environment: 'prod',
+      managed: true,
+    });
     expect(putDetail()).toMatchObject({ keyId: 'sha256:0011aabb', reportedBy: 'gitleaks' });
   });
 
@@ -60,22 +106,40 @@ describe('keyturn leak', () => {
   });
 
   test('a bad --exposed-at is a usage error naming the format; nothing is put', async () => {
-    const { code, stderr } = await keyturn(['leak', 'billing-api', '--where', 'x', '--exposed-at', 'yesterday']);
+    const { code, stderr } = await keyturn([
+      'leak',
+      'billing-api',
+      '--where',
+      'x',
+      '--exposed-at',
+      'yesterday',
+    ]);
     expect(code).toBe(EXIT.usage);
     expect(stderr).toContain('ISO-8601');
     expect(events.commandCalls(PutEventsCommand)).toHaveLength(0);
   });
 
   test('EventBridge refusing the entry, missing credentials and access denied each say what to do', async () => {
-    events.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }] });
+    events.on(PutEventsCommand).resolves({
+      FailedEntryCount: 1,
+      Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }],
+    });
     const refused = await keyturn(['leak', 'billing-api', '--where', 'x']);
     expect(refused.code).toBe(EXIT.awsError);
     expect(refused.stderr).toContain('EventBridge did not accept the leak event (InternalFailure)');
 
-    events.on(PutEventsCommand).rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
+    events.on(PutEventsCommand).rejects(
+      Object.assign(new Error('Could not load credentials from any providers'), {
+        name: 'CredentialsProviderError',
+      }),
+    );
     expect((await keyturn(['leak', 'billing-api', '--where', 'x'])).code).toBe(EXIT.noCredentials);
 
-    events.on(PutEventsCommand).rejects(Object.assign(new Error('User is not authorized to perform: events:PutEvents'), { name: 'AccessDeniedException' }));
+    events.on(PutEventsCommand).rejects(
+      Object.assign(new Error('User is not authorized to perform: events:PutEvents'), {
+        name: 'AccessDeniedException',
+      }),
+    );
     const denied = await keyturn(['--json', 'leak', 'billing-api', '--where', 'x']);
     expect(denied.code).toBe(EXIT.accessDenied);
     expect(errorJson.parse(JSON.parse(denied.stdout)).error.code).toBe(EXIT.accessDenied);
@@ -105,7 +169,16 @@ describe('keyturn incident', () => {
       { at: '2026-11-23T10:00:01.000Z', action: 'revoke leaked key (revoke-first)', outcome: 'done' },
       { at: '2026-11-23T10:00:20.000Z', action: 'replacement is AWSCURRENT', outcome: 'done', detail: 'v-9' },
     ],
-    audit: { from: '2026-11-23T08:00:00.000Z', to: '2026-11-23T10:00:30.000Z', events: 3, partial: false, denied: 1, byCall: [['secretsmanager:GetSecretValue', 3]], byCaller: [], bySourceIp: [['203.0.113.9', 3]] },
+    audit: {
+      from: '2026-11-23T08:00:00.000Z',
+      to: '2026-11-23T10:00:30.000Z',
+      events: 3,
+      partial: false,
+      denied: 1,
+      byCall: [['secretsmanager:GetSecretValue', 3]],
+      byCaller: [],
+      bySourceIp: [['203.0.113.9', 3]],
+    },
     impact: 'Leaked key revoked, verified refused; replacement v-9 is AWSCURRENT.',
     updatedAt: '2026-11-23T10:00:30.000Z',
   };
@@ -117,7 +190,10 @@ describe('keyturn incident', () => {
   afterAll(async () => dynamo.close());
 
   test('shows the timeline, the audit and the impact', async () => {
-    const { code, stdout } = await keyturn(['incident', record.id], { dynamo: () => dynamo.doc, env: { KEYTURN_INCIDENT_TABLE: table } });
+    const { code, stdout } = await keyturn(['incident', record.id], {
+      dynamo: () => dynamo.doc,
+      env: { KEYTURN_INCIDENT_TABLE: table },
+    });
     expect(code).toBe(EXIT.ok);
     expect(stdout).toContain(`Incident ${record.id}: RESOLVED (critical)`);
     expect(stdout).toMatch(/2026-11-23T10:00:01.000Z\s+revoke leaked key \(revoke-first\)\s+done/);
@@ -126,14 +202,26 @@ describe('keyturn incident', () => {
   });
 
   test('--json matches the incident schema', async () => {
-    const { stdout } = await keyturn(['--json', 'incident', record.id, '--table', table], { dynamo: () => dynamo.doc });
-    expect(incidentJson.parse(JSON.parse(stdout))).toMatchObject({ id: record.id, status: 'resolved', revoked: true });
+    const { stdout } = await keyturn(['--json', 'incident', record.id, '--table', table], {
+      dynamo: () => dynamo.doc,
+    });
+    expect(incidentJson.parse(JSON.parse(stdout))).toMatchObject({
+      id: record.id,
+      status: 'resolved',
+      revoked: true,
+    });
   });
 
   test('unknown incident (exit 5), malformed id and missing table (exit 2) say what to do', async () => {
-    const missing = await keyturn(['incident', 'inc-20261123T095900-nope'], { dynamo: () => dynamo.doc, env: { KEYTURN_INCIDENT_TABLE: table } });
+    const missing = await keyturn(['incident', 'inc-20261123T095900-nope'], {
+      dynamo: () => dynamo.doc,
+      env: { KEYTURN_INCIDENT_TABLE: table },
+    });
     expect(missing.code).toBe(EXIT.notFound);
-    const malformed = await keyturn(['incident', '../../etc/passwd'], { dynamo: () => dynamo.doc, env: { KEYTURN_INCIDENT_TABLE: table } });
+    const malformed = await keyturn(['incident', '../../etc/passwd'], {
+      dynamo: () => dynamo.doc,
+      env: { KEYTURN_INCIDENT_TABLE: table },
+    });
     expect(malformed.code).toBe(EXIT.usage);
     const noTable = await keyturn(['incident', record.id]);
     expect(noTable.code).toBe(EXIT.usage);

@@ -36,21 +36,33 @@ test('the shipped example loads, with defaults filled in', () => {
 test('a minimal key gets the documented defaults', () => {
   const config = parseConfig({ keys: [key()] });
   expect(config.keys[0]).toMatchObject({ overlapHours: 24, leakPolicy: 'revoke-first', allowedReaders: [] });
-  expect(config.pipeline).toMatchObject({ stackName: 'Keyturn', secretPrefix: 'keyturn/', logRetentionDays: 90 });
+  expect(config.pipeline).toMatchObject({
+    stackName: 'Keyturn',
+    secretPrefix: 'keyturn/',
+    logRetentionDays: 90,
+  });
 });
 
 test.each([
   ['missing owner', { owner: undefined }, /keys\[0\] \("billing-api"\)\.owner: owner is required/],
   ['unknown tier', { tier: 'gold' }, /\.tier: tier must be one of critical, high, standard/],
   ['unknown provider', { provider: { kind: 'vault' } }, /\.provider.*provider/],
-  ['bad prefix', { provider: { kind: 'self-issued', prefix: 'LIVE' } }, /\.provider\.prefix: prefix must look like/],
+  [
+    'bad prefix',
+    { provider: { kind: 'self-issued', prefix: 'LIVE' } },
+    /\.provider\.prefix: prefix must look like/,
+  ],
   ['overlap over 7 days', { overlapHours: 200 }, /overlapHours must be at most 168/],
   ['runbook with a query string', { runbookUrl: 'https://x.example.com/?a=b' }, /runbookUrl may hold only/],
   ['http runbook', { runbookUrl: 'http://x.example.com/a' }, /runbookUrl must be an https/],
   ['no scopes', { scopes: [] }, /scopes must name at least one scope/],
   ['scope with a space', { scopes: ['a b'] }, /must not contain spaces/],
   ['bad expiry', { expires: '31/12/2027' }, /expires must be a date/],
-  ['both cadences', { rotation: { everyDays: 7, scheduleExpression: 'rate(7 days)' } }, /either everyDays or scheduleExpression/],
+  [
+    'both cadences',
+    { rotation: { everyDays: 7, scheduleExpression: 'rate(7 days)' } },
+    /either everyDays or scheduleExpression/,
+  ],
   ['unknown field', { colour: 'red' }, /colour/],
 ])('rejects %s, naming the key and field', (_name, overrides, message) => {
   const problems = problemsOf({ keys: [key(overrides)] });

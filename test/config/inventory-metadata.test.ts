@@ -76,12 +76,15 @@ test('audit section: defaults, overrides, and a wrong schedule rejected with the
     expiryWarningDays: 14,
   });
   expect(parseConfig({ keys: [key()], audit: { unusedDays: 60 } }).audit.unusedDays).toBe(60);
-  expect(problems({ keys: [key()], audit: { schedule: 'daily' } })).toMatch(/audit\.schedule: audit\.schedule must be rate\(N days\) or cron/);
+  expect(problems({ keys: [key()], audit: { schedule: 'daily' } })).toMatch(
+    /audit\.schedule: audit\.schedule must be rate\(N days\) or cron/,
+  );
   expect(problems({ keys: [key()], audit: { unusedDays: 0 } })).toMatch(/audit\.unusedDays/);
 });
 
 test('cadence tag: written for everyDays and rate() overrides, not for the tier default or cron', () => {
-  const cadence = (rotation: unknown) => rotationCadenceTag(parseConfig({ keys: [key({ rotation })] }).keys[0]);
+  const cadence = (rotation: unknown) =>
+    rotationCadenceTag(parseConfig({ keys: [key({ rotation })] }).keys[0]);
   expect(cadence({ everyDays: 45 })).toEqual({ 'keyturn:rotate-every-days': '45' });
   expect(cadence({ scheduleExpression: 'rate(10 days)' })).toEqual({ 'keyturn:rotate-every-days': '10' });
   expect(cadence({ scheduleExpression: 'rate(36 hours)' })).toEqual({ 'keyturn:rotate-every-days': '2' });

@@ -1,10 +1,20 @@
-import { checksumOf, generateApiKey, isWellFormedApiKey, parseApiKey, randomBase62 } from '../../lambdas/core/key-material';
+import {
+  checksumOf,
+  generateApiKey,
+  isWellFormedApiKey,
+  parseApiKey,
+  randomBase62,
+} from '../../lambdas/core/key-material';
 
 describe('self-issued key material', () => {
   test('a generated key is prefix + ≥32 base62 chars + 6-char checksum', () => {
     const key = generateApiKey('kt_live_');
     expect(key).toMatch(/^kt_live_[0-9A-Za-z]{38}$/);
-    expect(parseApiKey(key, 'kt_live_')).toEqual({ prefix: 'kt_live_', body: key.slice(8, 40), checksum: key.slice(40) });
+    expect(parseApiKey(key, 'kt_live_')).toEqual({
+      prefix: 'kt_live_',
+      body: key.slice(8, 40),
+      checksum: key.slice(40),
+    });
   });
 
   test('keys are unique (1,000 draws, no repeat)', () => {

@@ -4,7 +4,13 @@ import { parseSecretContent, serializeStoredKey } from '../../lambdas/core/store
 import { managedTags } from '../helpers/keys';
 
 describe('stored secret values', () => {
-  const key = { keyturn: 1 as const, provider: 'self-issued', keyId: 'id', key: 'kt_live_secret', createdAt: '2026-11-22T10:00:00.000Z' };
+  const key = {
+    keyturn: 1 as const,
+    provider: 'self-issued',
+    keyId: 'id',
+    key: 'kt_live_secret',
+    createdAt: '2026-11-22T10:00:00.000Z',
+  };
 
   test('a stored key round-trips; the bootstrap placeholder is recognised', () => {
     expect(parseSecretContent(serializeStoredKey(key))).toEqual({ ok: true, content: { kind: 'key', key } });
@@ -12,7 +18,11 @@ describe('stored secret values', () => {
   });
 
   test('a malformed value is rejected by shape, never quoting it', () => {
-    for (const bad of ['kt_live_rawsecret', JSON.stringify({ ...key, keyturn: 2 }), JSON.stringify({ key: 'kt_live_rawsecret' })]) {
+    for (const bad of [
+      'kt_live_rawsecret',
+      JSON.stringify({ ...key, keyturn: 2 }),
+      JSON.stringify({ key: 'kt_live_rawsecret' }),
+    ]) {
       const outcome = parseSecretContent(bad);
       expect(outcome.ok).toBe(false);
       expect(JSON.stringify(outcome)).not.toContain('rawsecret');
@@ -25,13 +35,23 @@ describe('key policy from tags', () => {
     const outcome = readKeyPolicy(managedTags({ [TAGS.linkedSystems]: 'a b' }));
     expect(outcome).toMatchObject({
       ok: true,
-      policy: { keyName: 'billing-api', provider: 'self-issued', tier: 'critical', overlapHours: 24, linkedSystems: ['a', 'b'], providerSettings: { 'key-prefix': 'kt_live_' } },
+      policy: {
+        keyName: 'billing-api',
+        provider: 'self-issued',
+        tier: 'critical',
+        overlapHours: 24,
+        linkedSystems: ['a', 'b'],
+        providerSettings: { 'key-prefix': 'kt_live_' },
+      },
     });
   });
 
   test('an unmanaged secret, a bad tier or an out-of-range overlap is refused with the tag named', () => {
     expect(readKeyPolicy({})).toMatchObject({ ok: false, reason: expect.stringContaining(TAGS.managed) });
-    expect(readKeyPolicy(managedTags({ [TAGS.tier]: 'gold' }))).toMatchObject({ ok: false, reason: expect.stringContaining(TAGS.tier) });
+    expect(readKeyPolicy(managedTags({ [TAGS.tier]: 'gold' }))).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining(TAGS.tier),
+    });
     expect(readKeyPolicy(managedTags({ [TAGS.overlapHours]: '999' }))).toMatchObject({ ok: false });
   });
 

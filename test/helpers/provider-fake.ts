@@ -17,12 +17,7 @@ import type { StoredKey } from '../../lambdas/core/stored-key';
 export const RECORDING_PROVIDER = 'recording-fake';
 
 export type ProviderFault =
-  | 'create-before'
-  | 'create-after'
-  | 'activate-throw'
-  | 'verify-throw'
-  | 'verify-refuse'
-  | 'revoke-throw';
+  'create-before' | 'create-after' | 'activate-throw' | 'verify-throw' | 'verify-refuse' | 'revoke-throw';
 
 export interface ProviderKey {
   keyId: string;
@@ -82,22 +77,31 @@ export class RecordingProvider implements KeyProvider {
       this.calls.push({ op: 'create', keyId: record.keyId, token: ctx.token, outcome: 'failed-after' });
       throw new ProviderError(this.kind, 'create response lost (injected)', true);
     }
-    this.calls.push({ op: 'create', keyId: record.keyId, token: ctx.token, outcome: existing ? 'found' : 'created' });
+    this.calls.push({
+      op: 'create',
+      keyId: record.keyId,
+      token: ctx.token,
+      outcome: existing ? 'found' : 'created',
+    });
     return { keyId: record.keyId, key: record.key };
   }
 
   async activate(ctx: KeyContext, stored: StoredKey): Promise<void> {
-    if (this.takeFault('activate-throw')) throw new ProviderError(this.kind, 'activate failed (injected)', true);
+    if (this.takeFault('activate-throw'))
+      throw new ProviderError(this.kind, 'activate failed (injected)', true);
     const record = this.keys.get(stored.keyId);
-    if (!record || record.key !== stored.key) throw new ProviderError(this.kind, `unknown key ${stored.keyId}`, false);
+    if (!record || record.key !== stored.key)
+      throw new ProviderError(this.kind, `unknown key ${stored.keyId}`, false);
     record.activated = true;
     this.calls.push({ op: 'activate', keyId: stored.keyId, token: ctx.token, outcome: 'activated' });
   }
 
   async verify(ctx: KeyContext, stored: StoredKey): Promise<Verification> {
-    if (this.takeFault('verify-throw')) throw new ProviderError(this.kind, 'verify unavailable (injected)', true);
+    if (this.takeFault('verify-throw'))
+      throw new ProviderError(this.kind, 'verify unavailable (injected)', true);
     const result = this.check(stored, true);
-    if (result.accepted && this.takeFault('verify-refuse')) return this.log(ctx, stored, { accepted: false, reason: 'refused (injected)' });
+    if (result.accepted && this.takeFault('verify-refuse'))
+      return this.log(ctx, stored, { accepted: false, reason: 'refused (injected)' });
     if (result.accepted) this.keys.get(stored.keyId)!.everAccepted = true;
     return this.log(ctx, stored, result);
   }
@@ -109,7 +113,12 @@ export class RecordingProvider implements KeyProvider {
       this.onRevoke?.(record);
       record.revoked = true;
     }
-    this.calls.push({ op: 'revoke', keyId: stored.keyId, token: ctx.token, outcome: record ? 'revoked' : 'absent' });
+    this.calls.push({
+      op: 'revoke',
+      keyId: stored.keyId,
+      token: ctx.token,
+      outcome: record ? 'revoked' : 'absent',
+    });
   }
 
   /** Would the provider accept this key now? No side effects (for invariant checks). */
@@ -142,7 +151,12 @@ export class RecordingProvider implements KeyProvider {
   }
 
   private log(ctx: KeyContext, stored: StoredKey, result: Verification): Verification {
-    this.calls.push({ op: 'verify', keyId: stored.keyId, token: ctx.token, outcome: result.accepted ? 'accepted' : 'refused' });
+    this.calls.push({
+      op: 'verify',
+      keyId: stored.keyId,
+      token: ctx.token,
+      outcome: result.accepted ? 'accepted' : 'refused',
+    });
     return result;
   }
 

@@ -25,4 +25,3 @@ export const MALFORMED_ROTATION_EVENTS: Array<[string, unknown, RegExp]> = [
   ['string event', 'createSecret', /event/],
   ['oversized SecretId', { ...valid, SecretId: 'a'.repeat(5000) }, /SecretId/],
 ];
-

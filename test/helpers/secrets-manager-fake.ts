@@ -42,7 +42,13 @@ export interface FakeSecret {
   deleted?: boolean;
 }
 
-type CommandName = 'DescribeSecret' | 'GetSecretValue' | 'PutSecretValue' | 'UpdateSecretVersionStage' | 'ListSecrets' | 'RotateSecret';
+type CommandName =
+  | 'DescribeSecret'
+  | 'GetSecretValue'
+  | 'PutSecretValue'
+  | 'UpdateSecretVersionStage'
+  | 'ListSecrets'
+  | 'RotateSecret';
 
 export interface Fault {
   command: CommandName;
@@ -87,14 +93,22 @@ export class FakeSecretsManager {
   }
 
   /** Create a secret with one AWSCURRENT version holding `value`. */
-  addSecret(name: string, opts: { value: string; tags?: Record<string, string>; rotationEnabled?: boolean; versionId?: string }): FakeSecret {
+  addSecret(
+    name: string,
+    opts: { value: string; tags?: Record<string, string>; rotationEnabled?: boolean; versionId?: string },
+  ): FakeSecret {
     const arn = `arn:aws:secretsmanager:${this.region}:${this.account}:secret:${name}-${randomUUID().slice(0, 6)}`;
     const secret: FakeSecret = {
       arn,
       name,
       rotationEnabled: opts.rotationEnabled ?? true,
       tags: { ...(opts.tags ?? {}) },
-      versions: new Map([[opts.versionId ?? randomUUID(), { value: opts.value, stages: new Set(['AWSCURRENT']), created: new Date() }]]),
+      versions: new Map([
+        [
+          opts.versionId ?? randomUUID(),
+          { value: opts.value, stages: new Set(['AWSCURRENT']), created: new Date() },
+        ],
+      ]),
     };
     this.secrets.set(arn, secret);
     return secret;
@@ -105,16 +119,21 @@ export class FakeSecretsManager {
     const secret = this.find(secretId);
     for (const [id, version] of secret.versions) {
       if (version.stages.has('AWSPENDING') && !version.stages.has('AWSCURRENT') && id !== token) {
-        throw new InvalidRequestException({ message: "A previous rotation isn't complete. That rotation will be reattempted.", ...meta });
+        throw new InvalidRequestException({
+          message: "A previous rotation isn't complete. That rotation will be reattempted.",
+          ...meta,
+        });
       }
     }
-    if (!secret.versions.has(token)) secret.versions.set(token, { stages: new Set(['AWSPENDING']), created: new Date() });
+    if (!secret.versions.has(token))
+      secret.versions.set(token, { stages: new Set(['AWSPENDING']), created: new Date() });
     return token;
   }
 
   find(secretId: string): FakeSecret {
     const secret =
-      this.secrets.get(secretId) ?? [...this.secrets.values()].find((s) => s.name === secretId || s.arn.startsWith(`${secretId}-`));
+      this.secrets.get(secretId) ??
+      [...this.secrets.values()].find((s) => s.name === secretId || s.arn.startsWith(`${secretId}-`));
     if (!secret || secret.deleted) throw notFound("Secrets Manager can't find the specified secret.");
     return secret;
   }
@@ -131,7 +150,9 @@ export class FakeSecretsManager {
 
   /** Every value ever stored, for "no key material leaked" checks. */
   allValues(): string[] {
-    return [...this.secrets.values()].flatMap((s) => [...s.versions.values()].flatMap((v) => (v.value ? [v.value] : [])));
+    return [...this.secrets.values()].flatMap((s) =>
+      [...s.versions.values()].flatMap((v) => (v.value ? [v.value] : [])),
+    );
   }
 
   /** A deep copy of the observable state, to assert "state unchanged". */
@@ -144,7 +165,8 @@ export class FakeSecretsManager {
   }
 
   callCount(command?: CommandName): number {
-    return this.mock.calls().filter((c) => !command || c.args[0].constructor.name === `${command}Command`).length;
+    return this.mock.calls().filter((c) => !command || c.args[0].constructor.name === `${command}Command`)
+      .length;
   }
 
   private takeFault(command: CommandName, when: 'before' | 'after'): Error | undefined {
@@ -191,46 +213,74 @@ export class FakeSecretsManager {
       }),
     );
     this.mock.on(GetSecretValueCommand as never).callsFake(
-      this.wrap('GetSecretValue', (input: { SecretId: string; VersionId?: string; VersionStage?: string }) => {
-        const s = this.find(input.SecretId);
-        const id = input.VersionId ?? this.versionWith(input.SecretId, input.VersionStage ?? 'AWSCURRENT');
-        const version = id ? s.versions.get(id) : undefined;
-        if (!id || !version || version.value === undefined) {
-          throw notFound("Secrets Manager can't find the specified secret value for VersionId or staging label.");
-        }
-        if (input.VersionStage && !version.stages.has(input.VersionStage)) {
-          throw notFound("Secrets Manager can't find the specified secret value for staging label.");
-        }
-        s.lastAccessedDate = new Date();
-        return { ARN: s.arn, Name: s.name, VersionId: id, SecretString: version.value, VersionStages: [...version.stages] };
-      }),
+      this.wrap(
+        'GetSecretValue',
+        (input: { SecretId: string; VersionId?: string; VersionStage?: string }) => {
+          const s = this.find(input.SecretId);
+          const id = input.VersionId ?? this.versionWith(input.SecretId, input.VersionStage ?? 'AWSCURRENT');
+          const version = id ? s.versions.get(id) : undefined;
+          if (!id || !version || version.value === undefined) {
+            throw notFound(
+              "Secrets Manager can't find the specified secret value for VersionId or staging label.",
+            );
+          }
+          if (input.VersionStage && !version.stages.has(input.VersionStage)) {
+            throw notFound("Secrets Manager can't find the specified secret value for staging label.");
+          }
+          s.lastAccessedDate = new Date();
+          return {
+            ARN: s.arn,
+            Name: s.name,
+            VersionId: id,
+            SecretString: version.value,
+            VersionStages: [...version.stages],
+          };
+        },
+      ),
     );
     this.mock.on(PutSecretValueCommand as never).callsFake(
-      this.wrap('PutSecretValue', (input: { SecretId: string; ClientRequestToken?: string; SecretString?: string; VersionStages?: string[] }) => {
-        const s = this.find(input.SecretId);
-        const token = input.ClientRequestToken ?? randomUUID();
-        const existing = s.versions.get(token);
-        if (existing?.value !== undefined) {
-          if (existing.value !== input.SecretString) {
-            throw new ResourceExistsException({ message: 'You can\'t modify an existing version, you can only create a new version.', ...meta });
+      this.wrap(
+        'PutSecretValue',
+        (input: {
+          SecretId: string;
+          ClientRequestToken?: string;
+          SecretString?: string;
+          VersionStages?: string[];
+        }) => {
+          const s = this.find(input.SecretId);
+          const token = input.ClientRequestToken ?? randomUUID();
+          const existing = s.versions.get(token);
+          if (existing?.value !== undefined) {
+            if (existing.value !== input.SecretString) {
+              throw new ResourceExistsException({
+                message: "You can't modify an existing version, you can only create a new version.",
+                ...meta,
+              });
+            }
+            return { ARN: s.arn, Name: s.name, VersionId: token, VersionStages: [...existing.stages] };
           }
-          return { ARN: s.arn, Name: s.name, VersionId: token, VersionStages: [...existing.stages] };
-        }
-        const version = existing ?? { stages: new Set<string>(), created: new Date() };
-        version.value = input.SecretString;
-        s.versions.set(token, version);
-        for (const stage of input.VersionStages ?? ['AWSCURRENT']) this.moveLabel(s, stage, token);
-        return { ARN: s.arn, Name: s.name, VersionId: token, VersionStages: [...version.stages] };
-      }),
+          const version = existing ?? { stages: new Set<string>(), created: new Date() };
+          version.value = input.SecretString;
+          s.versions.set(token, version);
+          for (const stage of input.VersionStages ?? ['AWSCURRENT']) this.moveLabel(s, stage, token);
+          return { ARN: s.arn, Name: s.name, VersionId: token, VersionStages: [...version.stages] };
+        },
+      ),
     );
     this.mock.on(UpdateSecretVersionStageCommand as never).callsFake(
       this.wrap(
         'UpdateSecretVersionStage',
-        (input: { SecretId: string; VersionStage: string; MoveToVersionId?: string; RemoveFromVersionId?: string }) => {
+        (input: {
+          SecretId: string;
+          VersionStage: string;
+          MoveToVersionId?: string;
+          RemoveFromVersionId?: string;
+        }) => {
           const s = this.find(input.SecretId);
           const holder = [...s.versions.entries()].find(([, v]) => v.stages.has(input.VersionStage))?.[0];
           if (input.MoveToVersionId) {
-            if (!s.versions.has(input.MoveToVersionId)) throw new InvalidParameterException({ message: 'Unknown version', ...meta });
+            if (!s.versions.has(input.MoveToVersionId))
+              throw new InvalidParameterException({ message: 'Unknown version', ...meta });
             if (holder && holder !== input.MoveToVersionId && holder !== input.RemoveFromVersionId) {
               throw new InvalidParameterException({
                 message: `The staging label ${input.VersionStage} is currently attached to version ${holder}, so you must explicitly reference that version in RemoveFromVersionId.`,
@@ -240,7 +290,8 @@ export class FakeSecretsManager {
             this.moveLabel(s, input.VersionStage, input.MoveToVersionId);
             if (input.VersionStage === 'AWSCURRENT') s.lastRotatedDate = new Date();
           } else if (input.RemoveFromVersionId) {
-            if (holder !== input.RemoveFromVersionId) throw new InvalidParameterException({ message: 'Label not on that version', ...meta });
+            if (holder !== input.RemoveFromVersionId)
+              throw new InvalidParameterException({ message: 'Label not on that version', ...meta });
             s.versions.get(holder)!.stages.delete(input.VersionStage);
           }
           return { ARN: s.arn, Name: s.name };
@@ -261,7 +312,9 @@ export class FakeSecretsManager {
             LastRotatedDate: s.lastRotatedDate,
             LastAccessedDate: s.lastAccessedDate,
             Tags: Object.entries(s.tags).map(([Key, Value]) => ({ Key, Value })),
-            SecretVersionsToStages: Object.fromEntries([...s.versions].filter(([, v]) => v.stages.size).map(([id, v]) => [id, [...v.stages]])),
+            SecretVersionsToStages: Object.fromEntries(
+              [...s.versions].filter(([, v]) => v.stages.size).map(([id, v]) => [id, [...v.stages]]),
+            ),
           })),
           NextToken: start + size < all.length ? String(start + size) : undefined,
         };

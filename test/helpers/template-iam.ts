@@ -64,7 +64,8 @@ export class TemplateResolver {
     if (value === null || typeof value !== 'object') return value;
     const obj = value as Record<string, Json>;
     const keys = Object.keys(obj);
-    if (keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'))) return this.intrinsic(keys[0], obj[keys[0]]);
+    if (keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::')))
+      return this.intrinsic(keys[0], obj[keys[0]]);
     const out: Record<string, Json> = {};
     for (const k of keys) out[k] = this.resolve(obj[k]);
     return out;
@@ -111,9 +112,18 @@ export class TemplateResolver {
   /** A resource's physical name: its name property if the template sets one, else the logical id. */
   nameOf(logicalId: string, r: CfnResource = this.resource(logicalId)): string {
     const p = r.Properties ?? {};
-    const nameProp = ['RoleName', 'FunctionName', 'LogGroupName', 'TableName', 'BucketName', 'TopicName', 'QueueName', 'Name', 'TrailName', 'StateMachineName'].find(
-      (k) => p[k] !== undefined,
-    );
+    const nameProp = [
+      'RoleName',
+      'FunctionName',
+      'LogGroupName',
+      'TableName',
+      'BucketName',
+      'TopicName',
+      'QueueName',
+      'Name',
+      'TrailName',
+      'StateMachineName',
+    ].find((k) => p[k] !== undefined);
     return nameProp ? this.str(p[nameProp]) : logicalId;
   }
 
@@ -136,7 +146,10 @@ export class TemplateResolver {
       case 'AWS::SQS::Queue':
         return arn('sqs', name);
       case 'AWS::SecretsManager::Secret':
-        return arn('secretsmanager', `secret:${r.Properties?.Name ? this.str(r.Properties.Name) : logicalId}-AbCdEf`);
+        return arn(
+          'secretsmanager',
+          `secret:${r.Properties?.Name ? this.str(r.Properties.Name) : logicalId}-AbCdEf`,
+        );
       case 'AWS::DynamoDB::Table':
       case 'AWS::DynamoDB::GlobalTable':
         return arn('dynamodb', `table/${name}`);
@@ -188,7 +201,8 @@ export class TemplateResolver {
       case 'Ref':
         return this.ref(arg as string);
       case 'Fn::GetAtt': {
-        const [id, attr] = typeof arg === 'string' ? (arg.split('.') as [string, string]) : (arg as [string, string]);
+        const [id, attr] =
+          typeof arg === 'string' ? (arg.split('.') as [string, string]) : (arg as [string, string]);
         return this.getAtt(id, attr);
       }
       case 'Fn::Join': {
@@ -248,7 +262,9 @@ export function kindOf(logicalId: string): string {
  * secret's tags; the evaluator's catalogue only knows the global form for arbitrary tag keys, so rename.
  */
 function normaliseConditionKeys(policy: PolicyDocument): PolicyDocument {
-  return JSON.parse(JSON.stringify(policy).replace(/"secretsmanager:ResourceTag\//g, '"aws:ResourceTag/')) as PolicyDocument;
+  return JSON.parse(
+    JSON.stringify(policy).replace(/"secretsmanager:ResourceTag\//g, '"aws:ResourceTag/'),
+  ) as PolicyDocument;
 }
 
 export function rolesOf(resolver: TemplateResolver): RoleView[] {
@@ -265,18 +281,33 @@ export function rolesOf(resolver: TemplateResolver): RoleView[] {
     const p = role.Properties ?? {};
     const identityPolicies: RoleView['identityPolicies'] = [];
     for (const [pid, policy] of policies) {
-      const attached = (policy.Properties?.Roles as Json[] | undefined)?.some((r) => resolver.resolve(r) === resolver.nameOf(id, role));
-      if (attached) identityPolicies.push({ name: pid, policy: normaliseConditionKeys(resolver.resolve(policy.Properties!.PolicyDocument) as PolicyDocument) });
+      const attached = (policy.Properties?.Roles as Json[] | undefined)?.some(
+        (r) => resolver.resolve(r) === resolver.nameOf(id, role),
+      );
+      if (attached)
+        identityPolicies.push({
+          name: pid,
+          policy: normaliseConditionKeys(
+            resolver.resolve(policy.Properties!.PolicyDocument) as PolicyDocument,
+          ),
+        });
     }
-    for (const inline of (p.Policies as Array<{ PolicyName: string; PolicyDocument: Json }> | undefined) ?? []) {
-      identityPolicies.push({ name: inline.PolicyName, policy: normaliseConditionKeys(resolver.resolve(inline.PolicyDocument) as PolicyDocument) });
+    for (const inline of (p.Policies as Array<{ PolicyName: string; PolicyDocument: Json }> | undefined) ??
+      []) {
+      identityPolicies.push({
+        name: inline.PolicyName,
+        policy: normaliseConditionKeys(resolver.resolve(inline.PolicyDocument) as PolicyDocument),
+      });
     }
     const usedBy = users
       .filter(([, u]) => {
         const props = u.Properties ?? {};
         // Functions name `Role`, state machines `RoleArn`, schedules `Target.RoleArn`, rules `Targets[].RoleArn`.
         const targets = (props.Targets as Array<Record<string, Json>> | undefined) ?? [];
-        const roleRefs = [props.Role ?? props.RoleArn ?? (props.Target as Record<string, Json> | undefined)?.RoleArn, ...targets.map((t) => t.RoleArn)];
+        const roleRefs = [
+          props.Role ?? props.RoleArn ?? (props.Target as Record<string, Json> | undefined)?.RoleArn,
+          ...targets.map((t) => t.RoleArn),
+        ];
         return roleRefs.some((roleRef) => roleRef !== undefined && resolver.resolve(roleRef) === arn);
       })
       .map(([uid]) => uid);
@@ -326,7 +357,9 @@ export async function evaluate(
     {},
   );
   if (result.resultType === 'error') {
-    throw new Error(`iam-simulate rejected ${check.action} on ${check.resource}: ${JSON.stringify(result.errors)}`);
+    throw new Error(
+      `iam-simulate rejected ${check.action} on ${check.resource}: ${JSON.stringify(result.errors)}`,
+    );
   }
   return result.overallResult as Decision;
 }

@@ -7,9 +7,20 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigurationError, loadConfigFile, parseConfig } from '../../lib/config/load';
 import { EXAMPLE_CONFIG } from '../helpers/synth';
-import { assertCleanMessage, EVERY_HOSTILE, HOSTILE_STRINGS, HOSTILE_VALUES, HUGE, POLLUTION_OBJECTS, prototypePolluted } from './corpus';
+import {
+  assertCleanMessage,
+  EVERY_HOSTILE,
+  HOSTILE_STRINGS,
+  HOSTILE_VALUES,
+  HUGE,
+  POLLUTION_OBJECTS,
+  prototypePolluted,
+} from './corpus';
 
-const example = JSON.parse(fs.readFileSync(EXAMPLE_CONFIG, 'utf8')) as { pipeline: Record<string, unknown>; keys: Array<Record<string, unknown>> };
+const example = JSON.parse(fs.readFileSync(EXAMPLE_CONFIG, 'utf8')) as {
+  pipeline: Record<string, unknown>;
+  keys: Array<Record<string, unknown>>;
+};
 const clone = () => JSON.parse(JSON.stringify(example)) as typeof example;
 
 afterEach(() => expect(prototypePolluted()).toBe(false));
@@ -33,7 +44,9 @@ const SINK_SAFE: Record<string, RegExp> = {
 // eslint-disable-next-line no-control-regex -- NUL is exactly what this must catch
 const BREAKOUT = /["'{}$*?%;\n\r\u0000\u202e\u200b]/;
 
-function outcome(raw: unknown): { ok: true; value: ReturnType<typeof parseConfig> } | { ok: false; error: unknown } {
+function outcome(
+  raw: unknown,
+): { ok: true; value: ReturnType<typeof parseConfig> } | { ok: false; error: unknown } {
   try {
     return { ok: true, value: parseConfig(raw, 'hostile.json') };
   } catch (error) {
@@ -73,50 +86,67 @@ function expectRefusedOrSafe(raw: ReturnType<typeof clone>, field: string, value
 function isBenignStructure(field: string, value: unknown): boolean {
   if (field === 'overlapHours') return typeof value === 'number' && value >= 0 && value <= 168;
   if (field === 'rotation') return JSON.stringify(value) === '{}';
-  if (field === 'scopes' || field === 'linkedSystems') return Array.isArray(value) && value.every((v) => typeof v === 'string' && /^[a-zA-Z0-9:_.-]+$/.test(v));
+  if (field === 'scopes' || field === 'linkedSystems')
+    return Array.isArray(value) && value.every((v) => typeof v === 'string' && /^[a-zA-Z0-9:_.-]+$/.test(v));
   return false;
 }
 
-describe.each([...Object.keys(SINK_SAFE), 'overlapHours', 'provider', 'scopes', 'linkedSystems', 'rotation'])('key field %s', (field) => {
-  test.each(EVERY_HOSTILE)('rule: %s is refused, or kept verbatim within the safe charset', (_what, value) => {
-    const raw = clone();
-    raw.keys[0][field] = value;
-    expectRefusedOrSafe(raw, field, value);
-  });
-});
+describe.each([...Object.keys(SINK_SAFE), 'overlapHours', 'provider', 'scopes', 'linkedSystems', 'rotation'])(
+  'key field %s',
+  (field) => {
+    test.each(EVERY_HOSTILE)(
+      'rule: %s is refused, or kept verbatim within the safe charset',
+      (_what, value) => {
+        const raw = clone();
+        raw.keys[0][field] = value;
+        expectRefusedOrSafe(raw, field, value);
+      },
+    );
+  },
+);
 
 describe.each(['stackName', 'secretPrefix', 'logRetentionDays'])('pipeline field %s', (field) => {
-  test.each(EVERY_HOSTILE)('rule: %s is refused, or kept within a CloudFormation-safe charset', (_what, value) => {
-    const raw = clone();
-    raw.pipeline[field] = value;
-    const result = outcome(raw);
-    if (result.ok) {
-      const kept = (result.value.pipeline as Record<string, unknown>)[field];
-      expect(kept).toBe(value);
-      expect(String(kept)).toMatch(/^[A-Za-z0-9/-]{1,128}$/);
-    } else {
-      expect(result.error).toBeInstanceOf(ConfigurationError);
-    }
-    const numericRetention = field === 'logRetentionDays' && typeof value === 'number';
-    if (!numericRetention && (typeof value !== 'string' || BREAKOUT.test(value) || value.length > 128)) expect(result.ok).toBe(false);
-  });
+  test.each(EVERY_HOSTILE)(
+    'rule: %s is refused, or kept within a CloudFormation-safe charset',
+    (_what, value) => {
+      const raw = clone();
+      raw.pipeline[field] = value;
+      const result = outcome(raw);
+      if (result.ok) {
+        const kept = (result.value.pipeline as Record<string, unknown>)[field];
+        expect(kept).toBe(value);
+        expect(String(kept)).toMatch(/^[A-Za-z0-9/-]{1,128}$/);
+      } else {
+        expect(result.error).toBeInstanceOf(ConfigurationError);
+      }
+      const numericRetention = field === 'logRetentionDays' && typeof value === 'number';
+      if (!numericRetention && (typeof value !== 'string' || BREAKOUT.test(value) || value.length > 128))
+        expect(result.ok).toBe(false);
+    },
+  );
 });
 
 describe('pipeline retention', () => {
   // Was a finding: any integer 1–3653 passed synth and then failed at deploy.
-  test.each([[42], [2], [1000]])('rule: logRetentionDays %d (not a CloudWatch retention period) is refused', (days) => {
-    const raw = clone();
-    raw.pipeline.logRetentionDays = days;
-    expectRejected(raw);
-  });
+  test.each([[42], [2], [1000]])(
+    'rule: logRetentionDays %d (not a CloudWatch retention period) is refused',
+    (days) => {
+      const raw = clone();
+      raw.pipeline.logRetentionDays = days;
+      expectRejected(raw);
+    },
+  );
 });
 
 describe('lists and the provider', () => {
-  test.each(HOSTILE_STRINGS.filter(([, v]) => BREAKOUT.test(v) || v.trim() === '' || v.length > 256))('rule: a scope %s is refused', (_what, value) => {
-    const raw = clone();
-    raw.keys[0].scopes = ['billing:read', value];
-    expectRejected(raw);
-  });
+  test.each(HOSTILE_STRINGS.filter(([, v]) => BREAKOUT.test(v) || v.trim() === '' || v.length > 256))(
+    'rule: a scope %s is refused',
+    (_what, value) => {
+      const raw = clone();
+      raw.keys[0].scopes = ['billing:read', value];
+      expectRejected(raw);
+    },
+  );
 
   test.each(HOSTILE_STRINGS)('rule: a key prefix %s is refused', (_what, value) => {
     const raw = clone();
@@ -140,22 +170,36 @@ describe('lists and the provider', () => {
 });
 
 describe('whole files', () => {
-  test.each([...HOSTILE_VALUES, ...HOSTILE_STRINGS.slice(0, 4)])('rule: a file that is %s is refused', (_what, value) => {
-    expectRejected(value);
-  });
+  test.each([...HOSTILE_VALUES, ...HOSTILE_STRINGS.slice(0, 4)])(
+    'rule: a file that is %s is refused',
+    (_what, value) => {
+      expectRejected(value);
+    },
+  );
 
   test.each([
     ['an own __proto__ key at the top', '{"__proto__": {"polluted": "yes"}, "pipeline": {}, "keys": []}'],
     ['an own __proto__ key in a key', `{"keys": [{"__proto__": {"polluted": "yes"}, "name": "x"}]}`],
-    ['an own constructor key in the pipeline', '{"pipeline": {"constructor": {"prototype": {"polluted": "yes"}}}, "keys": []}'],
+    [
+      'an own constructor key in the pipeline',
+      '{"pipeline": {"constructor": {"prototype": {"polluted": "yes"}}}, "keys": []}',
+    ],
   ])('rule: a file with %s is refused and pollutes nothing', (_what, text) => {
     expectRejected(JSON.parse(text));
   });
 
-  test.each(POLLUTION_OBJECTS)('rule: %s inside a valid key is refused as an unknown field', (_what, value) => {
-    const raw = JSON.parse(JSON.stringify(example).replace('"name":"billing-api"', `${JSON.stringify(value).slice(1, -1)},"name":"billing-api"`));
-    expectRejected(raw);
-  });
+  test.each(POLLUTION_OBJECTS)(
+    'rule: %s inside a valid key is refused as an unknown field',
+    (_what, value) => {
+      const raw = JSON.parse(
+        JSON.stringify(example).replace(
+          '"name":"billing-api"',
+          `${JSON.stringify(value).slice(1, -1)},"name":"billing-api"`,
+        ),
+      );
+      expectRejected(raw);
+    },
+  );
 
   test.each([
     ['not JSON', '{ keys: [ '],
@@ -184,15 +228,20 @@ describe('whole files', () => {
 });
 
 describe('error messages', () => {
-  test.each(EVERY_HOSTILE.filter(([what]) => what !== 'log-line injection' && what !== '1 MB string' && what !== 'NUL byte' && what !== 'right-to-left override'))(
-    'rule: a key whose owner is %s gets a bounded message with no control characters',
-    (_what, value) => {
-      const raw = clone();
-      raw.keys[0].owner = value;
-      const result = outcome(raw);
-      if (!result.ok) assertCleanMessage(result.error);
-    },
-  );
+  test.each(
+    EVERY_HOSTILE.filter(
+      ([what]) =>
+        what !== 'log-line injection' &&
+        what !== '1 MB string' &&
+        what !== 'NUL byte' &&
+        what !== 'right-to-left override',
+    ),
+  )('rule: a key whose owner is %s gets a bounded message with no control characters', (_what, value) => {
+    const raw = clone();
+    raw.keys[0].owner = value;
+    const result = outcome(raw);
+    if (!result.ok) assertCleanMessage(result.error);
+  });
 
   // Were findings: the unparsable file content and an invalid key name reached the message verbatim.
   test('rule: loadConfigFile does not quote the unparsable file content into its message', () => {

@@ -64,11 +64,18 @@ export function deepNest(depth: number): unknown {
 }
 
 /** Every hostile thing as a value, for fields of any type. */
-export const EVERY_HOSTILE: Array<[string, unknown]> = [...HOSTILE_STRINGS, ...HOSTILE_VALUES, ...POLLUTION_OBJECTS];
+export const EVERY_HOSTILE: Array<[string, unknown]> = [
+  ...HOSTILE_STRINGS,
+  ...HOSTILE_VALUES,
+  ...POLLUTION_OBJECTS,
+];
 
 /** True when any of the pollution probes reached Object.prototype. */
 export function prototypePolluted(): boolean {
-  return ({} as Record<string, unknown>).polluted !== undefined || Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted');
+  return (
+    ({} as Record<string, unknown>).polluted !== undefined ||
+    Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted')
+  );
 }
 
 /** An error message is clean: bounded in size and free of control characters that could forge log lines. */

@@ -49,29 +49,53 @@ afterEach(() => expect(prototypePolluted()).toBe(false));
 
 test('guard does not fire: the genuine key is well formed and accepted', async () => {
   expect(isWellFormedApiKey(GOOD, 'kt_live_')).toBe(true);
-  const stored: StoredKey = { keyturn: 1, provider: 'self-issued', keyId: keyIdOf(GOOD), key: GOOD, createdAt: '2026-01-01T00:00:00.000Z' };
+  const stored: StoredKey = {
+    keyturn: 1,
+    provider: 'self-issued',
+    keyId: keyIdOf(GOOD),
+    key: GOOD,
+    createdAt: '2026-01-01T00:00:00.000Z',
+  };
   expect(await new SelfIssuedProvider().verify(ctx, stored)).toEqual({ accepted: true });
 });
 
-test.each([...NEAR_MISSES, ...EVERY_HOSTILE])('rule: a presented key that is %s is refused by format, without throwing', (_what, candidate) => {
-  expect(() => parseApiKey(candidate, 'kt_live_')).not.toThrow();
-  expect(parseApiKey(candidate, 'kt_live_')).toBeUndefined();
-  expect(isWellFormedApiKey(candidate)).toBe(false);
-});
+test.each([...NEAR_MISSES, ...EVERY_HOSTILE])(
+  'rule: a presented key that is %s is refused by format, without throwing',
+  (_what, candidate) => {
+    expect(() => parseApiKey(candidate, 'kt_live_')).not.toThrow();
+    expect(parseApiKey(candidate, 'kt_live_')).toBeUndefined();
+    expect(isWellFormedApiKey(candidate)).toBe(false);
+  },
+);
 
-test.each(NEAR_MISSES)('rule: a stored key that is %s is not accepted by the self-issued provider, and the reason quotes nothing', async (_what, key) => {
-  const stored = { keyturn: 1, provider: 'self-issued', keyId: keyIdOf(key), key, createdAt: '2026-01-01T00:00:00.000Z' } as StoredKey;
-  const verification = await new SelfIssuedProvider().verify(ctx, stored);
-  expect(verification.accepted).toBe(false);
-  if (!verification.accepted) {
-    expect(verification.reason).not.toContain(key.slice(8, 30));
-    expect(verification.reason.length).toBeLessThan(200);
-  }
-});
+test.each(NEAR_MISSES)(
+  'rule: a stored key that is %s is not accepted by the self-issued provider, and the reason quotes nothing',
+  async (_what, key) => {
+    const stored = {
+      keyturn: 1,
+      provider: 'self-issued',
+      keyId: keyIdOf(key),
+      key,
+      createdAt: '2026-01-01T00:00:00.000Z',
+    } as StoredKey;
+    const verification = await new SelfIssuedProvider().verify(ctx, stored);
+    expect(verification.accepted).toBe(false);
+    if (!verification.accepted) {
+      expect(verification.reason).not.toContain(key.slice(8, 30));
+      expect(verification.reason.length).toBeLessThan(200);
+    }
+  },
+);
 
 test('rule: a genuine key recorded under another key id is not accepted (a swapped id cannot vouch for it)', async () => {
   const other = generateApiKey('kt_live_');
-  const stored: StoredKey = { keyturn: 1, provider: 'self-issued', keyId: keyIdOf(other), key: GOOD, createdAt: '2026-01-01T00:00:00.000Z' };
+  const stored: StoredKey = {
+    keyturn: 1,
+    provider: 'self-issued',
+    keyId: keyIdOf(other),
+    key: GOOD,
+    createdAt: '2026-01-01T00:00:00.000Z',
+  };
   expect((await new SelfIssuedProvider().verify(ctx, stored)).accepted).toBe(false);
 });
 

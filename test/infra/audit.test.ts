@@ -38,9 +38,18 @@ test('ledger: one table with point-in-time recovery, encrypted with the keyturn 
         { AttributeName: 'sk', KeyType: 'RANGE' },
       ],
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } },
+      SSESpecification: {
+        SSEEnabled: true,
+        SSEType: 'KMS',
+        KMSMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+      },
       DeletionProtectionEnabled: true,
-      LocalSecondaryIndexes: [Match.objectLike({ IndexName: 'byTime', KeySchema: Match.arrayWith([{ AttributeName: 'at', KeyType: 'RANGE' }]) })],
+      LocalSecondaryIndexes: [
+        Match.objectLike({
+          IndexName: 'byTime',
+          KeySchema: Match.arrayWith([{ AttributeName: 'at', KeyType: 'RANGE' }]),
+        }),
+      ],
     }),
   });
 });
@@ -60,29 +69,59 @@ test('schedule: daily at 06:00 UTC by default, passing the scheduled time as the
 });
 
 test('schedule: the cadence is configurable', () => {
-  const config = configWith({ ...JSON.parse(JSON.stringify(exampleConfig())), audit: { schedule: 'rate(12 hours)', unusedDays: 60 } });
+  const config = configWith({
+    ...JSON.parse(JSON.stringify(exampleConfig())),
+    audit: { schedule: 'rate(12 hours)', unusedDays: 60 },
+  });
   const custom = build({ audit: config.audit });
   custom.template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(12 hours)' });
   custom.template.hasResourceProperties('AWS::Lambda::Function', {
-    Environment: { Variables: Match.objectLike({ KEYTURN_AUDIT_UNUSED_DAYS: '60', KEYTURN_AUDIT_GRACE_HOURS: '24' }) },
+    Environment: {
+      Variables: Match.objectLike({ KEYTURN_AUDIT_UNUSED_DAYS: '60', KEYTURN_AUDIT_GRACE_HOURS: '24' }),
+    },
   });
 });
 
 test('guard: a schedule that is neither rate(...) nor cron(...) stops synth naming the prop', () => {
-  expect(() => build({ audit: { schedule: 'every day', timezone: 'UTC', graceHours: 24, stuckPendingHours: 6, unusedDays: 30, expiryWarningDays: 14 } })).toThrow(
-    /config\.schedule "every day" must be rate\(N days\) or cron/,
-  );
-  expect(() => build({ audit: { schedule: 'rate(1 day)', timezone: 'UTC', graceHours: 24, stuckPendingHours: 6, unusedDays: 30, expiryWarningDays: 14 } })).not.toThrow();
+  expect(() =>
+    build({
+      audit: {
+        schedule: 'every day',
+        timezone: 'UTC',
+        graceHours: 24,
+        stuckPendingHours: 6,
+        unusedDays: 30,
+        expiryWarningDays: 14,
+      },
+    }),
+  ).toThrow(/config\.schedule "every day" must be rate\(N days\) or cron/);
+  expect(() =>
+    build({
+      audit: {
+        schedule: 'rate(1 day)',
+        timezone: 'UTC',
+        graceHours: 24,
+        stuckPendingHours: 6,
+        unusedDays: 30,
+        expiryWarningDays: 14,
+      },
+    }),
+  ).not.toThrow();
 });
 
-test('scheduler role: assumable only by this account\'s audit schedule; may only invoke the audit function', () => {
+test("scheduler role: assumable only by this account's audit schedule; may only invoke the audit function", () => {
   const roleId = idOf(pipeline.audit.schedulerRole);
   template.hasResourceProperties('AWS::IAM::Role', {
     AssumeRolePolicyDocument: {
       Statement: [
         Match.objectLike({
           Principal: { Service: 'scheduler.amazonaws.com' },
-          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' }, 'aws:SourceArn': Match.anyValue() } },
+          Condition: {
+            StringEquals: {
+              'aws:SourceAccount': { Ref: 'AWS::AccountId' },
+              'aws:SourceArn': Match.anyValue(),
+            },
+          },
         }),
       ],
     },
@@ -92,11 +131,22 @@ test('scheduler role: assumable only by this account\'s audit schedule; may only
 
 test('audit role: lists secrets, dates versions of managed secrets, publishes, appends to the ledger; never reads a value', () => {
   const actions = actionsOf(auditRoleId);
-  expect(actions).toEqual(expect.arrayContaining(['secretsmanager:ListSecrets', 'secretsmanager:ListSecretVersionIds', 'sns:Publish', 'dynamodb:PutItem']));
+  expect(actions).toEqual(
+    expect.arrayContaining([
+      'secretsmanager:ListSecrets',
+      'secretsmanager:ListSecretVersionIds',
+      'sns:Publish',
+      'dynamodb:PutItem',
+    ]),
+  );
   expect(actions).not.toContain('secretsmanager:GetSecretValue');
   expect(actions.filter((a) => a.startsWith('dynamodb:'))).toEqual(['dynamodb:PutItem']);
-  const versionIds = statementsOf(auditRoleId).find((s) => s.Action === 'secretsmanager:ListSecretVersionIds')!;
-  expect(versionIds.Condition).toEqual({ StringEquals: { 'secretsmanager:ResourceTag/keyturn:managed': 'true' } });
+  const versionIds = statementsOf(auditRoleId).find(
+    (s) => s.Action === 'secretsmanager:ListSecretVersionIds',
+  )!;
+  expect(versionIds.Condition).toEqual({
+    StringEquals: { 'secretsmanager:ResourceTag/keyturn:managed': 'true' },
+  });
 });
 
 test('the audit function knows its topics, ledger and prefix', () => {
@@ -124,7 +174,9 @@ test.each([
   const put = statementsOf(idOf(fn.role)).find((s) => s.Action === 'dynamodb:PutItem')!;
   expect(put.Resource).toEqual({ 'Fn::GetAtt': [idOf(pipeline.ledgerTable.table), 'Arn'] });
   const resource = template.toJSON().Resources[idOf(fn.function)];
-  expect(resource.Properties.Environment.Variables[ENV.ledgerTable]).toEqual({ Ref: idOf(pipeline.ledgerTable.table) });
+  expect(resource.Properties.Environment.Variables[ENV.ledgerTable]).toEqual({
+    Ref: idOf(pipeline.ledgerTable.table),
+  });
 });
 
 test('a failed audit run pages on-call (critical topic)', () => {
@@ -147,7 +199,10 @@ test('ledger grants: append is PutItem only, read is Query/GetItem on the table 
     Roles: [{ Ref: s.getLogicalId(reader.node.defaultChild as never) }],
     PolicyDocument: {
       Statement: Match.arrayWith([
-        Match.objectLike({ Action: ['dynamodb:Query', 'dynamodb:GetItem'], Resource: Match.arrayWith([Match.objectLike({ 'Fn::Join': Match.anyValue() })]) }),
+        Match.objectLike({
+          Action: ['dynamodb:Query', 'dynamodb:GetItem'],
+          Resource: Match.arrayWith([Match.objectLike({ 'Fn::Join': Match.anyValue() })]),
+        }),
       ]),
     },
   });

@@ -2,12 +2,23 @@
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { buildKeyturnApp } from '../../lib/app';
 import type { KeyConfig } from '../../lib/config/schema';
-import { KEY_RESOURCES, MAX_KEYS_IN_MAIN_STACK, MAX_STACK_RESOURCES, planShards, shardOf } from '../../lib/key-shards';
+import {
+  KEY_RESOURCES,
+  MAX_KEYS_IN_MAIN_STACK,
+  MAX_STACK_RESOURCES,
+  planShards,
+  shardOf,
+} from '../../lib/key-shards';
 import { configWith, testApp } from '../helpers/synth';
 import base from '../../bin/keyturn.config.json';
 
-const keysNamed = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ ...base.keys[0], name: `key-${String(from + i).padStart(4, '0')}` }));
-const config = (keys: unknown[], pipeline: Record<string, unknown> = {}) => configWith({ ...base, pipeline: { ...base.pipeline, ...pipeline }, keys });
+const keysNamed = (n: number, from = 0) =>
+  Array.from({ length: n }, (_, i) => ({
+    ...base.keys[0],
+    name: `key-${String(from + i).padStart(4, '0')}`,
+  }));
+const config = (keys: unknown[], pipeline: Record<string, unknown> = {}) =>
+  configWith({ ...base, pipeline: { ...base.pipeline, ...pipeline }, keys });
 const resourceCount = (t: Template) => Object.keys(t.toJSON().Resources as object).length;
 
 test('up to the main stack budget, keys stay in the main stack (no nested stacks)', () => {
@@ -31,16 +42,28 @@ test('60 keys shard by default: every key once, every stack under 500 resources,
   for (const shard of stack.keyShards) {
     const t = Template.fromStack(shard);
     expect(resourceCount(t)).toBeLessThan(MAX_STACK_RESOURCES);
-    for (const s of Object.values(t.findResources('AWS::SecretsManager::Secret'))) names.push((s.Properties as { Name: string }).Name);
+    for (const s of Object.values(t.findResources('AWS::SecretsManager::Secret')))
+      names.push((s.Properties as { Name: string }).Name);
     // Each shard's schedules call the pipeline's rotate function, passed in as a parameter.
     for (const r of Object.values(t.findResources('AWS::SecretsManager::RotationSchedule'))) {
-      expect((r.Properties as { RotationLambdaARN: unknown }).RotationLambdaARN).toEqual({ Ref: expect.stringMatching(/RotateFunction.*Arn$/) });
+      expect((r.Properties as { RotationLambdaARN: unknown }).RotationLambdaARN).toEqual({
+        Ref: expect.stringMatching(/RotateFunction.*Arn$/),
+      });
     }
   }
-  expect(names.sort()).toEqual(keysNamed(60).map((k) => `keyturn/prod/${k.name}`).sort());
+  expect(names.sort()).toEqual(
+    keysNamed(60)
+      .map((k) => `keyturn/prod/${k.name}`)
+      .sort(),
+  );
   // The shards wait for the rotate function and its invoke permission: the first rotation runs on create.
   for (const r of Object.values(main.findResources('AWS::CloudFormation::Stack'))) {
-    expect(r.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^PipelineRotateFunction[0-9A-F]{8}$/), expect.stringMatching(/^PipelineRotateFunctionSecretsManagerInvoke/)]));
+    expect(r.DependsOn).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^PipelineRotateFunction[0-9A-F]{8}$/),
+        expect.stringMatching(/^PipelineRotateFunctionSecretsManagerInvoke/),
+      ]),
+    );
   }
   Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('pin pipeline.keyShards to 2'));
 });
@@ -51,7 +74,8 @@ test('a pinned shard count is used as given, and a key never moves when other ke
   expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('keyShards'))).toHaveLength(0);
   const before = planShards(config(keysNamed(50)).keys, 4);
   const after = planShards(config([...keysNamed(20), ...keysNamed(60, 100)]).keys, 4);
-  const shardIndexOf = (plan: ReturnType<typeof planShards>, name: string) => plan.shards.findIndex((s) => s.some((k) => k.name === name));
+  const shardIndexOf = (plan: ReturnType<typeof planShards>, name: string) =>
+    plan.shards.findIndex((s) => s.some((k) => k.name === name));
   for (const key of keysNamed(20)) expect(shardIndexOf(after, key.name)).toBe(shardIndexOf(before, key.name));
 });
 
@@ -61,10 +85,14 @@ test('1,000 keys fit: the default plan keeps every shard under the limit with ro
   expect(plan.shards.flat()).toHaveLength(1000);
   const largest = Math.max(...plan.shards.map((s) => s.length));
   expect(largest * KEY_RESOURCES).toBeLessThan(MAX_STACK_RESOURCES - 20);
-  expect(plan.shards.every((s, i) => s.every((k: KeyConfig) => shardOf(k, plan.shardCount) === i))).toBe(true);
+  expect(plan.shards.every((s, i) => s.every((k: KeyConfig) => shardOf(k, plan.shardCount) === i))).toBe(
+    true,
+  );
 });
 
 test('too few pinned shards fail at synth with the fix', () => {
-  expect(() => planShards(config(keysNamed(200)).keys, 1)).toThrow(/key shard 0 would hold 200 keys \(1800 resources.*raise pipeline\.keyShards \(now 1\) to at least 7/);
+  expect(() => planShards(config(keysNamed(200)).keys, 1)).toThrow(
+    /key shard 0 would hold 200 keys \(1800 resources.*raise pipeline\.keyShards \(now 1\) to at least 7/,
+  );
   expect(() => config(keysNamed(2), { keyShards: -1 })).toThrow();
 });

@@ -16,7 +16,9 @@ const template = Template.fromStack(stack);
 const idOf = (c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as never);
 
 function ruleOf(description: RegExp) {
-  const rules = Object.values(template.findResources('AWS::Events::Rule')).filter((r) => description.test(String(r.Properties.Description)));
+  const rules = Object.values(template.findResources('AWS::Events::Rule')).filter((r) =>
+    description.test(String(r.Properties.Description)),
+  );
   expect(rules).toHaveLength(1);
   return rules[0].Properties;
 }
@@ -33,14 +35,22 @@ describe('signal rules', () => {
     expect(eventMatches(pattern, healthEvent('AKIAIOSFODNN7EXAMPLE'))).toBe(false);
   });
 
-  test.each(['AWS_RISK_CREDENTIALS_EXPOSED', 'AWS_RISK_CREDENTIALS_EXPOSURE_SUSPECTED', 'AWS_RISK_CREDENTIALS_COMPROMISED', 'AWS_RISK_CREDENTIALS_COMPROMISE_SUSPECTED', 'AWS_RISK_IAM_QUARANTINE'])(
-    'the Health rule matches %s',
-    (code) => expect(eventMatches(healthRule().EventPattern, healthEvent('AKIAIOSFODNN7EXAMPLE', code))).toBe(true),
+  test.each([
+    'AWS_RISK_CREDENTIALS_EXPOSED',
+    'AWS_RISK_CREDENTIALS_EXPOSURE_SUSPECTED',
+    'AWS_RISK_CREDENTIALS_COMPROMISED',
+    'AWS_RISK_CREDENTIALS_COMPROMISE_SUSPECTED',
+    'AWS_RISK_IAM_QUARANTINE',
+  ])('the Health rule matches %s', (code) =>
+    expect(eventMatches(healthRule().EventPattern, healthEvent('AKIAIOSFODNN7EXAMPLE', code))).toBe(true),
   );
 
   test('the Health rule ignores other Health events and the keyturn event', () => {
     const other = healthEvent('i-0123');
-    const maintenance = { ...other, detail: { ...other.detail, service: 'EC2', eventTypeCode: 'AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED' } };
+    const maintenance = {
+      ...other,
+      detail: { ...other.detail, service: 'EC2', eventTypeCode: 'AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED' },
+    };
     expect(eventMatches(healthRule().EventPattern, maintenance)).toBe(false);
     expect(eventMatches(healthRule().EventPattern, leakEvent({}))).toBe(false);
   });
@@ -48,18 +58,26 @@ describe('signal rules', () => {
   test('both rules start the state machine, with retries and a maximum event age', () => {
     for (const rule of [leakRule(), healthRule()]) {
       expect(rule.Targets).toEqual([
-        expect.objectContaining({ Arn: { Ref: idOf(pipeline.leakResponse.stateMachine) }, RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 7200 } }),
+        expect.objectContaining({
+          Arn: { Ref: idOf(pipeline.leakResponse.stateMachine) },
+          RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 7200 },
+        }),
       ]);
     }
   });
 });
 
 describe('state machine', () => {
-  const machine = () => Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0].Properties;
+  const machine = () =>
+    Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0].Properties;
   const definition = () => {
     const body = machine().DefinitionString;
     const text = (body['Fn::Join'][1] as unknown[]).map((p) => (typeof p === 'string' ? p : 'ARN')).join('');
-    return JSON.parse(text) as { StartAt: string; TimeoutSeconds: number; States: Record<string, Record<string, unknown>> };
+    return JSON.parse(text) as {
+      StartAt: string;
+      TimeoutSeconds: number;
+      States: Record<string, Record<string, unknown>>;
+    };
   };
 
   test('the steps run in order: revoke first, then rotate and wait, audit, linked keys, record and page, second check', () => {
@@ -85,17 +103,25 @@ describe('state machine', () => {
     expect(taskStates.length).toBeGreaterThanOrEqual(10);
     for (const [, s] of taskStates) expect(s.TimeoutSeconds).toBe(180);
     for (const name of ['ResolveAndRevoke', 'RevokeAfterRotation', 'RecordAndNotify']) {
-      expect((d.States[name].Retry as Array<{ MaxAttempts: number }>).some((r) => r.MaxAttempts >= 4)).toBe(true);
+      expect((d.States[name].Retry as Array<{ MaxAttempts: number }>).some((r) => r.MaxAttempts >= 4)).toBe(
+        true,
+      );
       expect(d.States[name].Catch).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'] })]);
     }
-    expect(d.States.ResolveAndRevoke).toMatchObject({ Resource: 'ARN', Parameters: { task: 'contain', 'event.$': '$' } });
+    expect(d.States.ResolveAndRevoke).toMatchObject({
+      Resource: 'ARN',
+      Parameters: { task: 'contain', 'event.$': '$' },
+    });
     expect(d.States.AuditExposure.Parameters).toEqual({ task: 'audit', 'state.$': '$' });
     expect(d.States.Escalate.Next).toBe('Escalated');
     expect(d.States.Escalated.Type).toBe('Fail');
   });
 
   test('logged without execution data, traced, and a failed execution pages', () => {
-    expect(machine()).toMatchObject({ TracingConfiguration: { Enabled: true }, LoggingConfiguration: { IncludeExecutionData: false, Level: 'ALL' } });
+    expect(machine()).toMatchObject({
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: { IncludeExecutionData: false, Level: 'ALL' },
+    });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmDescription: Match.stringLikeRegexp('a leak response failed'),
       AlarmActions: [{ Ref: idOf(pipeline.notifications.criticalTopic) }],
@@ -119,32 +145,67 @@ describe('incident table and the leak role', () => {
 
   const statements = () =>
     Object.values(template.findResources('AWS::IAM::Policy'))
-      .filter((p) => (p.Properties.Roles as Array<{ Ref: string }>).some((r) => r.Ref === idOf(pipeline.leakResponse.leakFunction.role)))
+      .filter((p) =>
+        (p.Properties.Roles as Array<{ Ref: string }>).some(
+          (r) => r.Ref === idOf(pipeline.leakResponse.leakFunction.role),
+        ),
+      )
       .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>);
 
   test('the leak role: read, rotate and tag revoked versions of managed secrets only; never put, delete or change policies', () => {
     const actions = statements().flatMap((s) => [s.Action].flat() as string[]);
-    expect(actions).toEqual(expect.arrayContaining(['secretsmanager:GetSecretValue', 'secretsmanager:RotateSecret', 'secretsmanager:TagResource', 'cloudtrail:LookupEvents', 'dynamodb:PutItem']));
-    for (const forbidden of ['secretsmanager:PutSecretValue', 'secretsmanager:DeleteSecret', 'secretsmanager:PutResourcePolicy', 'secretsmanager:UpdateSecretVersionStage', 'dynamodb:DeleteItem', 'dynamodb:Scan']) {
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'secretsmanager:GetSecretValue',
+        'secretsmanager:RotateSecret',
+        'secretsmanager:TagResource',
+        'cloudtrail:LookupEvents',
+        'dynamodb:PutItem',
+      ]),
+    );
+    for (const forbidden of [
+      'secretsmanager:PutSecretValue',
+      'secretsmanager:DeleteSecret',
+      'secretsmanager:PutResourcePolicy',
+      'secretsmanager:UpdateSecretVersionStage',
+      'dynamodb:DeleteItem',
+      'dynamodb:Scan',
+    ]) {
       expect(actions).not.toContain(forbidden);
     }
     const tag = statements().find((s) => s.Action === 'secretsmanager:TagResource')!;
-    expect(tag.Condition).toMatchObject({ 'ForAllValues:StringEquals': { 'aws:TagKeys': ['keyturn:revoked-versions'] }, Null: { 'aws:TagKeys': 'false' } });
+    expect(tag.Condition).toMatchObject({
+      'ForAllValues:StringEquals': { 'aws:TagKeys': ['keyturn:revoked-versions'] },
+      Null: { 'aws:TagKeys': 'false' },
+    });
     const read = statements().find((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'))!;
-    expect(read.Condition).toEqual({ StringEquals: { 'secretsmanager:ResourceTag/keyturn:managed': 'true' } });
+    expect(read.Condition).toEqual({
+      StringEquals: { 'secretsmanager:ResourceTag/keyturn:managed': 'true' },
+    });
   });
 
   test('the leak function: bounded, reserved concurrency, knows its tables and topics', () => {
     const fn = template.toJSON().Resources[idOf(pipeline.leakResponse.leakFunction.function)].Properties;
     expect(fn).toMatchObject({ Timeout: 120, ReservedConcurrentExecutions: 10, Runtime: 'nodejs24.x' });
-    expect(Object.keys(fn.Environment.Variables)).toEqual(expect.arrayContaining([LEAK_ENV.incidentTable, ENV.ledgerTable, ENV.criticalTopicArn]));
+    expect(Object.keys(fn.Environment.Variables)).toEqual(
+      expect.arrayContaining([LEAK_ENV.incidentTable, ENV.ledgerTable, ENV.criticalTopicArn]),
+    );
   });
 
   test('a dedupe window outside 1 minute to 7 days is refused, naming the prop', () => {
     const s = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Bad');
     const p = new KeyturnPipeline(s, 'P', {});
-    const { KeyturnLeakResponse } = jest.requireActual('../../lib/leak-response') as typeof import('../../lib/leak-response');
+    const { KeyturnLeakResponse } = jest.requireActual(
+      '../../lib/leak-response',
+    ) as typeof import('../../lib/leak-response');
     const { Duration } = jest.requireActual('aws-cdk-lib') as typeof import('aws-cdk-lib');
-    expect(() => new KeyturnLeakResponse(s, 'L', { pipeline: p, ledger: p.ledgerTable, dedupeWindow: Duration.seconds(5) })).toThrow(/dedupeWindow 5s must be 60 s to 7 days/);
+    expect(
+      () =>
+        new KeyturnLeakResponse(s, 'L', {
+          pipeline: p,
+          ledger: p.ledgerTable,
+          dedupeWindow: Duration.seconds(5),
+        }),
+    ).toThrow(/dedupeWindow 5s must be 60 s to 7 days/);
   });
 });

@@ -17,7 +17,8 @@ test('every configured key has a secret encrypted with that key, named and tagge
   const [kmsKeyId] = Object.keys(template.findResources('AWS::KMS::Key'));
   const secrets = Object.values(template.findResources('AWS::SecretsManager::Secret'));
   expect(secrets).toHaveLength(exampleConfig().keys.length);
-  for (const secret of secrets) expect(secret.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [kmsKeyId, 'Arn'] });
+  for (const secret of secrets)
+    expect(secret.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [kmsKeyId, 'Arn'] });
   const billing = secrets.find((s) => s.Properties.Name === 'keyturn/prod/billing-api')!;
   const tags = Object.fromEntries(
     (billing.Properties.Tags as Array<{ Key: string; Value: string }>).map((t) => [t.Key, t.Value]),
@@ -78,7 +79,8 @@ test('no IAM statement grants Action "*" or secretsmanager:* or any secret actio
       expect(actions).not.toContain('*');
       expect(actions).not.toContain('secretsmanager:*');
       // ListSecrets (the audit's inventory) has no resource-level permissions: "*" is its only form; it returns metadata only.
-      if (actions.some((a) => a.startsWith('secretsmanager:') && a !== 'secretsmanager:ListSecrets')) expect(statement.Resource).not.toEqual('*');
+      if (actions.some((a) => a.startsWith('secretsmanager:') && a !== 'secretsmanager:ListSecrets'))
+        expect(statement.Resource).not.toEqual('*');
     }
   }
 });
@@ -94,7 +96,9 @@ test('the rotate role reaches only keyturn/* secrets carrying the managed tag, a
     'secretsmanager:UpdateSecretVersionStage',
   ]);
   expect(JSON.stringify(secretStatement.Resource)).toContain(':secret:keyturn/*');
-  expect(secretStatement.Condition).toEqual({ StringEquals: { 'secretsmanager:ResourceTag/keyturn:managed': 'true' } });
+  expect(secretStatement.Condition).toEqual({
+    StringEquals: { 'secretsmanager:ResourceTag/keyturn:managed': 'true' },
+  });
   template.hasResourceProperties('AWS::KMS::Key', {
     KeyPolicy: {
       Statement: Match.arrayWith([
@@ -124,7 +128,9 @@ test('the rotate function: newest Node runtime, ARM64, bounded timeout, tracing,
 });
 
 test('the template holds no key material: secrets start from the bootstrap placeholder', () => {
-  template.hasResourceProperties('AWS::SecretsManager::Secret', { SecretString: '{"keyturn":1,"bootstrap":true}' });
+  template.hasResourceProperties('AWS::SecretsManager::Secret', {
+    SecretString: '{"keyturn":1,"bootstrap":true}',
+  });
   for (const json of allTemplates) expect(json).not.toMatch(/kt_[a-z0-9]+_[0-9A-Za-z]{32,}/);
 });
 

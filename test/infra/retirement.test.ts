@@ -61,7 +61,11 @@ test('the retire function dead-letters to an encrypted, TLS-only queue after 2 a
   });
   template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
   template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-    PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    PolicyDocument: {
+      Statement: Match.arrayWith([
+        Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      ]),
+    },
   });
 });
 
@@ -73,17 +77,22 @@ test('a DLQ alarm pages on-call through the critical topic on the first dead-let
     Threshold: 1,
     ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     TreatMissingData: 'notBreaching',
-    AlarmActions: [{ Ref: stack.getLogicalId(pipeline.notifications.criticalTopic.node.defaultChild as never) }],
+    AlarmActions: [
+      { Ref: stack.getLogicalId(pipeline.notifications.criticalTopic.node.defaultChild as never) },
+    ],
   });
 });
 
-test('the scheduler role: assumable only by this account\'s schedules in the group; may invoke only the retire function', () => {
+test("the scheduler role: assumable only by this account's schedules in the group; may invoke only the retire function", () => {
   template.hasResourceProperties('AWS::IAM::Role', {
     AssumeRolePolicyDocument: {
       Statement: [
         Match.objectLike({
           Principal: { Service: 'scheduler.amazonaws.com' },
-          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } }, ArnLike: { 'aws:SourceArn': Match.anyValue() } },
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+            ArnLike: { 'aws:SourceArn': Match.anyValue() },
+          },
         }),
       ],
     },
@@ -91,7 +100,12 @@ test('the scheduler role: assumable only by this account\'s schedules in the gro
   const statements = statementsOf(schedulerRoleId);
   const invoke = statements.filter((s) => [s.Action].flat().includes('lambda:InvokeFunction'));
   expect(invoke).toEqual([expect.objectContaining({ Resource: { 'Fn::GetAtt': [retireFnId, 'Arn'] } })]);
-  expect(actionsOf(schedulerRoleId).sort()).toEqual(['lambda:InvokeFunction', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
+  expect(actionsOf(schedulerRoleId).sort()).toEqual([
+    'lambda:InvokeFunction',
+    'sqs:GetQueueAttributes',
+    'sqs:GetQueueUrl',
+    'sqs:SendMessage',
+  ]);
 });
 
 test('the rotate role may create schedules only in the group and pass only the scheduler role, to the scheduler only', () => {
@@ -113,7 +127,9 @@ test('the rotate role may create schedules only in the group and pass only the s
 });
 
 test('the rotate function knows where to schedule (all four retirement variables)', () => {
-  const rotateFn = template.findResources('AWS::Lambda::Function', { Properties: { Role: { 'Fn::GetAtt': [rotateRoleId, 'Arn'] } } });
+  const rotateFn = template.findResources('AWS::Lambda::Function', {
+    Properties: { Role: { 'Fn::GetAtt': [rotateRoleId, 'Arn'] } },
+  });
   const env = Object.values(rotateFn)[0].Properties.Environment.Variables;
   expect(Object.keys(env)).toEqual(expect.arrayContaining(Object.values(RETIREMENT_ENV)));
   expect(env[RETIREMENT_ENV.retireFunctionArn]).toEqual({ 'Fn::GetAtt': [retireFnId, 'Arn'] });
@@ -121,8 +137,21 @@ test('the rotate function knows where to schedule (all four retirement variables
 
 test('the retire role: reads managed secrets, removes labels, writes only the retirement tags; no Put/Delete/Create', () => {
   const actions = actionsOf(retireRoleId);
-  expect(actions).toEqual(expect.arrayContaining(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:TagResource']));
-  for (const forbidden of ['secretsmanager:PutSecretValue', 'secretsmanager:DeleteSecret', 'secretsmanager:UntagResource', 'scheduler:CreateSchedule', 'iam:PassRole']) {
+  expect(actions).toEqual(
+    expect.arrayContaining([
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+      'secretsmanager:UpdateSecretVersionStage',
+      'secretsmanager:TagResource',
+    ]),
+  );
+  for (const forbidden of [
+    'secretsmanager:PutSecretValue',
+    'secretsmanager:DeleteSecret',
+    'secretsmanager:UntagResource',
+    'scheduler:CreateSchedule',
+    'iam:PassRole',
+  ]) {
     expect(actions).not.toContain(forbidden);
   }
   expect(statementsOf(retireRoleId)).toContainEqual(
@@ -137,10 +166,15 @@ test('the retire role: reads managed secrets, removes labels, writes only the re
   );
 });
 
-test('the retire role gets its keys\' provider REVOKE rights only (no CreateAccessKey), on the configured user only', () => {
-  const iamStatements = statementsOf(retireRoleId).filter((s) => [s.Action].flat().some((a) => String(a).startsWith('iam:')));
+test("the retire role gets its keys' provider REVOKE rights only (no CreateAccessKey), on the configured user only", () => {
+  const iamStatements = statementsOf(retireRoleId).filter((s) =>
+    [s.Action].flat().some((a) => String(a).startsWith('iam:')),
+  );
   expect(iamStatements).toEqual([
-    expect.objectContaining({ Action: ['iam:ListAccessKeys', 'iam:UpdateAccessKey', 'iam:DeleteAccessKey'], Resource: USER_ARN }),
+    expect.objectContaining({
+      Action: ['iam:ListAccessKeys', 'iam:UpdateAccessKey', 'iam:DeleteAccessKey'],
+      Resource: USER_ARN,
+    }),
   ]);
   expect(actionsOf(rotateRoleId)).toContain('iam:CreateAccessKey');
 });
@@ -148,13 +182,20 @@ test('the retire role gets its keys\' provider REVOKE rights only (no CreateAcce
 test('guard: a bad schedule group name or event age is refused, naming the prop and the fix', () => {
   const stack2 = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Bad');
   const host = new KeyturnPipeline(stack2, 'Pipeline');
-  expect(() => new KeyturnRetirement(stack2, 'R1', { pipeline: host, scheduleGroupName: 'has space' })).toThrow(
-    'scheduleGroupName "has space" must be 1–64 of [0-9A-Za-z_.-]',
-  );
-  expect(() => new KeyturnRetirement(stack2, 'R3', { pipeline: host, scheduleGroupName: 'g3', maxEventAge: Duration.hours(7) })).toThrow(
-    'maxEventAge 25200s must be 60 s to 6 h',
-  );
-  expect(() => new KeyturnRetirement(stack2, 'R2', { pipeline: host, scheduleGroupName: 'ok-name' })).not.toThrow();
+  expect(
+    () => new KeyturnRetirement(stack2, 'R1', { pipeline: host, scheduleGroupName: 'has space' }),
+  ).toThrow('scheduleGroupName "has space" must be 1–64 of [0-9A-Za-z_.-]');
+  expect(
+    () =>
+      new KeyturnRetirement(stack2, 'R3', {
+        pipeline: host,
+        scheduleGroupName: 'g3',
+        maxEventAge: Duration.hours(7),
+      }),
+  ).toThrow('maxEventAge 25200s must be 60 s to 6 h');
+  expect(
+    () => new KeyturnRetirement(stack2, 'R2', { pipeline: host, scheduleGroupName: 'ok-name' }),
+  ).not.toThrow();
 });
 
 test('the example app synthesizes with retirement and zero unacknowledged cdk-nag findings', () => {

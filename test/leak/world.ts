@@ -39,7 +39,12 @@ export class FakeTrail implements TrailLookup {
   records: TrailRecord[] = [];
   failure?: Error;
   readonly calls: Array<{ key: string; value: string; from: Date; to: Date }> = [];
-  async lookup(attribute: { key: 'AccessKeyId' | 'ResourceName'; value: string }, from: Date, to: Date, max: number) {
+  async lookup(
+    attribute: { key: 'AccessKeyId' | 'ResourceName'; value: string },
+    from: Date,
+    to: Date,
+    max: number,
+  ) {
     this.calls.push({ ...attribute, from, to });
     if (this.failure) throw this.failure;
     return { records: this.records.slice(0, max), truncated: this.records.length > max };
@@ -134,8 +139,14 @@ export function buildWorld(sm: FakeSecretsManager, incidents: DynamoIncidentStor
 
 /** A managed self-issued key (`keyturn/prod/billing-api`) rotated twice: AWSCURRENT and AWSPREVIOUS hold keys. */
 export async function selfIssuedKey(world: World, tags: Record<string, string> = {}) {
-  const defaults = { 'keyturn:runbook': 'https://runbooks.example.com/keyturn/billing-api', 'keyturn:linked-systems': 'billing-service' };
-  const secret = world.sm.addSecret('keyturn/prod/billing-api', { value: BOOTSTRAP_SECRET_VALUE, tags: managedTags({ ...defaults, ...tags }) });
+  const defaults = {
+    'keyturn:runbook': 'https://runbooks.example.com/keyturn/billing-api',
+    'keyturn:linked-systems': 'billing-service',
+  };
+  const secret = world.sm.addSecret('keyturn/prod/billing-api', {
+    value: BOOTSTRAP_SECRET_VALUE,
+    tags: managedTags({ ...defaults, ...tags }),
+  });
   const previous = await world.rotate(secret.arn);
   const current = await world.rotate(secret.arn);
   return { arn: secret.arn, previous, current };
@@ -144,7 +155,12 @@ export async function selfIssuedKey(world: World, tags: Record<string, string> =
 export async function iamKey(world: World, tags: Record<string, string> = {}) {
   const secret = world.sm.addSecret('keyturn/prod/deploy-bot', {
     value: BOOTSTRAP_SECRET_VALUE,
-    tags: managedTags({ 'keyturn:key': 'deploy-bot', 'keyturn:provider': 'iam-access-key', 'keyturn:provider:user-arn': 'arn:aws:iam::111122223333:user/deploy-bot', ...tags }),
+    tags: managedTags({
+      'keyturn:key': 'deploy-bot',
+      'keyturn:provider': 'iam-access-key',
+      'keyturn:provider:user-arn': 'arn:aws:iam::111122223333:user/deploy-bot',
+      ...tags,
+    }),
   });
   const previous = await world.rotate(secret.arn);
   const current = await world.rotate(secret.arn);
@@ -166,7 +182,11 @@ export function leakEvent(detail: Record<string, unknown>, id = 'evt-0001-aaaa-b
 }
 
 /** Shaped as AWS documents the AWS Health exposed-credential event (AWS_RISK_CREDENTIALS_EXPOSED). */
-export function healthEvent(accessKeyId: string, code = 'AWS_RISK_CREDENTIALS_EXPOSED', id = '7bf73129-1428-4cd3-a780-95db273d1602') {
+export function healthEvent(
+  accessKeyId: string,
+  code = 'AWS_RISK_CREDENTIALS_EXPOSED',
+  id = '7bf73129-1428-4cd3-a780-95db273d1602',
+) {
   return {
     version: '0',
     id,
@@ -182,7 +202,9 @@ export function healthEvent(accessKeyId: string, code = 'AWS_RISK_CREDENTIALS_EX
       eventTypeCode: code,
       eventTypeCategory: 'issue',
       startTime: 'Sun, 23 Nov 2026 09:55:00 GMT',
-      eventDescription: [{ language: 'en_US', latestDescription: 'Your AWS access key is publicly exposed.' }],
+      eventDescription: [
+        { language: 'en_US', latestDescription: 'Your AWS access key is publicly exposed.' },
+      ],
       affectedEntities: [{ entityValue: accessKeyId }],
     },
   };

@@ -7,7 +7,10 @@ import { LEDGER_SCHEMA } from '../../lambdas/core/ledger';
 
 // dynalite ships no types: it is a factory of an http.Server.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const dynalite = require('dynalite') as (options: { createTableMs?: number; deleteTableMs?: number }) => Server;
+const dynalite = require('dynalite') as (options: {
+  createTableMs?: number;
+  deleteTableMs?: number;
+}) => Server;
 
 export interface LocalDynamo {
   client: DynamoDBClient;
@@ -29,7 +32,9 @@ export async function startDynalite(): Promise<LocalDynamo> {
     doc: DynamoDBDocumentClient.from(client),
     close: async () => {
       client.destroy();
-      await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        server.close((error) => (error ? reject(error) : resolve())),
+      );
     },
   };
 }

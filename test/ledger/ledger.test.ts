@@ -53,13 +53,27 @@ test('rule: a retried step writes one entry (conditional put on the idempotency 
 
 test('rule: different idempotency keys are different entries', async () => {
   await ledger.append(entry());
-  await ledger.append(entry({ kind: 'retirement', outcome: 'verified-refused', versionId: 'v-1', idempotencyKey: 'retirement#v-1', at: '2026-05-02T10:00:00.000Z' }));
+  await ledger.append(
+    entry({
+      kind: 'retirement',
+      outcome: 'verified-refused',
+      versionId: 'v-1',
+      idempotencyKey: 'retirement#v-1',
+      at: '2026-05-02T10:00:00.000Z',
+    }),
+  );
   expect(await itemCount()).toBe(2);
 });
 
-test('history is one key\'s entries, newest first, limited', async () => {
+test("history is one key's entries, newest first, limited", async () => {
   for (let day = 1; day <= 5; day++) {
-    await ledger.append(entry({ at: `2026-05-0${day}T10:00:00.000Z`, versionId: `v-${day}`, idempotencyKey: `rotation#v-${day}` }));
+    await ledger.append(
+      entry({
+        at: `2026-05-0${day}T10:00:00.000Z`,
+        versionId: `v-${day}`,
+        idempotencyKey: `rotation#v-${day}`,
+      }),
+    );
   }
   await ledger.append(entry({ environment: 'staging', idempotencyKey: 'rotation#other-env' }));
   await ledger.append(entry({ keyName: 'reports-api', idempotencyKey: 'rotation#other-key' }));
@@ -75,7 +89,9 @@ test('history pages through the index until the limit is reached', async () => {
   const detail = 'x'.repeat(4000); // big items so that DynamoDB's 1 MB pages matter less than Limit
   for (let i = 0; i < 30; i++) {
     const at = new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString();
-    await ledger.append(entry({ at, detail, idempotencyKey: `audit#${i}`, kind: 'audit', outcome: 'findings' }));
+    await ledger.append(
+      entry({ at, detail, idempotencyKey: `audit#${i}`, kind: 'audit', outcome: 'findings' }),
+    );
   }
   expect(await ledger.history('billing-api', 'prod', 25)).toHaveLength(25);
   expect(await ledger.history('billing-api', 'prod', 100)).toHaveLength(30);

@@ -53,7 +53,16 @@ export type Action =
   | { kind: 'retire'; which: 'first' | 'last'; twice: boolean };
 
 const stepArb = fc.constantFrom(...STEPS);
-const tokenArb = fc.constantFrom<TokenRef>('pending', 'pending', 'pending', 'pending', 'current', 'previous', 'older', 'unknown');
+const tokenArb = fc.constantFrom<TokenRef>(
+  'pending',
+  'pending',
+  'pending',
+  'pending',
+  'current',
+  'previous',
+  'older',
+  'unknown',
+);
 
 export const actionArb: fc.Arbitrary<Action> = fc.oneof(
   { weight: 3, arbitrary: fc.constant<Action>({ kind: 'begin' }) },
@@ -67,7 +76,12 @@ export const actionArb: fc.Arbitrary<Action> = fc.oneof(
     weight: 3,
     arbitrary: fc.record({
       kind: fc.constant('sdk-fault' as const),
-      command: fc.constantFrom<SdkCommand>('DescribeSecret', 'GetSecretValue', 'PutSecretValue', 'UpdateSecretVersionStage'),
+      command: fc.constantFrom<SdkCommand>(
+        'DescribeSecret',
+        'GetSecretValue',
+        'PutSecretValue',
+        'UpdateSecretVersionStage',
+      ),
       when: fc.constantFrom<'before' | 'after'>('before', 'after'),
       error: fc.constantFrom<keyof typeof SDK_FAULTS>('throttling', 'timeout', 'server'),
     }),
@@ -76,12 +90,22 @@ export const actionArb: fc.Arbitrary<Action> = fc.oneof(
     weight: 2,
     arbitrary: fc.record({
       kind: fc.constant('provider-fault' as const),
-      fault: fc.constantFrom<ProviderFault>('create-before', 'create-after', 'activate-throw', 'verify-throw', 'verify-refuse'),
+      fault: fc.constantFrom<ProviderFault>(
+        'create-before',
+        'create-after',
+        'activate-throw',
+        'verify-throw',
+        'verify-refuse',
+      ),
     }),
   },
   {
     weight: 2,
-    arbitrary: fc.record({ kind: fc.constant('retire' as const), which: fc.constantFrom<'first' | 'last'>('first', 'last'), twice: fc.boolean() }),
+    arbitrary: fc.record({
+      kind: fc.constant('retire' as const),
+      which: fc.constantFrom<'first' | 'last'>('first', 'last'),
+      twice: fc.boolean(),
+    }),
   },
 );
 
@@ -126,7 +150,11 @@ export class RotationWorld {
     readonly scenario: Scenario,
     private readonly retire?: RetireFn,
     /** How a step reaches the code: the core function by default, or the deployed handler. */
-    private readonly invoke?: (event: { Step: RotationStep; SecretId: string; ClientRequestToken: string }) => Promise<unknown>,
+    private readonly invoke?: (event: {
+      Step: RotationStep;
+      SecretId: string;
+      ClientRequestToken: string;
+    }) => Promise<unknown>,
   ) {
     this.sm = sm;
     this.provider = scenario.provider === 'recording' ? this.recording : new SelfIssuedProvider();
@@ -148,7 +176,9 @@ export class RotationWorld {
     if (this.scenario.startFrom === 'key') {
       // The secret's first key, issued the way an earlier rotation would have.
       const issued =
-        this.provider === this.recording ? this.recording.seed(seedToken) : await this.provider.create(this.contextFor(seedToken), async () => undefined);
+        this.provider === this.recording
+          ? this.recording.seed(seedToken)
+          : await this.provider.create(this.contextFor(seedToken), async () => undefined);
       value = serializeStoredKey({
         keyturn: 1,
         provider: this.provider.kind,
@@ -190,14 +220,19 @@ export class RotationWorld {
         return;
       }
       case 'sdk-fault':
-        this.sm.faults.push({ command: action.command, when: action.when, error: SDK_FAULTS[action.error]() });
+        this.sm.faults.push({
+          command: action.command,
+          when: action.when,
+          error: SDK_FAULTS[action.error](),
+        });
         return;
       case 'provider-fault':
         this.recording.faults.push(action.fault);
         return;
       case 'retire': {
         if (!this.retire || this.scheduled.length === 0) return;
-        const entry = action.which === 'first' ? this.scheduled[0] : this.scheduled[this.scheduled.length - 1];
+        const entry =
+          action.which === 'first' ? this.scheduled[0] : this.scheduled[this.scheduled.length - 1];
         for (let i = 0; i < (action.twice ? 2 : 1); i++) {
           try {
             await this.retire(this, entry.ctx, entry.versionId);
@@ -266,7 +301,8 @@ export class RotationWorld {
     const current = versions.filter(([, v]) => v.stages.has(STAGE.current));
     if (current.length !== 1) this.violations.push(`${label}: ${current.length} AWSCURRENT versions`);
     const key = this.currentKey();
-    if (key === undefined || key === 'malformed') this.violations.push(`${label}: AWSCURRENT holds ${key ?? 'no value'}`);
+    if (key === undefined || key === 'malformed')
+      this.violations.push(`${label}: AWSCURRENT holds ${key ?? 'no value'}`);
     else if (key !== 'bootstrap' && !(await this.providerAccepts(key))) {
       this.violations.push(`${label}: the provider does not accept the AWSCURRENT key ${key.keyId}`);
     }
@@ -275,7 +311,8 @@ export class RotationWorld {
   /** Invariants once the service's retries have run to completion. */
   async checkSettled(): Promise<void> {
     await this.checkAlways('settled');
-    if (this.pendingToken()) this.violations.push('settled: a rotation is still pending after fault-free retries');
+    if (this.pendingToken())
+      this.violations.push('settled: a rotation is still pending after fault-free retries');
     if (this.tokens.length > 1 && this.currentKey() === 'bootstrap') {
       this.violations.push('settled: a rotation ran but AWSCURRENT still holds the bootstrap value');
     }
@@ -286,7 +323,8 @@ export class RotationWorld {
       }),
     );
     for (const key of this.recording.liveKeys()) {
-      if (!recorded.has(key.keyId)) this.violations.push(`settled: orphan provider key ${key.keyId} (token ${key.token})`);
+      if (!recorded.has(key.keyId))
+        this.violations.push(`settled: orphan provider key ${key.keyId} (token ${key.token})`);
     }
     for (const error of this.thrown) {
       const typed = error instanceof KeyturnError || PASS_THROUGH_SDK_ERRORS.has(error.name);
@@ -343,10 +381,13 @@ export class RotationWorld {
   private onPromotion(ctx: KeyContext, previous: string | undefined): void {
     if (!this.settling) this.promotionsUnderFaults++;
     const currentId = this.sm.versionWith(this.secretArn, STAGE.current);
-    if (currentId !== ctx.token) this.violations.push(`afterPromotion for ${ctx.token} while ${currentId} is AWSCURRENT`);
+    if (currentId !== ctx.token)
+      this.violations.push(`afterPromotion for ${ctx.token} while ${currentId} is AWSCURRENT`);
     if (previous !== undefined) {
-      if (previous === currentId) this.violations.push(`afterPromotion would retire the AWSCURRENT version ${previous}`);
-      if (!this.scheduled.some((s) => s.versionId === previous)) this.scheduled.push({ ctx, versionId: previous });
+      if (previous === currentId)
+        this.violations.push(`afterPromotion would retire the AWSCURRENT version ${previous}`);
+      if (!this.scheduled.some((s) => s.versionId === previous))
+        this.scheduled.push({ ctx, versionId: previous });
     }
   }
 

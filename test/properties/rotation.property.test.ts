@@ -61,7 +61,9 @@ describe('rotation under random schedules and faults', () => {
     await fc.assert(
       fc.asyncProperty(recordingScenarios, async (scenario) => {
         const world = await runScenario(scenario, { retire: retireThroughProvider });
-        revocations += world.recording.calls.filter((c) => c.op === 'revoke' && c.outcome === 'revoked').length;
+        revocations += world.recording.calls.filter(
+          (c) => c.op === 'revoke' && c.outcome === 'revoked',
+        ).length;
         expect(world.violations).toEqual([]);
       }),
       { numRuns: PROPERTY_RUNS },
@@ -74,8 +76,13 @@ describe('rotation under random schedules and faults', () => {
     let revocations = 0;
     await fc.assert(
       fc.asyncProperty(recordingScenarios, async (scenario) => {
-        const world = await runScenario(scenario, { retire: retireThroughRetireFunction, configure: () => installTagResource(sm) });
-        revocations += world.recording.calls.filter((c) => c.op === 'revoke' && c.outcome === 'revoked').length;
+        const world = await runScenario(scenario, {
+          retire: retireThroughRetireFunction,
+          configure: () => installTagResource(sm),
+        });
+        revocations += world.recording.calls.filter(
+          (c) => c.op === 'revoke' && c.outcome === 'revoked',
+        ).length;
         expect(world.violations).toEqual([]);
       }),
       { numRuns: PROPERTY_RUNS },
@@ -83,7 +90,11 @@ describe('rotation under random schedules and faults', () => {
     // Not vacuous: the real function retired keys, and its guards turned early or repeated firings away.
     expect(revocations).toBeGreaterThan(PROPERTY_RUNS / 4);
     expect(retireOutcomes.get('retired')).toBeGreaterThan(PROPERTY_RUNS / 4);
-    expect((retireOutcomes.get('already-retired') ?? 0) + (retireOutcomes.get('skipped-current') ?? 0) + (retireOutcomes.get('skipped-pending') ?? 0)).toBeGreaterThan(0);
+    expect(
+      (retireOutcomes.get('already-retired') ?? 0) +
+        (retireOutcomes.get('skipped-current') ?? 0) +
+        (retireOutcomes.get('skipped-pending') ?? 0),
+    ).toBeGreaterThan(0);
   });
 
   test(`rule: no key material in any log line, metric or error of the rotate handler (${PROPERTY_RUNS} runs through the handler)`, async () => {
@@ -97,11 +108,19 @@ describe('rotation under random schedules and faults', () => {
           const invoke = (event: object) => handler(event, lambdaContext('keyturn-rotate'));
           const world = await runScenario(scenario, {
             invoke,
-            configure: (w) => Object.assign(handlerDeps, { providers: w.deps.providers, sleep: w.deps.sleep, afterPromotion: w.deps.afterPromotion }),
+            configure: (w) =>
+              Object.assign(handlerDeps, {
+                providers: w.deps.providers,
+                sleep: w.deps.sleep,
+                afterPromotion: w.deps.afterPromotion,
+              }),
           });
           errors += world.thrown.length;
           const errorText = world.thrown
-            .map((e) => `${e.name} ${e.message} ${e.cause instanceof Error ? e.cause.message : String(e.cause ?? '')}`)
+            .map(
+              (e) =>
+                `${e.name} ${e.message} ${e.cause instanceof Error ? e.cause.message : String(e.cause ?? '')}`,
+            )
             .join('\n');
           expect(world.leaksIn(output.text().slice(seen) + '\n' + errorText)).toEqual([]);
           expect(world.violations).toEqual([]);
@@ -121,7 +140,9 @@ describe('the properties can fail (sensitivity)', () => {
   test('rule: a provider whose create is not idempotent per token is caught leaving orphan keys', async () => {
     const result = await fc.check(
       fc.asyncProperty(recordingScenarios, async (scenario) => {
-        const world = await runScenario(scenario, { configure: (w) => (w.recording.idempotentCreate = false) });
+        const world = await runScenario(scenario, {
+          configure: (w) => (w.recording.idempotentCreate = false),
+        });
         return world.violations.length === 0;
       }),
       { numRuns: PROPERTY_RUNS },

@@ -13,14 +13,24 @@ const sm = new FakeSecretsManager();
 const apigw = new FakeApiGateway();
 const PLANS = ['plan1', 'plan2'];
 function tags(overrides: Record<string, string> = {}) {
-  const t = managedTags({ [TAGS.provider]: 'api-gateway-key', [`${TAGS.providerSetting}usage-plan-ids`]: PLANS.join(' '), ...overrides });
+  const t = managedTags({
+    [TAGS.provider]: 'api-gateway-key',
+    [`${TAGS.providerSetting}usage-plan-ids`]: PLANS.join(' '),
+    ...overrides,
+  });
   delete t[`${TAGS.providerSetting}key-prefix`];
   return t;
 }
-const provider = () => new ApiGatewayKeyProvider(new ApiGatewayKeys(new APIGatewayClient({ region: 'eu-west-1' })));
-const secret = () => sm.addSecret('keyturn/prod/partner-api', { value: BOOTSTRAP_SECRET_VALUE, tags: tags() });
-const step = (deps: ReturnType<typeof rotationDeps>, Step: 'createSecret' | 'setSecret' | 'testSecret' | 'finishSecret', arn: string, token: string) =>
-  runRotationStep(deps, { Step, SecretId: arn, ClientRequestToken: token });
+const provider = () =>
+  new ApiGatewayKeyProvider(new ApiGatewayKeys(new APIGatewayClient({ region: 'eu-west-1' })));
+const secret = () =>
+  sm.addSecret('keyturn/prod/partner-api', { value: BOOTSTRAP_SECRET_VALUE, tags: tags() });
+const step = (
+  deps: ReturnType<typeof rotationDeps>,
+  Step: 'createSecret' | 'setSecret' | 'testSecret' | 'finishSecret',
+  arn: string,
+  token: string,
+) => runRotationStep(deps, { Step, SecretId: arn, ClientRequestToken: token });
 
 beforeEach(() => {
   sm.reset();
@@ -35,7 +45,11 @@ test('a full rotation issues an enabled, tagged key in every usage plan, named a
   const stored = keyAt(sm, s.arn);
   const key = apigw.keys.get(stored.keyId)!;
   expect(key).toMatchObject({ enabled: true, value: stored.key, name: `keyturn-billing-api-prod-${token}` });
-  expect(key.tags).toMatchObject({ [TAGS.managed]: 'true', [TAGS.keyName]: 'billing-api', [TAGS.environment]: 'prod' });
+  expect(key.tags).toMatchObject({
+    [TAGS.managed]: 'true',
+    [TAGS.keyName]: 'billing-api',
+    [TAGS.environment]: 'prod',
+  });
   for (const plan of PLANS) expect(apigw.plans.get(plan)!.has(key.id)).toBe(true);
   expect(deps.sleeps.length).toBeGreaterThan(0);
 });
@@ -44,8 +58,14 @@ test('a retried createSecret after a lost response finds the key by its name: on
   const deps = rotationDeps([provider()]);
   const s = secret();
   const token = sm.beginRotation(s.arn);
-  apigw.faults.push({ command: 'CreateApiKey:after', error: Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }) });
-  await expect(step(deps, 'createSecret', s.arn, token)).rejects.toMatchObject({ name: 'ProviderError', retryable: true });
+  apigw.faults.push({
+    command: 'CreateApiKey:after',
+    error: Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }),
+  });
+  await expect(step(deps, 'createSecret', s.arn, token)).rejects.toMatchObject({
+    name: 'ProviderError',
+    retryable: true,
+  });
   expect(apigw.keys.size).toBe(1);
   sm.faults.push({ command: 'PutSecretValue', when: 'before', error: throttling() });
   await expect(step(deps, 'createSecret', s.arn, token)).rejects.toThrow();
@@ -60,12 +80,18 @@ test('throttling on create is a retryable error that stores nothing; on verify i
   const deps = rotationDeps([provider()]);
   const s = secret();
   const token = sm.beginRotation(s.arn);
-  apigw.faults.push({ command: 'GetApiKeys', error: Object.assign(new Error('Too Many Requests'), { name: 'TooManyRequestsException' }) });
+  apigw.faults.push({
+    command: 'GetApiKeys',
+    error: Object.assign(new Error('Too Many Requests'), { name: 'TooManyRequestsException' }),
+  });
   await expect(step(deps, 'createSecret', s.arn, token)).rejects.toMatchObject({ retryable: true });
   expect(apigw.keys.size).toBe(0);
   expect(sm.valueAt(s.arn, STAGE.pending)).toBeUndefined();
   await step(deps, 'createSecret', s.arn, token);
-  apigw.faults.push({ command: 'GetApiKey', error: Object.assign(new Error('Too Many Requests'), { name: 'TooManyRequestsException' }) });
+  apigw.faults.push({
+    command: 'GetApiKey',
+    error: Object.assign(new Error('Too Many Requests'), { name: 'TooManyRequestsException' }),
+  });
   await expect(step(deps, 'testSecret', s.arn, token)).resolves.toBe('verified');
   expect(deps.sleeps).toHaveLength(1);
 });
@@ -81,10 +107,16 @@ test('revoke disables first (refused, reversible), then deletes; an absent key i
   await expect(p.verify(ctx, old)).resolves.toEqual({ accepted: true });
   await p.revoke(ctx, old);
   expect(apigw.keys.get(old.keyId)?.enabled).toBe(false);
-  await expect(p.verify(ctx, old)).resolves.toMatchObject({ accepted: false, reason: expect.stringContaining('disabled') });
+  await expect(p.verify(ctx, old)).resolves.toMatchObject({
+    accepted: false,
+    reason: expect.stringContaining('disabled'),
+  });
   await p.revoke(ctx, old);
   expect(apigw.keys.has(old.keyId)).toBe(false);
-  await expect(p.verify(ctx, old)).resolves.toMatchObject({ accepted: false, reason: expect.stringContaining('does not exist') });
+  await expect(p.verify(ctx, old)).resolves.toMatchObject({
+    accepted: false,
+    reason: expect.stringContaining('does not exist'),
+  });
   await expect(p.revoke(ctx, old)).resolves.toBeUndefined();
   await expect(p.verify(ctx, keyAt(sm, s.arn))).resolves.toEqual({ accepted: true });
 });
@@ -95,9 +127,14 @@ test('verify refuses a key missing from a usage plan or holding another value', 
   await rotateFully(deps, sm, s.arn);
   const current = keyAt(sm, s.arn);
   const ctx = contextFor(tags());
-  await expect(provider().verify(ctx, { ...current, key: 'other-value-000000000000' })).resolves.toMatchObject({ accepted: false });
+  await expect(
+    provider().verify(ctx, { ...current, key: 'other-value-000000000000' }),
+  ).resolves.toMatchObject({ accepted: false });
   apigw.plans.get('plan2')!.delete(current.keyId);
-  await expect(provider().verify(ctx, current)).resolves.toMatchObject({ accepted: false, reason: expect.stringContaining('plan2') });
+  await expect(provider().verify(ctx, current)).resolves.toMatchObject({
+    accepted: false,
+    reason: expect.stringContaining('plan2'),
+  });
 });
 
 test('missing or malformed usage plan setting: a non-retryable configuration error, nothing created', async () => {

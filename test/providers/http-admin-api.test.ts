@@ -40,7 +40,9 @@ function tags(profile = 'key-api') {
 }
 
 function provider(overrides: Record<string, unknown> = {}) {
-  const profiles = parseProfiles(JSON.stringify({ 'key-api': keyApiProfile(server.baseUrl, overrides) }), { allowInsecureLoopback: true });
+  const profiles = parseProfiles(JSON.stringify({ 'key-api': keyApiProfile(server.baseUrl, overrides) }), {
+    allowInsecureLoopback: true,
+  });
   if (!profiles.ok) throw new Error(profiles.reason);
   return new HttpAdminApiProvider({
     profiles,
@@ -51,7 +53,8 @@ function provider(overrides: Record<string, unknown> = {}) {
   });
 }
 
-const managedSecret = () => sm.addSecret('keyturn/prod/saas', { value: BOOTSTRAP_SECRET_VALUE, tags: tags() });
+const managedSecret = () =>
+  sm.addSecret('keyturn/prod/saas', { value: BOOTSTRAP_SECRET_VALUE, tags: tags() });
 async function expectFailure(promise: Promise<unknown>, match: Record<string, unknown>) {
   const error = await promise.then(
     () => undefined,
@@ -75,7 +78,10 @@ test('a full rotation through the four steps: the new key works at the API; afte
   await p.revoke(ctx, first);
   expect(server.accepts(first.key)).toBe(false);
   expect(server.accepts(second.key)).toBe(true);
-  await expect(p.verify(ctx, first)).resolves.toMatchObject({ accepted: false, reason: expect.stringContaining('HTTP 401') });
+  await expect(p.verify(ctx, first)).resolves.toMatchObject({
+    accepted: false,
+    reason: expect.stringContaining('HTTP 401'),
+  });
   await expect(p.verify(ctx, second)).resolves.toEqual({ accepted: true });
   await expect(p.revoke(ctx, first)).resolves.toBeUndefined(); // 404: already revoked
   // The key went to the verify endpoint only; the admin credential never did.
@@ -94,7 +100,9 @@ test('create carries an idempotency key derived from the token: a retry after a 
   const s = managedSecret();
   const token = sm.beginRotation(s.arn);
   sm.faults.push({ command: 'PutSecretValue', when: 'before', error: throttling() });
-  await expect(runRotationStep(deps, { Step: 'createSecret', SecretId: s.arn, ClientRequestToken: token })).rejects.toThrow();
+  await expect(
+    runRotationStep(deps, { Step: 'createSecret', SecretId: s.arn, ClientRequestToken: token }),
+  ).rejects.toThrow();
   await runRotationStep(deps, { Step: 'createSecret', SecretId: s.arn, ClientRequestToken: token });
   const posts = server.requests.filter((r) => r.method === 'POST');
   expect(posts).toHaveLength(2);
@@ -123,13 +131,21 @@ test('429 with Retry-After is honoured; a Retry-After beyond the cap ends the at
     retryable: true,
     message: expect.stringContaining('retry after 3600 s'),
   });
-  expect(retryAfterMs('Wed, 21 Oct 2015 07:28:00 GMT', Date.parse('Wed, 21 Oct 2015 07:27:58 GMT'))).toBe(2000);
+  expect(retryAfterMs('Wed, 21 Oct 2015 07:28:00 GMT', Date.parse('Wed, 21 Oct 2015 07:27:58 GMT'))).toBe(
+    2000,
+  );
   expect(retryAfterMs('soon')).toBeUndefined();
 });
 
 function keyAt2() {
   const [key] = server.keys.values();
-  return { keyturn: 1 as const, provider: 'http-admin-api', keyId: key.id, key: key.secret, createdAt: new Date().toISOString() };
+  return {
+    keyturn: 1 as const,
+    provider: 'http-admin-api',
+    keyId: key.id,
+    key: key.secret,
+    createdAt: new Date().toISOString(),
+  };
 }
 
 test('a response slower than the timeout is abandoned and retried; always slow ends in a timeout error', async () => {
@@ -137,7 +153,12 @@ test('a response slower than the timeout is abandoned and retried; always slow e
   server.inject('GET /v1/whoami', { kind: 'slow', ms: 1500 });
   await expect(provider().verify(contextFor(tags()), keyAt2())).resolves.toEqual({ accepted: true });
   expect(sleeps.length).toBeGreaterThanOrEqual(1);
-  server.inject('GET /v1/whoami', { kind: 'slow', ms: 1500 }, { kind: 'slow', ms: 1500 }, { kind: 'slow', ms: 1500 });
+  server.inject(
+    'GET /v1/whoami',
+    { kind: 'slow', ms: 1500 },
+    { kind: 'slow', ms: 1500 },
+    { kind: 'slow', ms: 1500 },
+  );
   await expectFailure(provider().verify(contextFor(tags()), keyAt2()), {
     name: 'ProviderError',
     retryable: true,
@@ -151,15 +172,22 @@ test('non-JSON create response: clear error, nothing stored; the next attempt re
   const s = managedSecret();
   const token = sm.beginRotation(s.arn);
   server.inject('POST /v1/keys', { kind: 'non-json' });
-  await expectFailure(runRotationStep(deps, { Step: 'createSecret', SecretId: s.arn, ClientRequestToken: token }), {
-    name: 'ProviderError',
-    message: expect.stringContaining('is not JSON'),
-  });
+  await expectFailure(
+    runRotationStep(deps, { Step: 'createSecret', SecretId: s.arn, ClientRequestToken: token }),
+    {
+      name: 'ProviderError',
+      message: expect.stringContaining('is not JSON'),
+    },
+  );
   expect(sm.valueAt(s.arn, STAGE.pending)).toBeUndefined();
   expect(server.keys.size).toBe(1);
   // Without the idempotency header the retry creates a new key: findOrphans revokes the first one before.
   const noIdem = provider({ create: { ...keyApiProfile('').create, idempotencyHeader: undefined } });
-  await runRotationStep(rotationDeps([noIdem]), { Step: 'createSecret', SecretId: s.arn, ClientRequestToken: token });
+  await runRotationStep(rotationDeps([noIdem]), {
+    Step: 'createSecret',
+    SecretId: s.arn,
+    ClientRequestToken: token,
+  });
   const active = [...server.keys.values()].filter((k) => k.active);
   expect(active).toHaveLength(1);
   expect(keyAt(sm, s.arn, STAGE.pending).keyId).toBe(active[0].id);
@@ -170,11 +198,14 @@ test('JSON without the key field: clear error naming the JSON path, nothing stor
   const s = managedSecret();
   const token = sm.beginRotation(s.arn);
   server.inject('POST /v1/keys', { kind: 'missing-key' });
-  await expectFailure(runRotationStep(deps, { Step: 'createSecret', SecretId: s.arn, ClientRequestToken: token }), {
-    name: 'ProviderError',
-    retryable: false,
-    message: expect.stringContaining('no key at $.data.secret'),
-  });
+  await expectFailure(
+    runRotationStep(deps, { Step: 'createSecret', SecretId: s.arn, ClientRequestToken: token }),
+    {
+      name: 'ProviderError',
+      retryable: false,
+      message: expect.stringContaining('no key at $.data.secret'),
+    },
+  );
   expect(sm.valueAt(s.arn, STAGE.pending)).toBeUndefined();
 });
 
@@ -182,7 +213,11 @@ test('without an idempotency key a 500 on create is not retried blindly; the nex
   const create = { ...keyApiProfile('').create, idempotencyHeader: undefined };
   const p = provider({ create });
   server.inject('POST /v1/keys', { kind: 'create-then-500' });
-  await expectFailure(p.create(contextFor(tags())), { name: 'ProviderError', retryable: true, message: expect.stringContaining('HTTP 500') });
+  await expectFailure(p.create(contextFor(tags())), {
+    name: 'ProviderError',
+    retryable: true,
+    message: expect.stringContaining('HTTP 500'),
+  });
   expect(server.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
   const issued = await p.create(contextFor(tags()));
   const active = [...server.keys.values()].filter((k) => k.active);
@@ -192,28 +227,52 @@ test('without an idempotency key a 500 on create is not retried blindly; the nex
 test('a 500 from verify after retries is an error, never a refusal (a revocation cannot be proven by an outage)', async () => {
   await provider().create(contextFor(tags()));
   server.inject('GET /v1/whoami', ...Array(3).fill({ kind: 'status', status: 503 }));
-  await expectFailure(provider().verify(contextFor(tags()), keyAt2()), { name: 'ProviderError', message: expect.stringContaining('HTTP 503') });
+  await expectFailure(provider().verify(contextFor(tags()), keyAt2()), {
+    name: 'ProviderError',
+    message: expect.stringContaining('HTTP 503'),
+  });
 });
 
 test('a wrong admin credential is a non-retryable error; a missing profile or secret tag too', async () => {
   const wrongArn = sm.addSecret('platform/wrong', { value: 'nope' }).arn;
   const t = tags();
   t[`${TAGS.providerSetting}admin-secret-arn`] = wrongArn;
-  await expectFailure(provider().create(contextFor(t)), { name: 'ProviderError', retryable: false, message: expect.stringContaining('HTTP 401') });
-  await expectFailure(provider().create(contextFor(tags('unknown'))), { message: expect.stringContaining('profile "unknown"') });
+  await expectFailure(provider().create(contextFor(t)), {
+    name: 'ProviderError',
+    retryable: false,
+    message: expect.stringContaining('HTTP 401'),
+  });
+  await expectFailure(provider().create(contextFor(tags('unknown'))), {
+    message: expect.stringContaining('profile "unknown"'),
+  });
   const noSecret = tags();
   delete noSecret[`${TAGS.providerSetting}admin-secret-arn`];
-  await expectFailure(provider().create(contextFor(noSecret)), { message: expect.stringContaining('admin-secret-arn') });
+  await expectFailure(provider().create(contextFor(noSecret)), {
+    message: expect.stringContaining('admin-secret-arn'),
+  });
 });
 
 test('profiles: https only, unless the test-only loopback option allows http://127.0.0.1', () => {
   const profile = (baseUrl: string) => JSON.stringify({ p: keyApiProfile(baseUrl) });
   expect(parseProfiles(profile('https://api.example.com'))).toMatchObject({ ok: true });
-  expect(parseProfiles(profile('http://api.example.com'), { allowInsecureLoopback: true })).toMatchObject({ ok: false });
+  expect(parseProfiles(profile('http://api.example.com'), { allowInsecureLoopback: true })).toMatchObject({
+    ok: false,
+  });
   expect(parseProfiles(profile('http://127.0.0.1:8080'))).toMatchObject({ ok: false });
-  expect(parseProfiles(profile('http://127.0.0.1:8080'), { allowInsecureLoopback: true })).toMatchObject({ ok: true });
+  expect(parseProfiles(profile('http://127.0.0.1:8080'), { allowInsecureLoopback: true })).toMatchObject({
+    ok: true,
+  });
   expect(parseProfiles('{not json')).toEqual({ ok: false, reason: 'the HTTP API profiles are not JSON' });
-  expect(parseProfiles(JSON.stringify({ p: { ...keyApiProfile('https://a.example'), create: { ...keyApiProfile('').create, keyPath: 'data.key' } } }))).toMatchObject({
+  expect(
+    parseProfiles(
+      JSON.stringify({
+        p: {
+          ...keyApiProfile('https://a.example'),
+          create: { ...keyApiProfile('').create, keyPath: 'data.key' },
+        },
+      }),
+    ),
+  ).toMatchObject({
     ok: false,
     reason: expect.stringContaining('p.create.keyPath'),
   });

@@ -3,7 +3,13 @@ import { httpApiProfileSchema, JSON_PATH, loadPresets, profileProblems } from '.
 import { PROVIDER_ENV, PROVIDER_KINDS } from '../../lambdas/core/constants';
 import { evaluateJsonPath, parseJsonPath } from '../../lambdas/providers/http/json-path';
 import { parseProfiles } from '../../lambdas/providers/http/profile';
-import { render, renderHeader, renderJson, renderPath, TemplateError } from '../../lambdas/providers/http/template';
+import {
+  render,
+  renderHeader,
+  renderJson,
+  renderPath,
+  TemplateError,
+} from '../../lambdas/providers/http/template';
 import { defaultProviders } from '../../lambdas/providers/registry';
 import fc from 'fast-check';
 
@@ -17,10 +23,13 @@ test.each([
   expect(JSON_PATH.test(path)).toBe(true);
 });
 
-test.each(['data.id', '$', '$.', '$..id', '$.items[*]', '$[?(@.id)]', '$.a b', "$['unterminated]", '$.a.'])('refuses %s', (path) => {
-  expect(parseJsonPath(path)).toBeUndefined();
-  expect(JSON_PATH.test(path)).toBe(false);
-});
+test.each(['data.id', '$', '$.', '$..id', '$.items[*]', '$[?(@.id)]', '$.a b', "$['unterminated]", '$.a.'])(
+  'refuses %s',
+  (path) => {
+    expect(parseJsonPath(path)).toBeUndefined();
+    expect(JSON_PATH.test(path)).toBe(false);
+  },
+);
 
 test('the synth regex and the runtime parser agree on arbitrary paths', () => {
   fc.assert(
@@ -46,7 +55,11 @@ test('templates encode per destination and refuse unknown placeholders and heade
   const vars = { keyId: 'a/b c', admin: 'tok' };
   expect(renderPath('/keys/{{keyId}}', vars)).toBe('/keys/a%2Fb%20c');
   expect(renderHeader('Bearer {{ admin }}', vars)).toBe('Bearer tok');
-  expect(renderJson({ name: '{{keyId}}', n: 1, list: ['{{admin}}'] }, vars)).toEqual({ name: 'a/b c', n: 1, list: ['tok'] });
+  expect(renderJson({ name: '{{keyId}}', n: 1, list: ['{{admin}}'] }, vars)).toEqual({
+    name: 'a/b c',
+    n: 1,
+    list: ['tok'],
+  });
   expect(() => render('{{nope}}', vars)).toThrow(TemplateError);
   expect(() => renderHeader('{{admin}}', { admin: 'x\r\nX-Evil: 1' })).toThrow(/line breaks/);
   expect(render('no placeholders', {})).toBe('no placeholders');
@@ -71,8 +84,12 @@ test('placeholder rules fire: the key outside verify, unknown names, verify with
     ['revoke', expect.stringContaining('unknown placeholder {{id}}')],
     ['revoke', expect.stringContaining('{{keyId}}')],
   ]);
-  expect(profileProblems({ ...base, verify: { ...base.verify, headers: {} } })).toEqual([['verify', expect.stringContaining('{{key}}')]]);
-  expect(profileProblems({ ...base, keyNameTemplate: 'x-{{admin}}' })).toEqual([['keyNameTemplate', expect.any(String)]]);
+  expect(profileProblems({ ...base, verify: { ...base.verify, headers: {} } })).toEqual([
+    ['verify', expect.stringContaining('{{key}}')],
+  ]);
+  expect(profileProblems({ ...base, keyNameTemplate: 'x-{{admin}}' })).toEqual([
+    ['keyNameTemplate', expect.any(String)],
+  ]);
 });
 
 test('the default registry serves every provider kind, and a broken profile variable does not stop the others', async () => {

@@ -49,7 +49,12 @@ test('a full rotation issues a key that authenticates as the user, after IAM pro
   await rotateFully(deps, sm, secret.arn);
   const current = keyAt(sm, secret.arn);
   const [key] = iam.keys.get(USER)!;
-  expect(current).toMatchObject({ provider: 'iam-access-key', keyId: key.id, key: key.secret, attributes: { userName: USER } });
+  expect(current).toMatchObject({
+    provider: 'iam-access-key',
+    keyId: key.id,
+    key: key.secret,
+    attributes: { userName: USER },
+  });
   expect(deps.sleeps.length).toBe(3 + 0); // testSecret retried through propagation; finishSecret's re-check passed at once
   expect(deps.sleeps.every((ms) => ms <= 8000)).toBe(true);
   expect(iam.tags.get(USER)).toEqual({}); // the pending marker was cleared by setSecret
@@ -60,8 +65,11 @@ test('testSecret gives up after the capped backoff (~30 s) when the key never wo
   const deps = rotationDeps([provider()]);
   const secret = managedSecret();
   const token = sm.beginRotation(secret.arn);
-  for (const Step of ['createSecret', 'setSecret'] as const) await runRotationStep(deps, { Step, SecretId: secret.arn, ClientRequestToken: token });
-  await expect(runRotationStep(deps, { Step: 'testSecret', SecretId: secret.arn, ClientRequestToken: token })).rejects.toMatchObject({
+  for (const Step of ['createSecret', 'setSecret'] as const)
+    await runRotationStep(deps, { Step, SecretId: secret.arn, ClientRequestToken: token });
+  await expect(
+    runRotationStep(deps, { Step: 'testSecret', SecretId: secret.arn, ClientRequestToken: token }),
+  ).rejects.toMatchObject({
     name: 'KeyVerificationError',
     message: expect.stringContaining('InvalidClientTokenId'),
   });
@@ -81,7 +89,9 @@ test('two rotations: the second makes room by deleting the old key only once its
   // Third rotation one hour later: user has 2 active keys and the previous one is inside its 24 h overlap.
   clock = new Date(clock.getTime() + 3600_000);
   const token = sm.beginRotation(secret.arn);
-  await expect(runRotationStep(deps, { Step: 'createSecret', SecretId: secret.arn, ClientRequestToken: token })).rejects.toMatchObject({
+  await expect(
+    runRotationStep(deps, { Step: 'createSecret', SecretId: secret.arn, ClientRequestToken: token }),
+  ).rejects.toMatchObject({
     name: 'ProviderError',
     retryable: false,
     message: expect.stringMatching(/two access keys.*overlap window/),
@@ -115,9 +125,9 @@ test('two keys that keyturn does not know: refuses with a clear error and touche
   const deps = rotationDeps([provider()]);
   const secret = managedSecret();
   const token = sm.beginRotation(secret.arn);
-  await expect(runRotationStep(deps, { Step: 'createSecret', SecretId: secret.arn, ClientRequestToken: token })).rejects.toThrow(
-    /neither is this secret's AWSCURRENT key/,
-  );
+  await expect(
+    runRotationStep(deps, { Step: 'createSecret', SecretId: secret.arn, ClientRequestToken: token }),
+  ).rejects.toThrow(/neither is this secret's AWSCURRENT key/);
   expect(iam.keys.get(USER)).toHaveLength(2);
 });
 
@@ -126,8 +136,13 @@ test('a lost CreateAccessKey response: the retry deletes the unrecorded key and 
   const secret = managedSecret();
   const token = sm.beginRotation(secret.arn);
   // The key is created, then its response is lost (as if the Lambda timed out right there).
-  iam.faults.push({ command: 'CreateAccessKey:after', error: Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }) });
-  await expect(runRotationStep(deps, { Step: 'createSecret', SecretId: secret.arn, ClientRequestToken: token })).rejects.toMatchObject({
+  iam.faults.push({
+    command: 'CreateAccessKey:after',
+    error: Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }),
+  });
+  await expect(
+    runRotationStep(deps, { Step: 'createSecret', SecretId: secret.arn, ClientRequestToken: token }),
+  ).rejects.toMatchObject({
     name: 'ProviderError',
     retryable: true,
   });
@@ -139,7 +154,9 @@ test('a lost CreateAccessKey response: the retry deletes the unrecorded key and 
   expect(keys[0].id).not.toBe(lost);
   expect(keyAt(sm, secret.arn, STAGE.pending).keyId).toBe(keys[0].id);
   // A third call finds the stored value and creates nothing.
-  await expect(runRotationStep(deps, { Step: 'createSecret', SecretId: secret.arn, ClientRequestToken: token })).resolves.toBe('already-created');
+  await expect(
+    runRotationStep(deps, { Step: 'createSecret', SecretId: secret.arn, ClientRequestToken: token }),
+  ).resolves.toBe('already-created');
   expect(iam.keys.get(USER)).toHaveLength(1);
 });
 
@@ -148,7 +165,9 @@ test('a lost PutSecretValue after the key was recorded: the retry deletes the re
   const secret = managedSecret();
   const token = sm.beginRotation(secret.arn);
   sm.faults.push({ command: 'PutSecretValue', when: 'before', error: throttling() });
-  await expect(runRotationStep(deps, { Step: 'createSecret', SecretId: secret.arn, ClientRequestToken: token })).rejects.toThrow();
+  await expect(
+    runRotationStep(deps, { Step: 'createSecret', SecretId: secret.arn, ClientRequestToken: token }),
+  ).rejects.toThrow();
   const unrecorded = iam.keys.get(USER)![0].id;
   expect(iam.tags.get(USER)![pendingTagOf(token)]).toBe(unrecorded);
   await runRotationStep(deps, { Step: 'createSecret', SecretId: secret.arn, ClientRequestToken: token });
@@ -160,7 +179,9 @@ test('throttled IAM calls surface as retryable provider errors and change nothin
   const secret = managedSecret();
   const token = sm.beginRotation(secret.arn);
   iam.faults.push({ command: 'ListAccessKeys', error: stsError('Throttling') });
-  await expect(runRotationStep(deps, { Step: 'createSecret', SecretId: secret.arn, ClientRequestToken: token })).rejects.toMatchObject({
+  await expect(
+    runRotationStep(deps, { Step: 'createSecret', SecretId: secret.arn, ClientRequestToken: token }),
+  ).rejects.toMatchObject({
     name: 'ProviderError',
     retryable: true,
     message: expect.stringContaining('Throttling'),
@@ -182,10 +203,16 @@ test('revoke is two-phase: Inactive first (refused, reversible), then deleted; r
   await expect(p.verify(ctx, old)).resolves.toEqual({ accepted: true });
   await p.revoke(ctx, old);
   expect(iam.keys.get(USER)!.find((k) => k.id === old.keyId)?.status).toBe('Inactive');
-  await expect(p.verify(ctx, old)).resolves.toMatchObject({ accepted: false, reason: expect.stringContaining('inactive') });
+  await expect(p.verify(ctx, old)).resolves.toMatchObject({
+    accepted: false,
+    reason: expect.stringContaining('inactive'),
+  });
   await p.revoke(ctx, old);
   expect(iam.keys.get(USER)!.find((k) => k.id === old.keyId)).toBeUndefined();
-  await expect(p.verify(ctx, old)).resolves.toMatchObject({ accepted: false, reason: expect.stringContaining('does not exist') });
+  await expect(p.verify(ctx, old)).resolves.toMatchObject({
+    accepted: false,
+    reason: expect.stringContaining('does not exist'),
+  });
   await expect(p.revoke(ctx, old)).resolves.toBeUndefined();
   // The current key still works.
   await expect(p.verify(ctx, keyAt(sm, secret.arn))).resolves.toEqual({ accepted: true });
@@ -196,7 +223,13 @@ test('verify refuses credentials of another principal and a wrong secret', async
   iam.addUser('someone-else', [{}]);
   const other = iam.keys.get('someone-else')![0];
   const ctx = contextFor(tags());
-  const stored = { keyturn: 1 as const, provider: 'iam-access-key', keyId: other.id, key: other.secret, createdAt: clock.toISOString() };
+  const stored = {
+    keyturn: 1 as const,
+    provider: 'iam-access-key',
+    keyId: other.id,
+    key: other.secret,
+    createdAt: clock.toISOString(),
+  };
   // Listed for our user too (a confused listing), but STS says the key belongs to someone else.
   const mine = iam.keys.get(USER)!;
   iam.keys.delete(USER);
@@ -207,7 +240,12 @@ test('verify refuses credentials of another principal and a wrong secret', async
 
 test('a missing or malformed user-arn setting is a non-retryable configuration error', async () => {
   const p = provider();
-  await expect(p.create(contextFor(tags({ [`${TAGS.providerSetting}user-arn`]: 'arn:aws:iam::1:role/x' })), async () => undefined)).rejects.toMatchObject({
+  await expect(
+    p.create(
+      contextFor(tags({ [`${TAGS.providerSetting}user-arn`]: 'arn:aws:iam::1:role/x' })),
+      async () => undefined,
+    ),
+  ).rejects.toMatchObject({
     name: 'ProviderError',
     retryable: false,
   });
@@ -235,15 +273,24 @@ test('no secret access key appears in any error message or cause, across failure
   const s = managedSecret();
   await rotateFully(deps, sm, s.arn);
   const messages: string[] = [];
-  const collect = (e: Error) => messages.push(`${e.name} ${e.message} ${String(e.cause ?? '')} ${JSON.stringify(e)}`);
+  const collect = (e: Error) =>
+    messages.push(`${e.name} ${e.message} ${String(e.cause ?? '')} ${JSON.stringify(e)}`);
   iam.propagationFailures = 100;
   const token = sm.beginRotation(s.arn);
   await runRotationStep(deps, { Step: 'createSecret', SecretId: s.arn, ClientRequestToken: token });
-  await runRotationStep(deps, { Step: 'testSecret', SecretId: s.arn, ClientRequestToken: token }).catch(collect);
-  await runRotationStep(deps, { Step: 'finishSecret', SecretId: s.arn, ClientRequestToken: token }).catch(collect);
+  await runRotationStep(deps, { Step: 'testSecret', SecretId: s.arn, ClientRequestToken: token }).catch(
+    collect,
+  );
+  await runRotationStep(deps, { Step: 'finishSecret', SecretId: s.arn, ClientRequestToken: token }).catch(
+    collect,
+  );
   const other = sm.addSecret('keyturn/prod/other', { value: BOOTSTRAP_SECRET_VALUE, tags: s.tags });
   iam.faults.push({ command: 'CreateAccessKey', error: stsError('Throttling') });
-  await runRotationStep(deps, { Step: 'createSecret', SecretId: other.arn, ClientRequestToken: sm.beginRotation(other.arn) }).catch(collect);
+  await runRotationStep(deps, {
+    Step: 'createSecret',
+    SecretId: other.arn,
+    ClientRequestToken: sm.beginRotation(other.arn),
+  }).catch(collect);
   const pending = keyAt(sm, s.arn, STAGE.pending);
   const refused = await provider().verify(contextFor(tags()), { ...pending, key: 'x'.repeat(40) });
   messages.push(JSON.stringify(refused));

@@ -1,6 +1,11 @@
 /** Test doubles for retirement: TagResource on the Secrets Manager fake, a stateful Scheduler, a revocable provider. */
 import { TagResourceCommand } from '@aws-sdk/client-secrets-manager';
-import { ConflictException, CreateScheduleCommand, SchedulerClient, type CreateScheduleCommandInput } from '@aws-sdk/client-scheduler';
+import {
+  ConflictException,
+  CreateScheduleCommand,
+  SchedulerClient,
+  type CreateScheduleCommandInput,
+} from '@aws-sdk/client-scheduler';
 import { SNSClient, PublishCommand } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { IssuedKey, KeyContext, KeyProvider, Verification } from '../../lambdas/core/provider';
@@ -9,12 +14,14 @@ import type { FakeSecretsManager } from '../helpers/secrets-manager-fake';
 
 /** The shared fake has no TagResource: add it (call after every `sm.reset()`). */
 export function installTagResource(sm: FakeSecretsManager): void {
-  sm.mock.on(TagResourceCommand as never).callsFake(async (input: { SecretId: string; Tags: Array<{ Key: string; Value: string }> }) => {
-    await sm.roundTrip();
-    const secret = sm.find(input.SecretId);
-    for (const tag of input.Tags) secret.tags[tag.Key] = tag.Value;
-    return {};
-  });
+  sm.mock
+    .on(TagResourceCommand as never)
+    .callsFake(async (input: { SecretId: string; Tags: Array<{ Key: string; Value: string }> }) => {
+      await sm.roundTrip();
+      const secret = sm.find(input.SecretId);
+      for (const tag of input.Tags) secret.tags[tag.Key] = tag.Value;
+      return {};
+    });
 }
 
 /** EventBridge Scheduler keeping schedules by group/name: a second create of the same name is a ConflictException. */
@@ -41,7 +48,11 @@ export class FakeScheduler {
       if (failure) throw failure;
       const id = `${input.GroupName}/${input.Name}`;
       if (this.schedules.has(id)) {
-        throw new ConflictException({ message: `Schedule ${input.Name} already exists.`, Message: `Schedule ${input.Name} already exists.`, $metadata: {} });
+        throw new ConflictException({
+          message: `Schedule ${input.Name} already exists.`,
+          Message: `Schedule ${input.Name} already exists.`,
+          $metadata: {},
+        });
       }
       this.schedules.set(id, input);
       return { ScheduleArn: `arn:aws:scheduler:eu-west-1:111122223333:schedule/${id}` };
@@ -84,7 +95,9 @@ export class RevocableProvider implements KeyProvider {
   }
 
   async verify(_ctx: KeyContext, key: StoredKey): Promise<Verification> {
-    return this.live.has(key.keyId) ? { accepted: true } : { accepted: false, reason: 'InvalidClientTokenId' };
+    return this.live.has(key.keyId)
+      ? { accepted: true }
+      : { accepted: false, reason: 'InvalidClientTokenId' };
   }
 
   async revoke(_ctx: KeyContext, key: StoredKey): Promise<void> {

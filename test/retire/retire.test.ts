@@ -23,7 +23,10 @@ import { fakeSns, installTagResource, RevocableProvider } from './fakes';
 
 const sm = new FakeSecretsManager();
 const sns = fakeSns();
-const TOPICS = { critical: 'arn:aws:sns:eu-west-1:111122223333:critical', notice: 'arn:aws:sns:eu-west-1:111122223333:notice' };
+const TOPICS = {
+  critical: 'arn:aws:sns:eu-west-1:111122223333:critical',
+  notice: 'arn:aws:sns:eu-west-1:111122223333:notice',
+};
 const STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
 const original = { ...deps };
 let output: ReturnType<typeof captureOutput>;
@@ -47,7 +50,8 @@ beforeEach(() => {
   Object.assign(deps, {
     sleep: async () => undefined,
     ledger: memoryLedger,
-    alert: (alert: Parameters<SnsNotifier['publish']>[0]) => new SnsNotifier(new SNSClient({}), TOPICS).publish(alert),
+    alert: (alert: Parameters<SnsNotifier['publish']>[0]) =>
+      new SnsNotifier(new SNSClient({}), TOPICS).publish(alert),
   });
   output = captureOutput();
 });
@@ -57,13 +61,17 @@ afterAll(() => Object.assign(deps, original));
 const retire = (event: unknown) => handler(event, lambdaContext('keyturn-retire'));
 
 /** Two rotations: [first key version, second key version]; the second is AWSCURRENT, the first AWSPREVIOUS. */
-async function twoRotations(provider: KeyProvider, tags = managedTags({ 'keyturn:provider': provider.kind })) {
+async function twoRotations(
+  provider: KeyProvider,
+  tags = managedTags({ 'keyturn:provider': provider.kind }),
+) {
   const s = sm.addSecret('keyturn/prod/billing-api', { value: BOOTSTRAP_SECRET_VALUE, tags });
   const rotationDeps: RotationDeps = { store: deps.store, providers: new MapProviderRegistry([provider]) };
   const versions: string[] = [];
   for (let i = 0; i < 2; i++) {
     const token = sm.beginRotation(s.arn);
-    for (const Step of STEPS) await runRotationStep(rotationDeps, { Step, SecretId: s.arn, ClientRequestToken: token });
+    for (const Step of STEPS)
+      await runRotationStep(rotationDeps, { Step, SecretId: s.arn, ClientRequestToken: token });
     versions.push(token);
   }
   return { arn: s.arn, old: versions[0], current: versions[1] };
@@ -74,7 +82,11 @@ function keyAt(arn: string, versionId: string) {
 }
 
 test('guard: a malformed request is refused with zero AWS calls', async () => {
-  for (const event of [{}, { secretId: 'not-an-arn', versionId: 'x' }, { secretId: 'arn:x', versionId: '1'.repeat(36), extra: 1 }]) {
+  for (const event of [
+    {},
+    { secretId: 'not-an-arn', versionId: 'x' },
+    { secretId: 'arn:x', versionId: '1'.repeat(36), extra: 1 },
+  ]) {
     await expect(retire(event)).rejects.toBeInstanceOf(InvalidRetirementRequestError);
   }
   expect(sm.callCount()).toBe(0);
@@ -89,7 +101,9 @@ test('guard: a version that became AWSCURRENT again is never revoked', async () 
   sm.find(arn).versions.get(current)!.stages = new Set(['AWSPREVIOUS']);
   const before = sm.snapshot();
 
-  await expect(retire({ secretId: arn, versionId: old })).resolves.toMatchObject({ outcome: 'skipped-current' });
+  await expect(retire({ secretId: arn, versionId: old })).resolves.toMatchObject({
+    outcome: 'skipped-current',
+  });
   expect(provider.revoked).toEqual([]);
   expect(sm.snapshot()).toEqual(before);
   expect(sm.find(arn).tags[RETIREMENT_TAGS.retiredVersion]).toBeUndefined();
@@ -101,7 +115,10 @@ test('rule: retire revokes the old key at the provider, proves it is refused, an
   const { arn, old, current } = await twoRotations(provider);
   const oldKey = keyAt(arn, old);
 
-  await expect(retire({ secretId: arn, versionId: old })).resolves.toMatchObject({ outcome: 'retired', keyName: 'billing-api' });
+  await expect(retire({ secretId: arn, versionId: old })).resolves.toMatchObject({
+    outcome: 'retired',
+    keyName: 'billing-api',
+  });
 
   expect(provider.revoked).toEqual([oldKey.keyId]);
   expect(provider.live.has(oldKey.keyId)).toBe(false);
@@ -109,7 +126,9 @@ test('rule: retire revokes the old key at the provider, proves it is refused, an
   expect([...sm.find(arn).versions.get(old)!.stages]).toEqual([]);
   expect(sm.versionWith(arn, 'AWSCURRENT')).toBe(current);
   expect(sm.find(arn).tags[RETIREMENT_TAGS.retiredVersion]).toBe(old);
-  expect(ledger).toEqual([expect.objectContaining({ kind: 'retirement', outcome: 'verified-refused', versionId: old })]);
+  expect(ledger).toEqual([
+    expect.objectContaining({ kind: 'retirement', outcome: 'verified-refused', versionId: old }),
+  ]);
   expect(output.text()).toContain('"RetirementProven"');
   expect(sns.messages()).toEqual([]);
 });
@@ -119,7 +138,9 @@ test('rule: a second run of a proven retirement does nothing', async () => {
   useProvider(provider);
   const { arn, old } = await twoRotations(provider);
   await retire({ secretId: arn, versionId: old });
-  await expect(retire({ secretId: arn, versionId: old })).resolves.toMatchObject({ outcome: 'already-retired' });
+  await expect(retire({ secretId: arn, versionId: old })).resolves.toMatchObject({
+    outcome: 'already-retired',
+  });
   expect(provider.revoked).toHaveLength(1);
 });
 
@@ -136,7 +157,10 @@ test('rule: a key the provider still accepts sends a notice and throws (retry, t
   expect(verify).toHaveBeenCalledTimes(6); // REVOCATION_PROOF_RETRY.attempts: time to propagate first
   expect(sm.find(arn).tags[RETIREMENT_TAGS.retiredVersion]).toBeUndefined();
   const [alarm] = sns.messages();
-  expect(alarm).toMatchObject({ TopicArn: TOPICS.notice, MessageAttributes: { kind: { StringValue: 'retirement-failed' } } });
+  expect(alarm).toMatchObject({
+    TopicArn: TOPICS.notice,
+    MessageAttributes: { kind: { StringValue: 'retirement-failed' } },
+  });
   expect(alarm.Message).toContain(old);
   expect(alarm.Message).toContain(oldKey.keyId);
   for (const value of sm.allValues()) {
@@ -179,12 +203,21 @@ test('rule: a self-issued key is retired by the mark itself: AWSPREVIOUS removed
 test('rule: a version holding no key (bootstrap placeholder) needs no revocation', async () => {
   const provider = new RevocableProvider();
   useProvider(provider);
-  const s = sm.addSecret('keyturn/prod/billing-api', { value: BOOTSTRAP_SECRET_VALUE, tags: managedTags({ 'keyturn:provider': provider.kind }) });
+  const s = sm.addSecret('keyturn/prod/billing-api', {
+    value: BOOTSTRAP_SECRET_VALUE,
+    tags: managedTags({ 'keyturn:provider': provider.kind }),
+  });
   const bootstrap = sm.versionWith(s.arn, 'AWSCURRENT')!;
   const token = sm.beginRotation(s.arn);
-  for (const Step of STEPS) await runRotationStep({ store: deps.store, providers: deps.providers }, { Step, SecretId: s.arn, ClientRequestToken: token });
+  for (const Step of STEPS)
+    await runRotationStep(
+      { store: deps.store, providers: deps.providers },
+      { Step, SecretId: s.arn, ClientRequestToken: token },
+    );
 
-  await expect(retire({ secretId: s.arn, versionId: bootstrap })).resolves.toMatchObject({ outcome: 'no-key' });
+  await expect(retire({ secretId: s.arn, versionId: bootstrap })).resolves.toMatchObject({
+    outcome: 'no-key',
+  });
   expect(provider.revoked).toEqual([]);
   expect(sm.versionWith(s.arn, 'AWSPREVIOUS')).toBeUndefined();
 });
@@ -192,6 +225,8 @@ test('rule: a version holding no key (bootstrap placeholder) needs no revocation
 test('rule: a secret whose tags are not a keyturn policy raises the alarm and throws', async () => {
   useProvider(new RevocableProvider());
   const s = sm.addSecret('keyturn/prod/unmanaged', { value: BOOTSTRAP_SECRET_VALUE, tags: {} });
-  await expect(retire({ secretId: s.arn, versionId: sm.versionWith(s.arn, 'AWSCURRENT')! })).rejects.toThrow('Invalid keyturn configuration');
+  await expect(retire({ secretId: s.arn, versionId: sm.versionWith(s.arn, 'AWSCURRENT')! })).rejects.toThrow(
+    'Invalid keyturn configuration',
+  );
   expect(sns.messages()).toHaveLength(1);
 });

@@ -15,8 +15,19 @@ const ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:keyturn/prod/b
 const OLD = '11111111-1111-4111-8111-111111111111';
 const NEW = '22222222-2222-4222-8222-222222222222';
 
-function described(versions: Record<string, string[]>, tags: Record<string, string> = {}, lastRotatedDate?: Date): SecretDescription {
-  return { arn: ARN, name: 'keyturn/prod/billing-api', rotationEnabled: true, versions, tags, lastRotatedDate };
+function described(
+  versions: Record<string, string[]>,
+  tags: Record<string, string> = {},
+  lastRotatedDate?: Date,
+): SecretDescription {
+  return {
+    arn: ARN,
+    name: 'keyturn/prod/billing-api',
+    rotationEnabled: true,
+    versions,
+    tags,
+    lastRotatedDate,
+  };
 }
 
 describe('schedule name', () => {
@@ -85,7 +96,10 @@ describe('decideRetirement', () => {
       action: 'skip',
       reason: 'already-retired',
     });
-    expect(decideRetirement(described(versions), OLD)).toEqual({ action: 'retire', holdsPreviousLabel: false });
+    expect(decideRetirement(described(versions), OLD)).toEqual({
+      action: 'retire',
+      holdsPreviousLabel: false,
+    });
   });
 });
 
@@ -103,7 +117,10 @@ describe('isRetired and the accepted set', () => {
   });
 
   test('rule: the tag alone refuses a version someone put AWSPREVIOUS back on', () => {
-    const d = described({ [OLD]: ['AWSPREVIOUS'], [NEW]: ['AWSCURRENT'] }, { [RETIREMENT_TAGS.retiredVersion]: OLD });
+    const d = described(
+      { [OLD]: ['AWSPREVIOUS'], [NEW]: ['AWSCURRENT'] },
+      { [RETIREMENT_TAGS.retiredVersion]: OLD },
+    );
     expect(isRetired(d, OLD)).toBe(true);
     expect(acceptedVersions(d)).toEqual([NEW]);
   });

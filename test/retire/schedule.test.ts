@@ -32,7 +32,12 @@ beforeEach(() => {
   scheduler.reset();
   output = captureOutput();
   clock = new Date('2026-03-01T10:00:00Z');
-  deps.afterPromotion = afterPromotionFromEnv(ENV_VALUES, deps.store, { logger, metrics }, new EventBridgeScheduler(new SchedulerClient({})));
+  deps.afterPromotion = afterPromotionFromEnv(
+    ENV_VALUES,
+    deps.store,
+    { logger, metrics },
+    new EventBridgeScheduler(new SchedulerClient({})),
+  );
   jest.useFakeTimers({ now: clock, doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'queueMicrotask'] });
 });
 afterEach(() => {
@@ -59,7 +64,10 @@ test('rule: the first rotation (replacing the bootstrap placeholder) schedules n
 });
 
 test('rule: finishSecret creates exactly one one-time schedule for the old key at promotion + overlap', async () => {
-  const s = sm.addSecret('keyturn/prod/billing-api', { value: BOOTSTRAP_SECRET_VALUE, tags: managedTags({ 'keyturn:overlap-hours': '24' }) });
+  const s = sm.addSecret('keyturn/prod/billing-api', {
+    value: BOOTSTRAP_SECRET_VALUE,
+    tags: managedTags({ 'keyturn:overlap-hours': '24' }),
+  });
   const first = await rotate(s.arn);
   await rotate(s.arn);
 
@@ -81,7 +89,8 @@ test('rule: finishSecret creates exactly one one-time schedule for the old key a
   });
   expect(JSON.parse(schedule.Target!.Input!)).toEqual({ secretId: s.arn, versionId: first });
   // The schedule carries ids only: no key material.
-  for (const value of sm.allValues()) expect(JSON.stringify(schedule)).not.toContain(JSON.parse(value).key ?? '\u0000');
+  for (const value of sm.allValues())
+    expect(JSON.stringify(schedule)).not.toContain(JSON.parse(value).key ?? '\u0000');
 });
 
 test('rule: a retried finishSecret (token already AWSCURRENT) keeps exactly one schedule', async () => {
@@ -95,7 +104,10 @@ test('rule: a retried finishSecret (token already AWSCURRENT) keeps exactly one 
 });
 
 test('rule: overlap 0 schedules the retirement one minute out', async () => {
-  const s = sm.addSecret('keyturn/prod/billing-api', { value: BOOTSTRAP_SECRET_VALUE, tags: managedTags({ 'keyturn:overlap-hours': '0' }) });
+  const s = sm.addSecret('keyturn/prod/billing-api', {
+    value: BOOTSTRAP_SECRET_VALUE,
+    tags: managedTags({ 'keyturn:overlap-hours': '0' }),
+  });
   await rotate(s.arn);
   await rotate(s.arn);
   expect([...scheduler.schedules.values()][0].ScheduleExpression).toBe('at(2026-03-01T10:01:00)');

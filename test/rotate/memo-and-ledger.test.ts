@@ -28,7 +28,10 @@ class MemoryLedger implements Ledger {
   }
 }
 
-function depsWith(extra: Partial<RotationDeps> = {}, providers: KeyProvider[] = [new SelfIssuedProvider()]): RotationDeps {
+function depsWith(
+  extra: Partial<RotationDeps> = {},
+  providers: KeyProvider[] = [new SelfIssuedProvider()],
+): RotationDeps {
   return {
     store: new SecretsManagerSecretStore(new SecretsManagerClient({ region: 'us-east-1' })),
     providers: new MapProviderRegistry(providers),
@@ -36,8 +39,12 @@ function depsWith(extra: Partial<RotationDeps> = {}, providers: KeyProvider[] = 
   };
 }
 
-const step = (deps: RotationDeps, Step: 'createSecret' | 'setSecret' | 'testSecret' | 'finishSecret', SecretId: string, token: string) =>
-  runRotationStep(deps, { Step, SecretId, ClientRequestToken: token });
+const step = (
+  deps: RotationDeps,
+  Step: 'createSecret' | 'setSecret' | 'testSecret' | 'finishSecret',
+  SecretId: string,
+  token: string,
+) => runRotationStep(deps, { Step, SecretId, ClientRequestToken: token });
 
 function secret(tags = managedTags()) {
   return sm.addSecret('keyturn/prod/billing-api', { value: BOOTSTRAP_SECRET_VALUE, tags });
@@ -62,9 +69,9 @@ describe('rotation memo', () => {
     const s = secret();
     const token = sm.beginRotation(s.arn);
     sm.find(s.arn).rotationEnabled = false;
-    await expect(step(depsWith({ memo: new RotationMemo() }), 'setSecret', s.arn, token)).rejects.toBeInstanceOf(
-      RotationNotEnabledError,
-    );
+    await expect(
+      step(depsWith({ memo: new RotationMemo() }), 'setSecret', s.arn, token),
+    ).rejects.toBeInstanceOf(RotationNotEnabledError);
   });
 
   test('a provider with an activation step is described and activated even when remembered', async () => {
@@ -93,7 +100,8 @@ describe('rotation memo', () => {
     const memo = new RotationMemo(3);
     const deps = depsWith({ memo });
     const token = sm.beginRotation(s.arn);
-    for (const Step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const) await step(deps, Step, s.arn, token);
+    for (const Step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const)
+      await step(deps, Step, s.arn, token);
     expect(memo.recall(s.arn, token)).toBeUndefined();
     for (let i = 0; i < 10; i += 1) memo.remember('arn', `t${i}`, 'self-issued');
     expect(memo.size).toBe(3);
@@ -131,17 +139,25 @@ describe('rotation ledger', () => {
     const deps = depsWith({ ledger });
     const s = secret();
     const token = sm.beginRotation(s.arn);
-    for (const Step of ['createSecret', 'setSecret', 'testSecret'] as const) await step(deps, Step, s.arn, token);
+    for (const Step of ['createSecret', 'setSecret', 'testSecret'] as const)
+      await step(deps, Step, s.arn, token);
     expect(ledger.entries.size).toBe(0);
   });
 
   test('a ledger that fails after the promotion fails the step, and the retry records it', async () => {
     const ledger = new MemoryLedger();
-    const failing: Ledger = { append: jest.fn().mockRejectedValueOnce(new Error('throttled')).mockImplementation((e) => ledger.append(e)), history: () => ledger.history() };
+    const failing: Ledger = {
+      append: jest
+        .fn()
+        .mockRejectedValueOnce(new Error('throttled'))
+        .mockImplementation((e) => ledger.append(e)),
+      history: () => ledger.history(),
+    };
     const deps = depsWith({ ledger: failing });
     const s = secret();
     const token = sm.beginRotation(s.arn);
-    for (const Step of ['createSecret', 'setSecret', 'testSecret'] as const) await step(deps, Step, s.arn, token);
+    for (const Step of ['createSecret', 'setSecret', 'testSecret'] as const)
+      await step(deps, Step, s.arn, token);
     await expect(step(deps, 'finishSecret', s.arn, token)).rejects.toThrow('throttled');
     expect(sm.versionWith(s.arn, 'AWSCURRENT')).toBe(token);
     await expect(step(deps, 'finishSecret', s.arn, token)).resolves.toBe('already-current');

@@ -16,11 +16,16 @@ test('no key, and no fragment of one, reaches output or errors across rotations 
     try {
       await handler(event, lambdaContext());
     } catch (error) {
-      errors.push(`${(error as Error).name}: ${(error as Error).message} ${String((error as Error).cause ?? '')}`);
+      errors.push(
+        `${(error as Error).name}: ${(error as Error).message} ${String((error as Error).cause ?? '')}`,
+      );
     }
   };
   try {
-    const s = sm.addSecret('keyturn/prod/billing-api', { value: BOOTSTRAP_SECRET_VALUE, tags: managedTags() });
+    const s = sm.addSecret('keyturn/prod/billing-api', {
+      value: BOOTSTRAP_SECRET_VALUE,
+      tags: managedTags(),
+    });
     for (let i = 0; i < 3; i++) {
       const token = sm.beginRotation(s.arn);
       sm.faults.push({ command: 'PutSecretValue', when: 'after', error: timeout() });

@@ -79,8 +79,16 @@ test('one rotation of a self-issued key makes 7 Secrets Manager calls in one con
 
 test('every step run twice in a row ends in the same state as running it once', async () => {
   const initial = randomUUID();
-  const once = sm.addSecret('keyturn/prod/once', { value: BOOTSTRAP_SECRET_VALUE, tags: managedTags(), versionId: initial });
-  const twice = sm.addSecret('keyturn/prod/twice', { value: BOOTSTRAP_SECRET_VALUE, tags: managedTags(), versionId: initial });
+  const once = sm.addSecret('keyturn/prod/once', {
+    value: BOOTSTRAP_SECRET_VALUE,
+    tags: managedTags(),
+    versionId: initial,
+  });
+  const twice = sm.addSecret('keyturn/prod/twice', {
+    value: BOOTSTRAP_SECRET_VALUE,
+    tags: managedTags(),
+    versionId: initial,
+  });
   const token = randomUUID();
   sm.beginRotation(once.arn, token);
   sm.beginRotation(twice.arn, token);
@@ -88,7 +96,8 @@ test('every step run twice in a row ends in the same state as running it once', 
     await invoke(step, once.arn, token);
     await invoke(step, twice.arn, token);
     await invoke(step, twice.arn, token);
-    const stagesOf = (arn: string) => [...sm.find(arn).versions.entries()].map(([id, v]) => [id, [...v.stages].sort()]);
+    const stagesOf = (arn: string) =>
+      [...sm.find(arn).versions.entries()].map(([id, v]) => [id, [...v.stages].sort()]);
     expect(stagesOf(twice.arn)).toEqual(stagesOf(once.arn));
   }
   expect(sm.find(twice.arn).versions.size).toBe(2);
@@ -177,7 +186,9 @@ describe('pre-step checks: typed errors, state unchanged', () => {
     await rotate(s.arn);
     const key = keyOf(sm.valueAt(s.arn, 'AWSCURRENT')).key;
     s.rotationEnabled = false;
-    const error = await invoke('createSecret', s.arn, sm.versionWith(s.arn, 'AWSCURRENT')!).catch((e: Error) => e);
+    const error = await invoke('createSecret', s.arn, sm.versionWith(s.arn, 'AWSCURRENT')!).catch(
+      (e: Error) => e,
+    );
     expect((error as Error).message).toContain(s.arn);
     expect((error as Error).message).not.toContain(key);
   });
@@ -193,7 +204,7 @@ describe('out of order and half-finished rotations', () => {
     expect(sm.snapshot()).toEqual(before);
   });
 
-  test('finishSecret retried after the promotion re-arranges the old key\'s retirement', async () => {
+  test("finishSecret retried after the promotion re-arranges the old key's retirement", async () => {
     const afterPromotion = jest.fn().mockResolvedValueOnce(undefined).mockResolvedValueOnce(undefined);
     const rotationDeps = { ...deps, afterPromotion };
     const s = managedSecret();
@@ -225,14 +236,23 @@ describe('out of order and half-finished rotations', () => {
 
   test('a tagged secret outside the managed name prefix is refused; inside it, accepted', async () => {
     const rotationDeps = { ...deps, secretPrefix: 'keyturn/' };
-    const outside = sm.addSecret('other/prod/billing-api', { value: BOOTSTRAP_SECRET_VALUE, tags: managedTags() });
+    const outside = sm.addSecret('other/prod/billing-api', {
+      value: BOOTSTRAP_SECRET_VALUE,
+      tags: managedTags(),
+    });
     const token = sm.beginRotation(outside.arn);
     const event = { Step: 'createSecret' as const, SecretId: outside.arn, ClientRequestToken: token };
-    await expect(runRotationStep(rotationDeps, event)).rejects.toThrow(/outside the managed prefix "keyturn\/"/);
+    await expect(runRotationStep(rotationDeps, event)).rejects.toThrow(
+      /outside the managed prefix "keyturn\/"/,
+    );
     const inside = managedSecret();
     const insideToken = sm.beginRotation(inside.arn);
     await expect(
-      runRotationStep(rotationDeps, { Step: 'createSecret', SecretId: inside.arn, ClientRequestToken: insideToken }),
+      runRotationStep(rotationDeps, {
+        Step: 'createSecret',
+        SecretId: inside.arn,
+        ClientRequestToken: insideToken,
+      }),
     ).resolves.toBe('created');
   });
 
@@ -256,7 +276,8 @@ test('logs are JSON with the token as correlation id, and metrics record step ou
   const records = output.lines().map((line) => JSON.parse(line) as Record<string, unknown>);
   const logs = records.filter((r) => r.message === 'rotation step done');
   expect(logs).toHaveLength(4);
-  for (const log of logs) expect(log).toMatchObject({ correlation_id: token, secretId: s.arn, level: 'INFO' });
+  for (const log of logs)
+    expect(log).toMatchObject({ correlation_id: token, secretId: s.arn, level: 'INFO' });
   const metrics = records.filter((r) => '_aws' in r);
   expect(metrics.map((m) => m.Step)).toEqual([...STEPS]);
   for (const m of metrics) {

@@ -62,14 +62,20 @@ describe.each(functions.map(([id, f]) => [id, props(f.Properties)] as const))('f
 test('rule: every SNS topic is KMS-encrypted and refuses publishers without TLS', () => {
   const topics = resolver.ofType('AWS::SNS::Topic');
   expect(topics.length).toBeGreaterThanOrEqual(2);
-  const policies = resolver.ofType('AWS::SNS::TopicPolicy').map(([, p]) => resolver.resolve(p.Properties) as Record<string, unknown>);
+  const policies = resolver
+    .ofType('AWS::SNS::TopicPolicy')
+    .map(([, p]) => resolver.resolve(p.Properties) as Record<string, unknown>);
   for (const [id, topic] of topics) {
     expect(props(topic.Properties).KmsMasterKeyId).toBeDefined();
     const arn = resolver.arnOf(id);
     const policy = policies.find((p) => (p.Topics as string[]).includes(arn));
     const statements = (props(policy?.PolicyDocument).Statement ?? []) as Array<Record<string, unknown>>;
     expect(statements).toContainEqual(
-      expect.objectContaining({ Effect: 'Deny', Principal: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      expect.objectContaining({
+        Effect: 'Deny',
+        Principal: '*',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
     );
   }
 });
@@ -96,7 +102,8 @@ test('rule: every managed secret is encrypted with the keyturn customer-managed 
 });
 
 test('rule: every KMS key rotates its key material yearly', () => {
-  for (const [, key] of resolver.ofType('AWS::KMS::Key')) expect(props(key.Properties).EnableKeyRotation).toBe(true);
+  for (const [, key] of resolver.ofType('AWS::KMS::Key'))
+    expect(props(key.Properties).EnableKeyRotation).toBe(true);
 });
 
 test('rule: cdk-nag AwsSolutions reports zero unacknowledged errors', () => {
@@ -125,7 +132,8 @@ describe('cdk-nag acknowledgements', () => {
   });
 
   test('rule: no rule is acknowledged wholesale: IAM5 (wildcards) is acknowledged per finding', () => {
-    for (const ack of acknowledgements.filter((a) => a.id.includes('IAM5'))) expect(ack.id).toMatch(/IAM5\[.+\]/);
+    for (const ack of acknowledgements.filter((a) => a.id.includes('IAM5')))
+      expect(ack.id).toMatch(/IAM5\[.+\]/);
   });
 });
 

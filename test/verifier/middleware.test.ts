@@ -22,7 +22,10 @@ function service(options: Partial<Parameters<typeof apiKeyAuth>[0]> = {}) {
 
 test('rule: a valid key reaches the handler with the key NAME (never the key) in the context', async () => {
   const { handler, seen } = service();
-  await expect(handler({ headers: { 'x-api-key': GOOD } }, lambdaContext())).resolves.toEqual({ statusCode: 200, body: 'ok' });
+  await expect(handler({ headers: { 'x-api-key': GOOD } }, lambdaContext())).resolves.toEqual({
+    statusCode: 200,
+    body: 'ok',
+  });
   expect(seen).toEqual(['billing-api']);
 });
 
@@ -34,7 +37,11 @@ test('guard: a missing, unknown or malformed key gets the same 401 with no detai
     handler({ headers: { 'x-api-key': 'kt_live_other' } }, lambdaContext()),
   ]);
   for (const answer of answers) {
-    expect(answer).toEqual({ statusCode: 401, headers: { 'content-type': 'text/plain', 'cache-control': 'no-store' }, body: 'Unauthorized' });
+    expect(answer).toEqual({
+      statusCode: 401,
+      headers: { 'content-type': 'text/plain', 'cache-control': 'no-store' },
+      body: 'Unauthorized',
+    });
   }
   expect(seen).toEqual([]);
 });
@@ -43,7 +50,9 @@ test('rule: header names match case-insensitively (REST API keeps case, HTTP API
   expect(headerValue({ headers: { 'X-Api-Key': GOOD } }, 'x-api-key')).toBe(GOOD);
   const { handler, seen } = service({ header: 'Authorization-Key' });
   await handler({ headers: { 'authorization-key': GOOD } }, lambdaContext());
-  await expect(handler({ headers: { 'x-api-key': GOOD } }, lambdaContext())).resolves.toMatchObject({ statusCode: 401 });
+  await expect(handler({ headers: { 'x-api-key': GOOD } }, lambdaContext())).resolves.toMatchObject({
+    statusCode: 401,
+  });
   expect(seen).toEqual(['billing-api']);
 });
 

@@ -56,13 +56,19 @@ afterEach(() => output.restore());
 async function rotate(secretId: string): Promise<string> {
   const token = sm.beginRotation(secretId);
   for (const Step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret']) {
-    await rotateHandler({ Step, SecretId: secretId, ClientRequestToken: token }, lambdaContext('keyturn-rotate'));
+    await rotateHandler(
+      { Step, SecretId: secretId, ClientRequestToken: token },
+      lambdaContext('keyturn-rotate'),
+    );
   }
   return token;
 }
 
 test('rotate → both keys accepted → retire → old refused, new accepted', async () => {
-  const secret = sm.addSecret('keyturn/prod/billing-api', { value: BOOTSTRAP_SECRET_VALUE, tags: managedTags({ 'keyturn:overlap-hours': '24' }) });
+  const secret = sm.addSecret('keyturn/prod/billing-api', {
+    value: BOOTSTRAP_SECRET_VALUE,
+    tags: managedTags({ 'keyturn:overlap-hours': '24' }),
+  });
   const old = await rotate(secret.arn);
   const current = await rotate(secret.arn);
   const keyOf = (v: string) => JSON.parse(secret.versions.get(v)!.value!).key as string;
@@ -86,7 +92,9 @@ test('rotate → both keys accepted → retire → old refused, new accepted', a
   // The one schedule finishSecret created fires with its payload.
   expect(scheduler.schedules.size).toBe(1);
   const [schedule] = [...scheduler.schedules.values()];
-  await expect(retireHandler(JSON.parse(schedule.Target!.Input!), lambdaContext('keyturn-retire'))).resolves.toMatchObject({
+  await expect(
+    retireHandler(JSON.parse(schedule.Target!.Input!), lambdaContext('keyturn-retire')),
+  ).resolves.toMatchObject({
     outcome: 'retired',
   });
 

@@ -45,7 +45,8 @@ beforeEach(() => {
 
 async function rotate(arn: string): Promise<string> {
   const token = sm.beginRotation(arn);
-  for (const Step of STEPS) await runRotationStep({ store, providers }, { Step, SecretId: arn, ClientRequestToken: token });
+  for (const Step of STEPS)
+    await runRotationStep({ store, providers }, { Step, SecretId: arn, ClientRequestToken: token });
   return token;
 }
 
@@ -77,7 +78,10 @@ test('rule: during the overlap both the current and the previous key are accepte
   const verifier = verifierFor(k.arn);
   await expect(verifier.verify(k.currentKey)).resolves.toEqual({ valid: true, keyName: 'billing-api' });
   await expect(verifier.verify(k.oldKey)).resolves.toEqual({ valid: true, keyName: 'billing-api' });
-  await expect(verifier.verify(generateApiKey('kt_live_'))).resolves.toEqual({ valid: false, reason: 'unknown' });
+  await expect(verifier.verify(generateApiKey('kt_live_'))).resolves.toEqual({
+    valid: false,
+    reason: 'unknown',
+  });
   expect(counted).toEqual([
     ['KeyAccepted', 'billing-api'],
     ['KeyAccepted', 'billing-api'],
@@ -90,7 +94,10 @@ test('rule: after retirement the previous key is refused (and counted as a retir
   const verifier = verifierFor(k.arn);
   await expect(verifier.verify(k.oldKey)).resolves.toMatchObject({ valid: true });
 
-  await retireVersion({ store, marks: new SecretsManagerRetirementMarks(new SecretsManagerClient({})), providers }, { secretId: k.arn, versionId: k.old });
+  await retireVersion(
+    { store, marks: new SecretsManagerRetirementMarks(new SecretsManagerClient({})), providers },
+    { secretId: k.arn, versionId: k.old },
+  );
   clock += TTL; // the cached set expires
 
   await expect(verifier.verify(k.oldKey)).resolves.toEqual({ valid: false, reason: 'retired' });
@@ -103,7 +110,14 @@ test('rule: a malformed key (bad checksum, wrong prefix, not a string) costs zer
   const callsBefore = sm.callCount();
   const verifier = verifierFor(k.arn);
   const flipped = k.currentKey.slice(0, -1) + (k.currentKey.endsWith('A') ? 'B' : 'A');
-  for (const bad of [flipped, k.currentKey.replace('kt_live_', 'kt_test_'), '', undefined, 42, 'x'.repeat(10_000)]) {
+  for (const bad of [
+    flipped,
+    k.currentKey.replace('kt_live_', 'kt_test_'),
+    '',
+    undefined,
+    42,
+    'x'.repeat(10_000),
+  ]) {
     await expect(verifier.verify(bad)).resolves.toEqual({ valid: false, reason: 'malformed' });
   }
   expect(sm.callCount()).toBe(callsBefore);
@@ -115,7 +129,8 @@ test('rule: 10,000 random bad keys cost no AWS call; 10,000 well-formed unknown 
   await verifier.warm();
   const base = describes();
 
-  for (let i = 0; i < 10_000; i++) await verifier.verify(`kt_live_${crypto.randomBytes(24).toString('base64url')}`);
+  for (let i = 0; i < 10_000; i++)
+    await verifier.verify(`kt_live_${crypto.randomBytes(24).toString('base64url')}`);
   expect(describes()).toBe(base);
 
   const intervals = 5;
@@ -132,7 +147,9 @@ test('rule: concurrent misses share one refresh (single-flight)', async () => {
   const k = await keyInOverlap();
   const verifier = verifierFor(k.arn);
   const base = describes();
-  const results = await Promise.all(Array.from({ length: 200 }, () => verifier.verify(generateApiKey('kt_live_'))));
+  const results = await Promise.all(
+    Array.from({ length: 200 }, () => verifier.verify(generateApiKey('kt_live_'))),
+  );
   expect(results.every((r) => !r.valid)).toBe(true);
   expect(describes() - base).toBe(1);
 });
@@ -150,9 +167,13 @@ test('rule: a key rotated in after the cache was loaded is accepted on the first
 test('rule: a Secrets Manager outage keeps the cached set working, up to maxStaleMs; then the verifier fails closed', async () => {
   const k = await keyInOverlap();
   const errors: string[] = [];
-  const verifier = verifierFor(k.arn, { maxStaleMs: 3_600_000, onRefreshError: (e) => errors.push((e as Error).name) });
+  const verifier = verifierFor(k.arn, {
+    maxStaleMs: 3_600_000,
+    onRefreshError: (e) => errors.push((e as Error).name),
+  });
   await verifier.warm();
-  for (let i = 0; i < 1000; i++) sm.faults.push({ command: 'DescribeSecret', when: 'before', error: throttling() });
+  for (let i = 0; i < 1000; i++)
+    sm.faults.push({ command: 'DescribeSecret', when: 'before', error: throttling() });
 
   clock += TTL + 1;
   await expect(verifier.verify(k.currentKey)).resolves.toMatchObject({ valid: true });
@@ -191,7 +212,9 @@ test('rule: comparison is constant-time by construction: timingSafeEqual on 32-b
 
 test('guard: the options are validated, naming the field and the fix', () => {
   expect(() => verifierFor('arn:x', { keys: [] })).toThrow('keys: list at least one key');
-  expect(() => verifierFor('arn:x', { keys: [{ name: 'a', secretId: 'arn:x', prefix: 'BAD' }] })).toThrow('keys[a].prefix');
+  expect(() => verifierFor('arn:x', { keys: [{ name: 'a', secretId: 'arn:x', prefix: 'BAD' }] })).toThrow(
+    'keys[a].prefix',
+  );
   expect(() => verifierFor('arn:x', { ttlMs: -1 })).toThrow('ttlMs: must be >= 0 ms');
   expect(() => verifierFor('arn:x')).not.toThrow();
 });
@@ -200,7 +223,9 @@ test('rule: Powertools metrics carry a KeyName dimension and never the key', asy
   const k = await keyInOverlap();
   const output = captureOutput();
   try {
-    const metrics = new PowertoolsVerifierMetrics(new Metrics({ namespace: 'Keyturn', serviceName: 'billing' }));
+    const metrics = new PowertoolsVerifierMetrics(
+      new Metrics({ namespace: 'Keyturn', serviceName: 'billing' }),
+    );
     const verifier = verifierFor(k.arn, { metrics });
     await verifier.verify(k.currentKey);
     await verifier.verify(k.currentKey.slice(0, -1));
@@ -208,7 +233,11 @@ test('rule: Powertools metrics carry a KeyName dimension and never the key', asy
   } finally {
     output.restore();
   }
-  const emf = output.lines().filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((l) => l._aws);
+  const emf = output
+    .lines()
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l))
+    .filter((l) => l._aws);
   expect(emf).toEqual([
     expect.objectContaining({ KeyName: 'billing-api', KeyAccepted: 1 }),
     expect.objectContaining({ KeyName: 'billing-api', KeyRejected: 1 }),

@@ -29,14 +29,24 @@ export async function history(
     entries = await new DynamoLedger(deps.dynamo(), table).history(keyName, environment, options.limit);
   } catch (error) {
     if ((error as Error)?.name === 'ResourceNotFoundException') {
-      throw new CliError(EXIT.notFound, `No ledger table "${table.slice(0, 255)}" in this account and region: check --table and AWS_REGION.`, { cause: error });
+      throw new CliError(
+        EXIT.notFound,
+        `No ledger table "${table.slice(0, 255)}" in this account and region: check --table and AWS_REGION.`,
+        { cause: error },
+      );
     }
     throw error;
   }
   const output = historyJson.parse({
     key: keyName,
     environment,
-    entries: entries.map((e) => ({ at: e.at, kind: e.kind, outcome: e.outcome, versionId: e.versionId ?? null, detail: e.detail ?? null })),
+    entries: entries.map((e) => ({
+      at: e.at,
+      kind: e.kind,
+      outcome: e.outcome,
+      versionId: e.versionId ?? null,
+      detail: e.detail ?? null,
+    })),
   });
   if (options.json) {
     deps.out(JSON.stringify(output, null, 2));
@@ -49,7 +59,13 @@ export async function history(
   deps.out(
     renderTable(
       ['AT', 'KIND', 'OUTCOME', 'VERSION', 'DETAIL'],
-      output.entries.map((e) => [e.at, e.kind, e.outcome, e.versionId ?? '-', (e.detail ?? '').slice(0, 120)]),
+      output.entries.map((e) => [
+        e.at,
+        e.kind,
+        e.outcome,
+        e.versionId ?? '-',
+        (e.detail ?? '').slice(0, 120),
+      ]),
     ),
   );
   return EXIT.ok;
@@ -57,7 +73,8 @@ export async function history(
 
 const limitOf = (value: string) => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_HISTORY_LIMIT) throw new CliError(EXIT.usage, `--limit must be a whole number from 1 to ${MAX_HISTORY_LIMIT}`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_HISTORY_LIMIT)
+    throw new CliError(EXIT.usage, `--limit must be a whole number from 1 to ${MAX_HISTORY_LIMIT}`);
   return n;
 };
 

@@ -12,18 +12,33 @@ import { incidentJson } from '../schemas';
 
 const INCIDENT_ID = /^inc-[0-9TZ]{15}-[A-Za-z0-9]{1,12}$/;
 
-export async function incident(deps: CliDeps, id: string, options: { json: boolean; table?: string }): Promise<number> {
-  if (!INCIDENT_ID.test(id)) throw new CliError(EXIT.usage, 'An incident id looks like inc-20261123T095900-3f2a9c1b7d4e (it is in the page on-call received).');
+export async function incident(
+  deps: CliDeps,
+  id: string,
+  options: { json: boolean; table?: string },
+): Promise<number> {
+  if (!INCIDENT_ID.test(id))
+    throw new CliError(
+      EXIT.usage,
+      'An incident id looks like inc-20261123T095900-3f2a9c1b7d4e (it is in the page on-call received).',
+    );
   const table = options.table ?? deps.env[LEAK_ENV.incidentTable];
   if (!table) {
-    throw new CliError(EXIT.usage, `No incident table given: pass --table <name> or set ${LEAK_ENV.incidentTable} (the stack's output IncidentTableName holds it).`);
+    throw new CliError(
+      EXIT.usage,
+      `No incident table given: pass --table <name> or set ${LEAK_ENV.incidentTable} (the stack's output IncidentTableName holds it).`,
+    );
   }
   let record: IncidentRecord | undefined;
   try {
     record = await new DynamoIncidentStore(deps.dynamo(), table).get(id);
   } catch (error) {
     if ((error as Error)?.name === 'ResourceNotFoundException') {
-      throw new CliError(EXIT.notFound, `No incident table "${table.slice(0, 255)}" in this account and region: check --table and AWS_REGION.`, { cause: error });
+      throw new CliError(
+        EXIT.notFound,
+        `No incident table "${table.slice(0, 255)}" in this account and region: check --table and AWS_REGION.`,
+        { cause: error },
+      );
     }
     throw error;
   }
@@ -41,7 +56,10 @@ export async function incident(deps: CliDeps, id: string, options: { json: boole
       `Revoked: ${record.revoked ? 'yes' : 'no'}; replacement: ${record.rotation}${record.newVersion ? ` (${record.newVersion})` : ''}; verified refused: ${record.verified ?? 'not yet'}; second check: ${record.secondCheck ?? 'pending'}`,
       `Impact: ${record.impact}`,
       '',
-      renderTable(['AT', 'ACTION', 'OUTCOME', 'DETAIL'], record.actions.map((a) => [a.at, a.action, a.outcome, (a.detail ?? '').slice(0, 100)])),
+      renderTable(
+        ['AT', 'ACTION', 'OUTCOME', 'DETAIL'],
+        record.actions.map((a) => [a.at, a.action, a.outcome, (a.detail ?? '').slice(0, 100)]),
+      ),
       '',
       describeAudit(record.audit),
     ].join('\n'),
@@ -56,6 +74,8 @@ export function register(program: Command, deps: CliDeps): void {
     .argument('<id>', 'incident id, e.g. inc-20261123T095900-3f2a9c1b7d4e')
     .option('--table <name>', `incident table name (default: $${LEAK_ENV.incidentTable})`)
     .action(async (id: string, opts: { table?: string }, command: Command) => {
-      deps.setExitCode(await incident(deps, id, { json: globalOptions(command, deps).json, table: opts.table }));
+      deps.setExitCode(
+        await incident(deps, id, { json: globalOptions(command, deps).json, table: opts.table }),
+      );
     });
 }

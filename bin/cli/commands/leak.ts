@@ -41,25 +41,46 @@ export async function leak(deps: CliDeps, ref: string, options: LeakOptions): Pr
     ...(options.keyId ? { keyId: options.keyId } : {}),
   });
   if (!parsed.success) {
-    const fields = [...new Set(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`))].join('; ');
-    throw new CliError(EXIT.usage, `Cannot report this leak: ${fields}. --exposed-at takes ISO-8601, e.g. 2026-11-23T08:00:00Z.`);
+    const fields = [...new Set(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`))].join(
+      '; ',
+    );
+    throw new CliError(
+      EXIT.usage,
+      `Cannot report this leak: ${fields}. --exposed-at takes ISO-8601, e.g. 2026-11-23T08:00:00Z.`,
+    );
   }
   const detail: LeakEventDetail = parsed.data;
   const out = await deps.eventBridge().send(
     new PutEventsCommand({
-      Entries: [{ Source: EVENTS.source, DetailType: EVENTS.apiKeyLeaked, Detail: JSON.stringify(detail), ...(options.eventBus ? { EventBusName: options.eventBus } : {}) }],
+      Entries: [
+        {
+          Source: EVENTS.source,
+          DetailType: EVENTS.apiKeyLeaked,
+          Detail: JSON.stringify(detail),
+          ...(options.eventBus ? { EventBusName: options.eventBus } : {}),
+        },
+      ],
     }),
   );
   const entry = out.Entries?.[0];
   if ((out.FailedEntryCount ?? 0) > 0 || !entry?.EventId) {
-    throw new CliError(EXIT.awsError, `EventBridge did not accept the leak event (${entry?.ErrorCode ?? 'no event id'}): ${(entry?.ErrorMessage ?? '').slice(0, 200)}. Retry, or follow the manual runbook.`);
+    throw new CliError(
+      EXIT.awsError,
+      `EventBridge did not accept the leak event (${entry?.ErrorCode ?? 'no event id'}): ${(entry?.ErrorMessage ?? '').slice(0, 200)}. Retry, or follow the manual runbook.`,
+    );
   }
   const label = environment ? `${environment}/${key}` : key;
   const followUp = [
     `keyturn history ${label}    # the revocation and incident entries, within a minute`,
     'keyturn incident <id>    # the incident id is in the page on-call receives',
   ];
-  const result = leakJson.parse({ eventId: entry.EventId, key, environment: environment ?? null, managed: !options.unmanaged, followUp });
+  const result = leakJson.parse({
+    eventId: entry.EventId,
+    key,
+    environment: environment ?? null,
+    managed: !options.unmanaged,
+    followUp,
+  });
   if (options.json) {
     deps.out(JSON.stringify(result, null, 2));
     return EXIT.ok;
@@ -85,7 +106,10 @@ export function register(program: Command, deps: CliDeps): void {
     .requiredOption('--where <text>', 'where the key was found (URL, repository path, ticket)')
     .option('--exposed-at <time>', 'when it was exposed, ISO-8601 (the audit starts there)')
     .option('--reported-by <who>', 'who found it (default: $USER)')
-    .option('--key-id <id>', "the leaked key's public id (IAM AccessKeyId, sha256:…), when only one version leaked")
+    .option(
+      '--key-id <id>',
+      "the leaked key's public id (IAM AccessKeyId, sha256:…), when only one version leaked",
+    )
     .option('--event-bus <name>', 'EventBridge bus of the keyturn stack (default: the default bus)')
     .option('--unmanaged', 'report a key keyturn does not manage (it is not looked up)', false)
     .action(async (ref: string, opts: Omit<LeakOptions, 'json' | 'prefix'>, command: Command) => {

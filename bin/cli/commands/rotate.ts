@@ -31,7 +31,10 @@ export async function rotate(deps: CliDeps, ref: string, options: RotateOptions)
   try {
     versionId = await inventory.startRotation(secret.arn, randomUUID());
   } catch (error) {
-    if ((error as Error)?.name === 'InvalidRequestException' && /previous rotation/i.test((error as Error).message)) {
+    if (
+      (error as Error)?.name === 'InvalidRequestException' &&
+      /previous rotation/i.test((error as Error).message)
+    ) {
       throw new CliError(
         EXIT.failed,
         `${key}: a previous rotation is not complete and blocks this one. \`keyturn status\` shows the stuck version and how to clear it.`,
@@ -45,7 +48,9 @@ export async function rotate(deps: CliDeps, ref: string, options: RotateOptions)
   let outcome: 'rotated' | 'abandoned' | 'timeout' = 'timeout';
   for (;;) {
     const description = await inventory.describe(secret.arn);
-    const labels = Object.hasOwn(description.versions, versionId) ? description.versions[versionId] : undefined;
+    const labels = Object.hasOwn(description.versions, versionId)
+      ? description.versions[versionId]
+      : undefined;
     if (labels?.includes(STAGE.current)) {
       outcome = 'rotated';
       break;
@@ -59,10 +64,19 @@ export async function rotate(deps: CliDeps, ref: string, options: RotateOptions)
     await deps.sleep(options.intervalSeconds * 1000);
   }
 
-  const result = rotateJson.parse({ key, secretArn: secret.arn, versionId, outcome, elapsedSeconds: elapsed() });
+  const result = rotateJson.parse({
+    key,
+    secretArn: secret.arn,
+    versionId,
+    outcome,
+    elapsedSeconds: elapsed(),
+  });
   if (options.json) deps.out(JSON.stringify(result, null, 2));
   if (outcome === 'rotated') {
-    if (!options.json) deps.out(`${key}: rotated; version ${versionId} is AWSCURRENT (${result.elapsedSeconds} s). The old key retires after the overlap.`);
+    if (!options.json)
+      deps.out(
+        `${key}: rotated; version ${versionId} is AWSCURRENT (${result.elapsedSeconds} s). The old key retires after the overlap.`,
+      );
     return EXIT.ok;
   }
   const advice =
@@ -76,19 +90,24 @@ export async function rotate(deps: CliDeps, ref: string, options: RotateOptions)
 
 const positive = (what: string) => (value: string) => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 86_400) throw new CliError(EXIT.usage, `${what} must be a whole number of seconds (1-86400)`);
+  if (!Number.isInteger(n) || n < 1 || n > 86_400)
+    throw new CliError(EXIT.usage, `${what} must be a whole number of seconds (1-86400)`);
   return n;
 };
 
 export function register(program: Command, deps: CliDeps): void {
   program
     .command('rotate')
-    .description('Rotate a key now and follow the rotation to the end (exit 0 rotated, 1 abandoned/blocked, 7 timeout)')
+    .description(
+      'Rotate a key now and follow the rotation to the end (exit 0 rotated, 1 abandoned/blocked, 7 timeout)',
+    )
     .argument('<key>', 'key name, or <environment>/<name>')
     .option('--timeout <seconds>', 'stop following after this long', positive('--timeout'), 600)
     .option('--interval <seconds>', 'seconds between progress checks', positive('--interval'), 5)
     .action(async (ref: string, opts: { timeout: number; interval: number }, command: Command) => {
       const global = globalOptions(command, deps);
-      deps.setExitCode(await rotate(deps, ref, { ...global, timeoutSeconds: opts.timeout, intervalSeconds: opts.interval }));
+      deps.setExitCode(
+        await rotate(deps, ref, { ...global, timeoutSeconds: opts.timeout, intervalSeconds: opts.interval }),
+      );
     });
 }

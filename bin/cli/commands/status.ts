@@ -17,12 +17,20 @@ import { globalOptions, type CommandResult } from '../program-options';
 import { statusJson } from '../schemas';
 
 const versionWith = (secret: ManagedSecret, stage: string) =>
-  Object.entries(secret.versions).find(([, labels]) => labels.includes(stage) && (stage === STAGE.current || !labels.includes(STAGE.current)))?.[0] ?? null;
+  Object.entries(secret.versions).find(
+    ([, labels]) => labels.includes(stage) && (stage === STAGE.current || !labels.includes(STAGE.current)),
+  )?.[0] ?? null;
 const iso = (date: Date | undefined) => (date ? date.toISOString() : null);
 
-export async function status(deps: CliDeps, options: { json?: boolean; prefix: string; env?: string }): Promise<CommandResult> {
+export async function status(
+  deps: CliDeps,
+  options: { json?: boolean; prefix: string; env?: string },
+): Promise<CommandResult> {
   const now = deps.now();
-  const inventory = new SecretInventory(deps.secretsManager(), { secretPrefix: options.prefix, sleep: deps.sleep });
+  const inventory = new SecretInventory(deps.secretsManager(), {
+    secretPrefix: options.prefix,
+    sleep: deps.sleep,
+  });
   const secrets = (await inventory.listManaged())
     .filter((s) => !options.env || s.tags[TAGS.environment] === options.env)
     .sort((a, b) => a.name.localeCompare(b.name));
@@ -36,8 +44,14 @@ export async function status(deps: CliDeps, options: { json?: boolean; prefix: s
     lastRotated: iso(secret.lastRotatedDate),
     nextRotation: iso(nextRotationDue(secret)),
     lastAccessed: iso(secret.lastAccessedDate),
-    stages: { current: versionWith(secret, STAGE.current), previous: versionWith(secret, STAGE.previous), pending: versionWith(secret, STAGE.pending) },
-    findings: auditSecret(secret, { now, settings: DEFAULT_AUDIT_SETTINGS }).map(({ rule, severity, message, fix }) => ({ rule, severity, message, fix })),
+    stages: {
+      current: versionWith(secret, STAGE.current),
+      previous: versionWith(secret, STAGE.previous),
+      pending: versionWith(secret, STAGE.pending),
+    },
+    findings: auditSecret(secret, { now, settings: DEFAULT_AUDIT_SETTINGS }).map(
+      ({ rule, severity, message, fix }) => ({ rule, severity, message, fix }),
+    ),
   }));
   const all = keys.flatMap((k) => k.findings);
   const summary = {
@@ -56,13 +70,18 @@ export async function status(deps: CliDeps, options: { json?: boolean; prefix: s
     safeLabel(k.owner ?? undefined, '-'),
     formatDate(k.lastRotated ? new Date(k.lastRotated) : undefined),
     k.rotationEnabled ? formatDate(k.nextRotation ? new Date(k.nextRotation) : undefined) : 'disabled',
-    [k.stages.current && 'current', k.stages.previous && 'previous', k.stages.pending && 'PENDING'].filter(Boolean).join('+') || '-',
+    [k.stages.current && 'current', k.stages.previous && 'previous', k.stages.pending && 'PENDING']
+      .filter(Boolean)
+      .join('+') || '-',
     k.findings.map((f) => (f.severity === 'critical' ? `${f.rule}!` : f.rule)).join(' ') || 'ok',
   ]);
   deps.out(renderTable(['KEY', 'ENV', 'OWNER', 'LAST ROTATED', 'NEXT ROTATION', 'STAGES', 'FINDINGS'], rows));
-  deps.out(`\n${summary.keys} key(s); ${summary.critical} critical and ${summary.notice} notice finding(s) (! = critical).`);
+  deps.out(
+    `\n${summary.keys} key(s); ${summary.critical} critical and ${summary.notice} notice finding(s) (! = critical).`,
+  );
   for (const k of keys) {
-    for (const f of k.findings) deps.out(`\n[${f.severity}] ${k.environment}/${k.name} ${f.rule}: ${f.message}\n  fix: ${f.fix}`);
+    for (const f of k.findings)
+      deps.out(`\n[${f.severity}] ${k.environment}/${k.name} ${f.rule}: ${f.message}\n  fix: ${f.fix}`);
   }
   return code;
 }
@@ -70,7 +89,9 @@ export async function status(deps: CliDeps, options: { json?: boolean; prefix: s
 export function register(program: Command, deps: CliDeps): void {
   program
     .command('status')
-    .description('Every managed key: environment, owner, last/next rotation, stages and audit findings (exit 1 on a critical finding)')
+    .description(
+      'Every managed key: environment, owner, last/next rotation, stages and audit findings (exit 1 on a critical finding)',
+    )
     .option('--env <environment>', 'only keys of this environment')
     .action(async (opts: { env?: string }, command: Command) => {
       const global = globalOptions(command, deps);

@@ -18,7 +18,9 @@ export function formatAuditNotice(findings: Finding[], checked: number, runId: s
   const header =
     `keyturn daily audit ${runId}: checked ${checked} managed key(s); ${counts.critical} critical and ` +
     `${counts.notice} notice finding(s) on ${keys} key(s).\nSee every key with \`keyturn status\`.\n`;
-  const ordered = [...findings].sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'critical' ? -1 : 1));
+  const ordered = [...findings].sort((a, b) =>
+    a.severity === b.severity ? 0 : a.severity === 'critical' ? -1 : 1,
+  );
   let message = header;
   let shown = 0;
   for (const f of ordered) {
@@ -27,6 +29,7 @@ export function formatAuditNotice(findings: Finding[], checked: number, runId: s
     message += block;
     shown++;
   }
-  if (shown < ordered.length) message += `\n... and ${ordered.length - shown} more finding(s): run \`keyturn status\`.\n`;
+  if (shown < ordered.length)
+    message += `\n... and ${ordered.length - shown} more finding(s): run \`keyturn status\`.\n`;
   return { severity, subject, message };
 }

@@ -48,11 +48,15 @@ const metadata: Rule = (secret) => {
       fix: 'Redeploy keyturn (cdk deploy) so the stack rewrites the tags from the configuration; do not edit keyturn:* tags by hand.',
     };
   }
-  const problems: string[] = REQUIRED_INVENTORY_TAGS.filter((tag) => !tagOf(secret, tag)).map((tag) => `${tag} missing`);
+  const problems: string[] = REQUIRED_INVENTORY_TAGS.filter((tag) => !tagOf(secret, tag)).map(
+    (tag) => `${tag} missing`,
+  );
   const expires = tagOf(secret, TAGS.expires);
-  if (expires !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(expires)) problems.push(`${TAGS.expires} is not a YYYY-MM-DD date`);
+  if (expires !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(expires))
+    problems.push(`${TAGS.expires} is not a YYYY-MM-DD date`);
   const override = tagOf(secret, INVENTORY_TAGS.rotateEveryDays);
-  if (override !== undefined && !/^[1-9][0-9]{0,2}$/.test(override)) problems.push(`${INVENTORY_TAGS.rotateEveryDays} is not a whole number of days`);
+  if (override !== undefined && !/^[1-9][0-9]{0,2}$/.test(override))
+    problems.push(`${INVENTORY_TAGS.rotateEveryDays} is not a whole number of days`);
   if (!problems.length) return undefined;
   return {
     severity: 'notice',
@@ -66,14 +70,16 @@ const rotationDisabled: Rule = (secret) =>
     ? undefined
     : {
         severity: 'critical',
-        message: 'rotation is disabled on the secret (someone cancelled it, or the rotation schedule was removed)',
+        message:
+          'rotation is disabled on the secret (someone cancelled it, or the rotation schedule was removed)',
         fix: 'Redeploy keyturn (cdk deploy) to restore the rotation schedule; ask in the audit trail who ran CancelRotateSecret.',
       };
 
 const neverRotated: Rule = (secret, { now, settings }) => {
   if (secret.lastRotatedDate) return undefined;
   // The first rotation runs on deploy: give it the same time a rotation may take before calling it stuck.
-  if (secret.createdDate && now.getTime() - secret.createdDate.getTime() < settings.stuckPendingHours * HOUR) return undefined;
+  if (secret.createdDate && now.getTime() - secret.createdDate.getTime() < settings.stuckPendingHours * HOUR)
+    return undefined;
   return {
     severity: 'critical',
     message: `never rotated${secret.createdDate ? ` since it was created ${ago(now, secret.createdDate)}` : ''}: it still holds the bootstrap value, not a key`,
@@ -167,7 +173,15 @@ export function auditSecret(secret: ManagedSecret, ctx: RuleContext): Finding[] 
   const findings: Finding[] = [];
   for (const [rule, check] of RULES) {
     const verdict = check(secret, ctx);
-    if (verdict) findings.push({ rule, keyName, environment, secretName: secret.name, secretArn: secret.arn, ...verdict });
+    if (verdict)
+      findings.push({
+        rule,
+        keyName,
+        environment,
+        secretName: secret.name,
+        secretArn: secret.arn,
+        ...verdict,
+      });
   }
   return findings;
 }

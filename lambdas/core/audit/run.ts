@@ -45,7 +45,8 @@ export async function runAudit(deps: AuditDeps, runId: string): Promise<AuditRes
   deps.metric(AUDIT_METRICS.keysChecked, secrets.length);
   deps.metric(AUDIT_METRICS.findings, findings.length);
   deps.metric(AUDIT_METRICS.criticalFindings, counts.critical);
-  for (const rule of AUDIT_RULES) deps.metric(AUDIT_METRICS.ruleFindings, findings.filter((f) => f.rule === rule).length, rule);
+  for (const rule of AUDIT_RULES)
+    deps.metric(AUDIT_METRICS.ruleFindings, findings.filter((f) => f.rule === rule).length, rule);
 
   let notified: AuditResult['notified'];
   if (findings.length) {
@@ -57,7 +58,13 @@ export async function runAudit(deps: AuditDeps, runId: string): Promise<AuditRes
   return { runId, checked: secrets.length, findings, notified };
 }
 
-async function record(ledger: Ledger, runId: string, now: Date, checked: number, findings: Finding[]): Promise<void> {
+async function record(
+  ledger: Ledger,
+  runId: string,
+  now: Date,
+  checked: number,
+  findings: Finding[],
+): Promise<void> {
   const at = now.toISOString();
   const idempotencyKey = `audit#${runId}`;
   const counts = countBySeverity(findings);

@@ -9,7 +9,8 @@ export function auditSettingsFromEnv(env: Record<string, string | undefined>): A
   const read = (name: string, fallback: number): number => {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
-    if (!/^\d{1,4}$/.test(raw)) throw new AuditSettingsError(`${name} must be a whole number, got a ${raw.length}-character value`);
+    if (!/^\d{1,4}$/.test(raw))
+      throw new AuditSettingsError(`${name} must be a whole number, got a ${raw.length}-character value`);
     return Number(raw);
   };
   return {
@@ -24,6 +25,7 @@ export function auditSettingsFromEnv(env: Record<string, string | undefined>): A
 /** The run id: the schedule's time when EventBridge Scheduler passed it (retries share it), else now. */
 export function auditRunId(event: unknown, now: Date): string {
   const scheduled = (event as { scheduledTime?: unknown } | null | undefined)?.scheduledTime;
-  if (typeof scheduled === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(scheduled)) return scheduled;
+  if (typeof scheduled === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(scheduled))
+    return scheduled;
   return now.toISOString();
 }

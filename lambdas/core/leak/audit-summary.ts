@@ -38,14 +38,22 @@ function bump(counts: Map<string, number>, key: string | undefined) {
   counts.set(k, (counts.get(k) ?? 0) + 1);
 }
 
-export function summarizeTrail(records: TrailRecord[], window: { from: string; to: string }, partial: boolean, note?: string): AuditSummary {
+export function summarizeTrail(
+  records: TrailRecord[],
+  window: { from: string; to: string },
+  partial: boolean,
+  note?: string,
+): AuditSummary {
   const byCall = new Map<string, number>();
   const byCaller = new Map<string, number>();
   const byIp = new Map<string, number>();
   let denied = 0;
   const times = records.map((r) => r.eventTime).sort();
   for (const r of records) {
-    bump(byCall, r.eventSource ? `${r.eventSource.replace('.amazonaws.com', '')}:${r.eventName}` : r.eventName);
+    bump(
+      byCall,
+      r.eventSource ? `${r.eventSource.replace('.amazonaws.com', '')}:${r.eventName}` : r.eventName,
+    );
     bump(byCaller, r.principal);
     bump(byIp, r.sourceIp);
     if (r.errorCode) denied += 1;
@@ -70,7 +78,11 @@ export function describeAudit(summary: AuditSummary | undefined): string {
     `Audit ${summary.from} → ${summary.to}: ${summary.events} CloudTrail event(s)${summary.partial ? ' (partial)' : ''}, ${summary.denied} failed/denied.`,
   ];
   if (summary.firstSeen) lines.push(`  first ${summary.firstSeen}, last ${summary.lastSeen}`);
-  const fmt = (pairs: Array<[string, number]>) => pairs.slice(0, 5).map(([k, n]) => `${k} ×${n}`).join(', ');
+  const fmt = (pairs: Array<[string, number]>) =>
+    pairs
+      .slice(0, 5)
+      .map(([k, n]) => `${k} ×${n}`)
+      .join(', ');
   if (summary.byCall.length) lines.push(`  calls: ${fmt(summary.byCall)}`);
   if (summary.byCaller.length) lines.push(`  callers: ${fmt(summary.byCaller)}`);
   if (summary.bySourceIp.length) lines.push(`  source IPs: ${fmt(summary.bySourceIp)}`);

@@ -38,25 +38,56 @@ export async function contain(deps: LeakDeps, event: unknown): Promise<LeakState
     rotationChecks: 0,
     actions: [],
   };
-  state = act(state, now, 'signal received', 'note', `${signal.origin}: ${signal.where} (reported by ${signal.reportedBy})`);
+  state = act(
+    state,
+    now,
+    'signal received',
+    'note',
+    `${signal.origin}: ${signal.where} (reported by ${signal.reportedBy})`,
+  );
 
   const secretId = await resolveSecretId(deps, signal);
   const found = secretId ? await readKey(deps, secretId) : undefined;
-  if (!found) return { ...act(state, deps.now(), 'resolve key', 'failed', 'not a keyturn-managed key'), decision: 'unmanaged' };
+  if (!found)
+    return {
+      ...act(state, deps.now(), 'resolve key', 'failed', 'not a keyturn-managed key'),
+      decision: 'unmanaged',
+    };
 
   const { description, policy, current, previous } = found;
   const key = keyRef(description, policy);
   const live = liveKeys(description, [current, previous]);
   const leaked = signal.keyId ? live.filter((k) => k.version.keyId === signal.keyId) : live;
   state = { ...state, key, leaked: leaked.map((k) => k.version), replacedVersion: current?.versionId };
-  state = act(state, deps.now(), 'resolve key', 'done', `${key.secretName}: ${leaked.length} live version(s) treated as leaked`);
+  state = act(
+    state,
+    deps.now(),
+    'resolve key',
+    'done',
+    `${key.secretName}: ${leaked.length} live version(s) treated as leaked`,
+  );
   if (signal.keyId && leaked.length === 0) {
-    state = act(state, deps.now(), 'match key id', 'note', `key id ${signal.keyId} is not a live version: already retired or revoked`);
+    state = act(
+      state,
+      deps.now(),
+      'match key id',
+      'note',
+      `key id ${signal.keyId} is not a live version: already retired or revoked`,
+    );
   }
 
   if (policy.leakPolicy === 'revoke-first' && leaked.length) {
     await revokeVersions(deps, description, policy, leaked);
-    state = { ...act(state, deps.now(), 'revoke leaked key (revoke-first)', 'done', leaked.map((k) => describeVersion(k.version)).join(', ')), revoked: true };
+    state = {
+      ...act(
+        state,
+        deps.now(),
+        'revoke leaked key (revoke-first)',
+        'done',
+        leaked.map((k) => describeVersion(k.version)).join(', '),
+      ),
+      revoked: true,
+    };
   }
 
   const opened = await deps.incidents.openOrJoin({
@@ -66,7 +97,11 @@ export async function contain(deps: LeakDeps, event: unknown): Promise<LeakState
     windowSeconds: deps.dedupeWindowSeconds,
   });
   if (opened.outcome === 'joined') {
-    return { ...act(state, deps.now(), 'join open incident', 'note', opened.incidentId), decision: 'joined', incidentId: opened.incidentId };
+    return {
+      ...act(state, deps.now(), 'join open incident', 'note', opened.incidentId),
+      decision: 'joined',
+      incidentId: opened.incidentId,
+    };
   }
   await deps.notify(containedMessage(state));
   return act(state, deps.now(), 'page on-call', 'done');
@@ -87,7 +122,8 @@ async function resolveSecretId(deps: LeakDeps, signal: LeakSignal): Promise<stri
 }
 
 async function readKey(deps: LeakDeps, secretId: string) {
-  const settle = <T>(p: Promise<T>) => p.catch((error: unknown) => (error instanceof SecretNotFoundError ? undefined : Promise.reject(error)));
+  const settle = <T>(p: Promise<T>) =>
+    p.catch((error: unknown) => (error instanceof SecretNotFoundError ? undefined : Promise.reject(error)));
   // One round trip: the three reads go out together.
   const [description, current, previous] = await Promise.all([
     settle(deps.secrets.describe(secretId)),
@@ -121,21 +157,45 @@ function liveKeys(description: SecretDescription, reads: Array<StageRead | undef
   for (const read of reads) {
     if (!read || revoked.includes(read.versionId)) continue;
     const labels = description.versions[read.versionId] ?? [];
-    const stage = labels.includes(STAGE.current) ? STAGE.current : labels.includes(STAGE.previous) ? STAGE.previous : undefined;
+    const stage = labels.includes(STAGE.current)
+      ? STAGE.current
+      : labels.includes(STAGE.previous)
+        ? STAGE.previous
+        : undefined;
     const parsed = parseSecretContent(read.value);
     if (!stage || !parsed.ok || parsed.content.kind !== 'key') continue;
     const key = parsed.content.key;
-    live.push({ version: { versionId: read.versionId, keyId: key.keyId, stage, ...(key.createdAt ? { createdAt: key.createdAt } : {}) }, key });
+    live.push({
+      version: {
+        versionId: read.versionId,
+        keyId: key.keyId,
+        stage,
+        ...(key.createdAt ? { createdAt: key.createdAt } : {}),
+      },
+      key,
+    });
   }
   return live;
 }
 
 /** Revoke at the provider and mark the versions refused for consumers, together (one round trip). */
-export async function revokeVersions(deps: LeakDeps, description: SecretDescription, policy: KeyPolicy, keys: LiveKey[]): Promise<void> {
+export async function revokeVersions(
+  deps: LeakDeps,
+  description: SecretDescription,
+  policy: KeyPolicy,
+  keys: LiveKey[],
+): Promise<void> {
   const provider = deps.providers.get(policy.provider);
   if (!provider) throw new KeyConfigurationError(description.arn, `unknown provider "${policy.provider}"`);
-  const ids = [...new Set([...keys.map((k) => k.version.versionId), ...revokedVersionsOf(description)])].slice(0, MAX_REVOKED_IDS);
-  const ctxOf = (versionId: string): KeyContext => ({ secretId: description.arn, secretName: description.name, token: versionId, policy });
+  const ids = [
+    ...new Set([...keys.map((k) => k.version.versionId), ...revokedVersionsOf(description)]),
+  ].slice(0, MAX_REVOKED_IDS);
+  const ctxOf = (versionId: string): KeyContext => ({
+    secretId: description.arn,
+    secretName: description.name,
+    token: versionId,
+    policy,
+  });
   await Promise.all([
     deps.secrets.markRevoked(description.arn, ids),
     ...keys.map((k) => provider.revoke(ctxOf(k.version.versionId), k.key)),

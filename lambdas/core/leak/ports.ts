@@ -72,14 +72,24 @@ export interface IncidentStore {
    * Open the incident, or join the one open for the same key within the window (a duplicate signal).
    * `incidentId` that already holds the marker is this very response retried: `opened` again.
    */
-  openOrJoin(input: { marker: string; record: IncidentRecord; now: Date; windowSeconds: number }): Promise<{ outcome: 'opened' | 'joined'; incidentId: string }>;
+  openOrJoin(input: {
+    marker: string;
+    record: IncidentRecord;
+    now: Date;
+    windowSeconds: number;
+  }): Promise<{ outcome: 'opened' | 'joined'; incidentId: string }>;
   save(record: IncidentRecord): Promise<void>;
   get(id: string): Promise<IncidentRecord | undefined>;
 }
 
 export interface TrailLookup {
   /** Events with this lookup attribute in [from, to], at most `max`; `truncated` when more exist. Throws on throttling. */
-  lookup(attribute: { key: 'AccessKeyId' | 'ResourceName'; value: string }, from: Date, to: Date, max: number): Promise<{ records: TrailRecord[]; truncated: boolean }>;
+  lookup(
+    attribute: { key: 'AccessKeyId' | 'ResourceName'; value: string },
+    from: Date,
+    to: Date,
+    max: number,
+  ): Promise<{ records: TrailRecord[]; truncated: boolean }>;
 }
 
 export interface LeakDeps {

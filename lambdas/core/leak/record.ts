@@ -4,15 +4,23 @@ import type { IncidentRecord, LeakNotification } from './ports';
 import { keyLabel, type LeakState } from './state';
 
 export function impactOf(state: LeakState): string {
-  if (state.decision === 'unmanaged') return 'The key is not managed by keyturn: nothing was revoked or rotated automatically.';
+  if (state.decision === 'unmanaged')
+    return 'The key is not managed by keyturn: nothing was revoked or rotated automatically.';
   const policy = state.key?.leakPolicy;
   if (state.failure) return `The response stopped: ${state.failure}`;
   if (state.rotation === 'failed' && state.revoked) {
     return 'The leaked key is REVOKED and NO replacement is current: consumers of this key fail until a rotation succeeds.';
   }
-  if (state.rotation === 'failed') return `Rotation failed; under policy ${policy} the leaked key was NOT revoked and still works.`;
-  if (!state.leaked.length) return 'No live version matched the report: nothing needed revoking; a replacement was issued.';
-  const verified = state.verified === undefined ? '' : state.verified ? ', verified refused' : ', BUT THE PROVIDER STILL ACCEPTS IT';
+  if (state.rotation === 'failed')
+    return `Rotation failed; under policy ${policy} the leaked key was NOT revoked and still works.`;
+  if (!state.leaked.length)
+    return 'No live version matched the report: nothing needed revoking; a replacement was issued.';
+  const verified =
+    state.verified === undefined
+      ? ''
+      : state.verified
+        ? ', verified refused'
+        : ', BUT THE PROVIDER STILL ACCEPTS IT';
   return `Leaked key revoked${verified}; replacement ${state.newVersion ?? '(pending)'} is AWSCURRENT. Consumers reading AWSCURRENT pick it up on their next refresh.`;
 }
 
@@ -21,7 +29,12 @@ const SEVERITY = 'critical' as const;
 
 /** The response needs a person now: the key is unmanaged, a step failed, or the leaked key may still work. */
 export function needsPerson(state: LeakState): boolean {
-  return state.decision === 'unmanaged' || Boolean(state.failure) || state.rotation === 'failed' || state.verified === false;
+  return (
+    state.decision === 'unmanaged' ||
+    Boolean(state.failure) ||
+    state.rotation === 'failed' ||
+    state.verified === false
+  );
 }
 
 export function toRecord(state: LeakState, status: IncidentRecord['status']): IncidentRecord {
@@ -32,7 +45,14 @@ export function toRecord(state: LeakState, status: IncidentRecord['status']): In
     severity: SEVERITY,
     key: keyLabel(state),
     unmanaged: state.decision === 'unmanaged',
-    ...(key ? { environment: key.environment, secretArn: key.secretArn, provider: key.provider, policy: key.leakPolicy } : {}),
+    ...(key
+      ? {
+          environment: key.environment,
+          secretArn: key.secretArn,
+          provider: key.provider,
+          policy: key.leakPolicy,
+        }
+      : {}),
     ...(key?.owner ? { owner: key.owner } : {}),
     detectedAt: state.detectedAt,
     ...(signal.exposedAt ? { exposedAt: signal.exposedAt } : {}),
@@ -47,7 +67,7 @@ export function toRecord(state: LeakState, status: IncidentRecord['status']): In
     actions: state.actions,
     ...(state.audit ? { audit: state.audit } : {}),
     impact: impactOf(state),
-    updatedAt: (state.actions.at(-1)?.at ?? state.detectedAt),
+    updatedAt: state.actions.at(-1)?.at ?? state.detectedAt,
   };
 }
 
@@ -69,11 +89,17 @@ export function containedMessage(state: LeakState): LeakNotification {
   const label = keyLabel(state);
   const status = state.revoked
     ? 'revoked'
-    : state.leaked.length ? 'NOT revoked yet (policy rotate-then-revoke: revoked once the replacement is current)' : 'no live version matched';
+    : state.leaked.length
+      ? 'NOT revoked yet (policy rotate-then-revoke: revoked once the replacement is current)'
+      : 'no live version matched';
   const lines = [
     `CRITICAL: ${label} leaked: ${status}; replacement rotating`,
     `Incident: ${state.incidentId}`,
-    ...(key ? [`Key: ${label} (provider ${key.provider}, policy ${key.leakPolicy}), owner ${key.owner ?? 'unknown'}`] : []),
+    ...(key
+      ? [
+          `Key: ${label} (provider ${key.provider}, policy ${key.leakPolicy}), owner ${key.owner ?? 'unknown'}`,
+        ]
+      : []),
     `Found: ${signal.where}; reported by ${signal.reportedBy} at ${signal.receivedAt}; exposed ${signal.exposedAt ?? 'at an unknown time'}`,
     'Next, automatically: replacement key, CloudTrail audit of the exposure window, linked keys; the full report follows.',
     ...(key?.runbook ? [`Runbook: ${key.runbook}`] : []),
@@ -111,8 +137,13 @@ export function leakMessage(state: LeakState): LeakNotification {
   if (key?.linkedSystems.length) lines.push(`Linked systems: ${key.linkedSystems.join(', ')}`);
   if (key?.runbook) lines.push(`Runbook: ${key.runbook}`);
   lines.push('Follow up:', `  keyturn incident ${state.incidentId}`);
-  if (key) lines.push(`  keyturn history ${key.environment}/${key.keyName}`, `  keyturn status --env ${key.environment}`);
-  if (state.rotation === 'failed' && key) lines.push(`  keyturn rotate ${key.environment}/${key.keyName}   # after fixing the rotation failure`);
+  if (key)
+    lines.push(
+      `  keyturn history ${key.environment}/${key.keyName}`,
+      `  keyturn status --env ${key.environment}`,
+    );
+  if (state.rotation === 'failed' && key)
+    lines.push(`  keyturn rotate ${key.environment}/${key.keyName}   # after fixing the rotation failure`);
   return {
     severity: needsPerson(state) ? 'critical' : 'notice',
     kind: state.decision === 'unmanaged' ? 'leak-unmanaged' : state.failure ? 'leak-escalated' : 'leak',

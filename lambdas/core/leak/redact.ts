@@ -6,5 +6,7 @@
 const TOKEN = /[A-Za-z0-9+/_=-]{20,}/g;
 
 export function redactCredentials(text: string): string {
-  return text.replace(TOKEN, (token) => (/[A-Z]/.test(token) && /[a-z]/.test(token) && /[0-9]/.test(token) ? '[redacted]' : token));
+  return text.replace(TOKEN, (token) =>
+    /[A-Z]/.test(token) && /[a-z]/.test(token) && /[0-9]/.test(token) ? '[redacted]' : token,
+  );
 }

@@ -5,7 +5,16 @@
 import { contain } from './contain';
 import type { LeakDeps } from './ports';
 import type { LeakState } from './state';
-import { audit, checkRotation, conclude, escalate, revokeLeaked, rotate, rotateLinked, secondCheck } from './steps';
+import {
+  audit,
+  checkRotation,
+  conclude,
+  escalate,
+  revokeLeaked,
+  rotate,
+  rotateLinked,
+  secondCheck,
+} from './steps';
 
 export interface RunOptions {
   /** Wait between checks of AWSCURRENT (the state machine waits 15 s). */
@@ -15,12 +24,20 @@ export interface RunOptions {
   secondCheck?: boolean;
 }
 
-export async function runLeakResponse(deps: LeakDeps, event: unknown, options: RunOptions = {}): Promise<LeakState> {
+export async function runLeakResponse(
+  deps: LeakDeps,
+  event: unknown,
+  options: RunOptions = {},
+): Promise<LeakState> {
   return continueLeakResponse(deps, await contain(deps, event), options);
 }
 
 /** Everything after `contain`, from its state. */
-export async function continueLeakResponse(deps: LeakDeps, contained: LeakState, options: RunOptions = {}): Promise<LeakState> {
+export async function continueLeakResponse(
+  deps: LeakDeps,
+  contained: LeakState,
+  options: RunOptions = {},
+): Promise<LeakState> {
   let state = contained;
   if (state.decision === 'joined') return state;
   if (state.decision === 'unmanaged') return conclude(deps, state);
@@ -36,7 +53,10 @@ export async function continueLeakResponse(deps: LeakDeps, contained: LeakState,
     state = await conclude(deps, state);
   } catch (error) {
     const e = error as Error;
-    return escalate(deps, state, { Error: e.name, Cause: JSON.stringify({ errorType: e.name, errorMessage: e.message }) });
+    return escalate(deps, state, {
+      Error: e.name,
+      Cause: JSON.stringify({ errorType: e.name, errorMessage: e.message }),
+    });
   }
   return options.secondCheck ? secondCheck(deps, state) : state;
 }

@@ -19,18 +19,36 @@ export class InvalidLeakEventError extends KeyturnError {
 }
 
 const text = (max: number) =>
-  z.string().trim().min(1).max(max).refine((v) => !UNSAFE_CHARACTERS.test(v), 'must not hold control or bidirectional-override characters');
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((v) => !UNSAFE_CHARACTERS.test(v), 'must not hold control or bidirectional-override characters');
 /** Key names, secret names and ARNs: the characters Secrets Manager allows in names and ARNs. */
-const keyRef = z.string().min(1).max(512).regex(/^[A-Za-z0-9/_+=.@:-]+$/, 'must be a key name, secret name or secret ARN');
+const keyRef = z
+  .string()
+  .min(1)
+  .max(512)
+  .regex(/^[A-Za-z0-9/_+=.@:-]+$/, 'must be a key name, secret name or secret ARN');
 /** A key's public id (IAM AccessKeyId, `sha256:…` of a self-issued key, a provider's key id): never the key. */
-const keyId = z.string().min(1).max(128).regex(/^[A-Za-z0-9:_.-]+$/, 'must be a public key id');
+const keyId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9:_.-]+$/, 'must be a public key id');
 
 /** `detail` of the keyturn "API Key Leaked" event. */
 export const leakEventDetailSchema = z.strictObject({
   /** The key name (`billing-api`), the secret name (`keyturn/prod/billing-api`) or the secret ARN. */
   key: keyRef,
   /** Needed with a bare key name when the name exists in several environments. */
-  environment: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'must be an environment name').optional(),
+  environment: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9_-]+$/, 'must be an environment name')
+    .optional(),
   /** Where the key was found: a URL, a repository path, a ticket. */
   where: text(1024),
   /** When the key was exposed (ISO-8601); the audit window starts here (else at the key's creation). */
@@ -44,7 +62,10 @@ export type LeakEventDetail = z.infer<typeof leakEventDetailSchema>;
 
 const healthDetailSchema = z.object({
   eventTypeCode: z.enum(HEALTH_EXPOSED_CREDENTIAL_CODES),
-  affectedEntities: z.array(z.object({ entityValue: z.string().max(256) })).min(1).max(100),
+  affectedEntities: z
+    .array(z.object({ entityValue: z.string().max(256) }))
+    .min(1)
+    .max(100),
 });
 
 const envelopeSchema = z.object({
@@ -75,7 +96,11 @@ export interface LeakSignal {
 const ACCESS_KEY_ID = /^(AKIA|ASIA)[A-Z0-9]{12,124}$/;
 
 function problemsOf(error: z.ZodError, prefix: string): string[] {
-  return [...new Set(error.issues.map((i) => `${[prefix, ...i.path.map(String)].filter(Boolean).join('.')}: ${i.message}`))];
+  return [
+    ...new Set(
+      error.issues.map((i) => `${[prefix, ...i.path.map(String)].filter(Boolean).join('.')}: ${i.message}`),
+    ),
+  ];
 }
 
 /** Parse an EventBridge event into a leak signal, or throw InvalidLeakEventError naming the bad fields. */
@@ -104,8 +129,13 @@ export function parseLeakEvent(event: unknown): LeakSignal {
   if (source === 'aws.health' && detailType === 'AWS Health Event') {
     const parsed = healthDetailSchema.safeParse(detail);
     if (!parsed.success) throw new InvalidLeakEventError(problemsOf(parsed.error, 'detail'));
-    const accessKeyId = parsed.data.affectedEntities.map((e) => e.entityValue).find((v) => ACCESS_KEY_ID.test(v));
-    if (!accessKeyId) throw new InvalidLeakEventError(['detail.affectedEntities: no IAM access key id among the affected entities']);
+    const accessKeyId = parsed.data.affectedEntities
+      .map((e) => e.entityValue)
+      .find((v) => ACCESS_KEY_ID.test(v));
+    if (!accessKeyId)
+      throw new InvalidLeakEventError([
+        'detail.affectedEntities: no IAM access key id among the affected entities',
+      ]);
     return {
       signalId: id,
       origin: 'aws-health',
@@ -116,5 +146,7 @@ export function parseLeakEvent(event: unknown): LeakSignal {
       healthCode: parsed.data.eventTypeCode,
     };
   }
-  throw new InvalidLeakEventError(['source/detail-type: not a keyturn "API Key Leaked" or AWS Health exposed-credential event']);
+  throw new InvalidLeakEventError([
+    'source/detail-type: not a keyturn "API Key Leaked" or AWS Health exposed-credential event',
+  ]);
 }

@@ -68,8 +68,19 @@ export function incidentIdFor(signal: LeakSignal): string {
   return `inc-${day}-${id}`;
 }
 
-export function act(state: LeakState, now: Date, action: string, outcome: IncidentAction['outcome'], detail?: string): LeakState {
-  const entry: IncidentAction = { at: now.toISOString(), action, outcome, ...(detail ? { detail: detail.slice(0, 1024) } : {}) };
+export function act(
+  state: LeakState,
+  now: Date,
+  action: string,
+  outcome: IncidentAction['outcome'],
+  detail?: string,
+): LeakState {
+  const entry: IncidentAction = {
+    at: now.toISOString(),
+    action,
+    outcome,
+    ...(detail ? { detail: detail.slice(0, 1024) } : {}),
+  };
   return { ...state, actions: [...state.actions, entry].slice(-100) };
 }
 

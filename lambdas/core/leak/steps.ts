@@ -33,30 +33,66 @@ function requireKey(state: LeakState) {
 
 /** ClientRequestToken for RotateSecret: the same per incident, so a retried task starts no second rotation. */
 export function rotationTokenFor(incidentId: string): string {
-  return `keyturn-leak-${incidentId}`.replace(/[^A-Za-z0-9-]/g, '-').padEnd(32, '0').slice(0, 64);
+  return `keyturn-leak-${incidentId}`
+    .replace(/[^A-Za-z0-9-]/g, '-')
+    .padEnd(32, '0')
+    .slice(0, 64);
 }
 
 export async function rotate(deps: LeakDeps, state: LeakState): Promise<LeakState> {
   const key = requireKey(state);
   try {
     const outcome = await deps.secrets.rotateNow(key.secretArn, rotationTokenFor(state.incidentId));
-    return { ...act(state, deps.now(), 'rotate now (RotateSecret)', 'done', outcome === 'in-progress' ? 'a rotation was already running: waiting for it' : undefined), rotation: 'pending' };
+    return {
+      ...act(
+        state,
+        deps.now(),
+        'rotate now (RotateSecret)',
+        'done',
+        outcome === 'in-progress' ? 'a rotation was already running: waiting for it' : undefined,
+      ),
+      rotation: 'pending',
+    };
   } catch (error) {
-    return { ...act(state, deps.now(), 'rotate now (RotateSecret)', 'failed', errorText(error)), rotation: 'failed' };
+    return {
+      ...act(state, deps.now(), 'rotate now (RotateSecret)', 'failed', errorText(error)),
+      rotation: 'failed',
+    };
   }
 }
 
-export async function checkRotation(deps: LeakDeps, state: LeakState, maxChecks = MAX_ROTATION_CHECKS): Promise<LeakState> {
+export async function checkRotation(
+  deps: LeakDeps,
+  state: LeakState,
+  maxChecks = MAX_ROTATION_CHECKS,
+): Promise<LeakState> {
   const key = requireKey(state);
   if (state.rotation !== 'pending') return state;
   const description = await deps.secrets.describe(key.secretArn);
-  const current = Object.entries(description.versions).find(([, labels]) => labels.includes(STAGE.current))?.[0];
+  const current = Object.entries(description.versions).find(([, labels]) =>
+    labels.includes(STAGE.current),
+  )?.[0];
   const checks = state.rotationChecks + 1;
   if (current && current !== state.replacedVersion) {
-    return { ...act(state, deps.now(), 'replacement is AWSCURRENT', 'done', current), rotation: 'current', newVersion: current, rotationChecks: checks };
+    return {
+      ...act(state, deps.now(), 'replacement is AWSCURRENT', 'done', current),
+      rotation: 'current',
+      newVersion: current,
+      rotationChecks: checks,
+    };
   }
   if (checks >= maxChecks) {
-    return { ...act(state, deps.now(), 'wait for replacement', 'failed', `no new AWSCURRENT after ${checks} checks: read the rotate function's log`), rotation: 'failed', rotationChecks: checks };
+    return {
+      ...act(
+        state,
+        deps.now(),
+        'wait for replacement',
+        'failed',
+        `no new AWSCURRENT after ${checks} checks: read the rotate function's log`,
+      ),
+      rotation: 'failed',
+      rotationChecks: checks,
+    };
   }
   return { ...state, rotationChecks: checks };
 }
@@ -67,7 +103,9 @@ async function loadLeaked(deps: LeakDeps, state: LeakState) {
   const description = await deps.secrets.describe(key.secretArn);
   const outcome = readKeyPolicy(description.tags);
   if (!outcome.ok) throw new KeyConfigurationError(description.arn, outcome.reason);
-  const values = await Promise.all(state.leaked.map((v) => deps.secrets.readVersion(key.secretArn, v.versionId)));
+  const values = await Promise.all(
+    state.leaked.map((v) => deps.secrets.readVersion(key.secretArn, v.versionId)),
+  );
   const live: LiveKey[] = [];
   state.leaked.forEach((version, i) => {
     const parsed = parseSecretContent(values[i] ?? '');
@@ -80,24 +118,42 @@ async function loadLeaked(deps: LeakDeps, state: LeakState) {
 export async function revokeLeaked(deps: LeakDeps, state: LeakState): Promise<LeakState> {
   if (state.revoked || !state.leaked.length) return state;
   if (state.rotation !== 'current') {
-    return act(state, deps.now(), 'revoke leaked key (rotate-then-revoke)', 'skipped', 'the replacement is not current: the leaked key still works');
+    return act(
+      state,
+      deps.now(),
+      'revoke leaked key (rotate-then-revoke)',
+      'skipped',
+      'the replacement is not current: the leaked key still works',
+    );
   }
   const { description, policy, live } = await loadLeaked(deps, state);
   await revokeVersions(deps, description, policy, live);
-  return { ...act(state, deps.now(), 'revoke leaked key (rotate-then-revoke)', 'done', state.leaked.map((v) => v.versionId).join(', ')), revoked: true };
+  return {
+    ...act(
+      state,
+      deps.now(),
+      'revoke leaked key (rotate-then-revoke)',
+      'done',
+      state.leaked.map((v) => v.versionId).join(', '),
+    ),
+    revoked: true,
+  };
 }
 
 export async function audit(deps: LeakDeps, state: LeakState): Promise<LeakState> {
   const key = requireKey(state);
   const to = deps.now();
   const floor = new Date(to.getTime() - TRAIL_DAYS * 86_400_000);
-  const starts = [state.signal.exposedAt, ...state.leaked.map((v) => v.createdAt)].filter((t): t is string => Boolean(t));
+  const starts = [state.signal.exposedAt, ...state.leaked.map((v) => v.createdAt)].filter((t): t is string =>
+    Boolean(t),
+  );
   const earliest = starts.length ? new Date(Math.min(...starts.map((t) => Date.parse(t)))) : floor;
   const from = earliest < floor ? floor : earliest;
   // IAM keys are named in CloudTrail by their access key id; other keys are audited through reads of their secret.
-  const lookups = key.provider === 'iam-access-key' && state.leaked.length
-    ? state.leaked.map((v) => ({ key: 'AccessKeyId' as const, value: v.keyId }))
-    : [{ key: 'ResourceName' as const, value: key.secretArn }];
+  const lookups =
+    key.provider === 'iam-access-key' && state.leaked.length
+      ? state.leaked.map((v) => ({ key: 'AccessKeyId' as const, value: v.keyId }))
+      : [{ key: 'ResourceName' as const, value: key.secretArn }];
   const records: TrailRecord[] = [];
   let partial = false;
   let note: string | undefined;
@@ -112,7 +168,16 @@ export async function audit(deps: LeakDeps, state: LeakState): Promise<LeakState
     }
   }
   const summary = summarizeTrail(records, { from: from.toISOString(), to: to.toISOString() }, partial, note);
-  return { ...act(state, deps.now(), 'audit CloudTrail', note ? 'note' : 'done', `${summary.events} event(s)${partial ? ', partial' : ''}`), audit: summary };
+  return {
+    ...act(
+      state,
+      deps.now(),
+      'audit CloudTrail',
+      note ? 'note' : 'done',
+      `${summary.events} event(s)${partial ? ', partial' : ''}`,
+    ),
+    audit: summary,
+  };
 }
 
 /** Linked systems that are keyturn keys of the same environment are rotated too; the rest are listed for people. */
@@ -127,9 +192,16 @@ export async function rotateLinked(deps: LeakDeps, state: LeakState): Promise<Le
       await deps.secrets.rotateNow(description.arn, rotationTokenFor(`${state.incidentId}-${system}`));
       next = act(next, deps.now(), `rotate linked key ${system}`, 'done');
     } catch (error) {
-      next = error instanceof SecretNotFoundError
-        ? act(next, deps.now(), `linked system ${system}`, 'note', 'not a keyturn key: its owner must check it and move it to the new key')
-        : act(next, deps.now(), `rotate linked key ${system}`, 'failed', errorText(error));
+      next =
+        error instanceof SecretNotFoundError
+          ? act(
+              next,
+              deps.now(),
+              `linked system ${system}`,
+              'note',
+              'not a keyturn key: its owner must check it and move it to the new key',
+            )
+          : act(next, deps.now(), `rotate linked key ${system}`, 'failed', errorText(error));
     }
   }
   return next;
@@ -142,13 +214,21 @@ export async function leakedKeysRefused(deps: LeakDeps, state: LeakState): Promi
   const provider = deps.providers.get(policy.provider);
   if (!provider) throw new KeyConfigurationError(description.arn, `unknown provider "${policy.provider}"`);
   const accepted = acceptedVersions(description);
-  if (CONSUMER_CHECKED_PROVIDERS.includes(provider.kind)) return live.every((k) => !accepted.includes(k.version.versionId));
+  if (CONSUMER_CHECKED_PROVIDERS.includes(provider.kind))
+    return live.every((k) => !accepted.includes(k.version.versionId));
   const results = await Promise.all(
     live.map((k) => {
-      const ctx = { secretId: description.arn, secretName: description.name, token: k.version.versionId, policy };
+      const ctx = {
+        secretId: description.arn,
+        secretName: description.name,
+        token: k.version.versionId,
+        policy,
+      };
       const verify = () => provider.verify(ctx, k.key);
       // A revocation takes seconds to propagate (IAM): give it the provider's own patience.
-      return provider.verifyRetry ? retryUntil(provider.verifyRetry, verify, (r) => !r.accepted, deps.sleep) : verify();
+      return provider.verifyRetry
+        ? retryUntil(provider.verifyRetry, verify, (r) => !r.accepted, deps.sleep)
+        : verify();
     }),
   );
   return results.every((r) => !r.accepted);
@@ -161,10 +241,25 @@ async function recordLedger(deps: LeakDeps, state: LeakState): Promise<void> {
   const at = deps.now().toISOString();
   if (state.revoked) {
     for (const v of state.leaked) {
-      await deps.ledger.append({ ...base, kind: 'revocation', outcome: 'leak', at, versionId: v.versionId, detail: `incident ${state.incidentId}: key ${v.keyId}`, idempotencyKey: `revocation#${v.versionId}` });
+      await deps.ledger.append({
+        ...base,
+        kind: 'revocation',
+        outcome: 'leak',
+        at,
+        versionId: v.versionId,
+        detail: `incident ${state.incidentId}: key ${v.keyId}`,
+        idempotencyKey: `revocation#${v.versionId}`,
+      });
     }
   }
-  await deps.ledger.append({ ...base, kind: 'incident', outcome: state.failure ? 'escalated' : 'responded', at, detail: `incident ${state.incidentId}: ${state.signal.where}`.slice(0, 4096), idempotencyKey: `incident#${state.incidentId}` });
+  await deps.ledger.append({
+    ...base,
+    kind: 'incident',
+    outcome: state.failure ? 'escalated' : 'responded',
+    at,
+    detail: `incident ${state.incidentId}: ${state.signal.where}`.slice(0, 4096),
+    idempotencyKey: `incident#${state.incidentId}`,
+  });
 }
 
 /** Verify, record and tell on-call. Idempotent: a retry rewrites the same record and ledger entries. */
@@ -172,17 +267,38 @@ export async function conclude(deps: LeakDeps, state: LeakState): Promise<LeakSt
   let next = state;
   if (state.decision === 'respond' && state.revoked) {
     const refused = await leakedKeysRefused(deps, state);
-    next = { ...act(next, deps.now(), 'verify revocation', refused ? 'done' : 'failed', refused ? 'the leaked key is refused' : 'the leaked key is STILL ACCEPTED'), verified: refused };
+    next = {
+      ...act(
+        next,
+        deps.now(),
+        'verify revocation',
+        refused ? 'done' : 'failed',
+        refused ? 'the leaked key is refused' : 'the leaked key is STILL ACCEPTED',
+      ),
+      verified: refused,
+    };
   }
-  await deps.incidents.save(toRecord(next, next.decision === 'unmanaged' || next.rotation === 'failed' || next.verified === false ? 'escalated' : 'resolved'));
+  await deps.incidents.save(
+    toRecord(
+      next,
+      next.decision === 'unmanaged' || next.rotation === 'failed' || next.verified === false
+        ? 'escalated'
+        : 'resolved',
+    ),
+  );
   await recordLedger(deps, next);
   await deps.notify(leakMessage(next));
   return next;
 }
 
 /** A task failed after its retries: on-call must take over. Records what is known and pages. */
-export async function escalate(deps: LeakDeps, state: LeakState, error: { Error?: string; Cause?: string } | undefined): Promise<LeakState> {
-  const failure = `${error?.Error ?? 'a task failed'}${error?.Cause ? `: ${causeText(error.Cause)}` : ''}`.slice(0, 1024);
+export async function escalate(
+  deps: LeakDeps,
+  state: LeakState,
+  error: { Error?: string; Cause?: string } | undefined,
+): Promise<LeakState> {
+  const failure =
+    `${error?.Error ?? 'a task failed'}${error?.Cause ? `: ${causeText(error.Cause)}` : ''}`.slice(0, 1024);
   const next = { ...act(state, deps.now(), 'escalate to on-call', 'failed', failure), failure };
   await deps.incidents.save(toRecord(next, 'escalated'));
   await recordLedger(deps, next);
@@ -194,17 +310,27 @@ export async function escalate(deps: LeakDeps, state: LeakState, error: { Error?
 export async function secondCheck(deps: LeakDeps, state: LeakState): Promise<LeakState> {
   if (!state.revoked) return state;
   const refused = await leakedKeysRefused(deps, state);
-  const next = { ...act(state, deps.now(), 'second check of the revocation', refused ? 'done' : 'failed'), secondCheck: refused ? ('refused' as const) : ('still-accepted' as const) };
+  const next = {
+    ...act(state, deps.now(), 'second check of the revocation', refused ? 'done' : 'failed'),
+    secondCheck: refused ? ('refused' as const) : ('still-accepted' as const),
+  };
   await deps.incidents.save(toRecord(next, refused ? 'resolved' : 'escalated'));
   if (!refused) {
     const message = leakMessage(next);
-    await deps.notify({ ...message, kind: 'leak-still-accepted', subject: `keyturn: leaked key of ${next.key?.keyName ?? 'a key'} is ACCEPTED AGAIN`, message: `The second check found a leaked key accepted again.\n\n${message.message}` });
+    await deps.notify({
+      ...message,
+      kind: 'leak-still-accepted',
+      subject: `keyturn: leaked key of ${next.key?.keyName ?? 'a key'} is ACCEPTED AGAIN`,
+      message: `The second check found a leaked key accepted again.\n\n${message.message}`,
+    });
   }
   return next;
 }
 
 function errorText(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 500) : 'a non-Error value was thrown';
+  return error instanceof Error
+    ? `${error.name}: ${error.message}`.slice(0, 500)
+    : 'a non-Error value was thrown';
 }
 
 /** Step Functions' Cause of a Lambda failure is a JSON string of {errorType, errorMessage, trace}: keep the first two. */

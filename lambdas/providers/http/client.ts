@@ -50,7 +50,11 @@ function isTimeout(error: unknown): boolean {
   return name === 'TimeoutError' || name === 'AbortError';
 }
 
-export async function sendHttp(provider: string, call: HttpCall, options: HttpClientOptions): Promise<HttpResult> {
+export async function sendHttp(
+  provider: string,
+  call: HttpCall,
+  options: HttpClientOptions,
+): Promise<HttpResult> {
   const sleep = options.sleep ?? realSleep;
   const doFetch = options.fetch ?? fetch;
   const cap = options.maxRetryAfterMs ?? MAX_RETRY_AFTER_MS;
@@ -77,18 +81,25 @@ export async function sendHttp(provider: string, call: HttpCall, options: HttpCl
       }
       throw new ProviderError(
         provider,
-        timedOut ? `${what} timed out after ${options.timeoutMs} ms` : `${what} failed (${(error as Error)?.name ?? 'error'})`,
+        timedOut
+          ? `${what} timed out after ${options.timeoutMs} ms`
+          : `${what} failed (${(error as Error)?.name ?? 'error'})`,
         true,
         { cause: timedOut ? undefined : error },
       );
     }
-    if (text.length > MAX_RESPONSE_BYTES) throw new ProviderError(provider, `${what} answered with an oversized body`, false);
+    if (text.length > MAX_RESPONSE_BYTES)
+      throw new ProviderError(provider, `${what} answered with an oversized body`, false);
     const throttled = response.status === 429;
     const serverError = response.status >= 500;
     if ((throttled || (serverError && call.retryServerErrors)) && !last) {
       const asked = retryAfterMs(response.headers.get('retry-after'));
       if (asked !== undefined && asked > cap) {
-        throw new ProviderError(provider, `${what} answered ${response.status} and asked to retry after ${Math.ceil(asked / 1000)} s`, true);
+        throw new ProviderError(
+          provider,
+          `${what} answered ${response.status} and asked to retry after ${Math.ceil(asked / 1000)} s`,
+          true,
+        );
       }
       await sleep(asked ?? backoffDelay(BACKOFF, attempt));
       continue;

@@ -30,7 +30,8 @@ export function evaluateJsonPath(document: unknown, path: string): unknown {
       if (!Array.isArray(node) || segment >= node.length) return undefined;
       node = node[segment];
     } else {
-      if (!node || typeof node !== 'object' || Array.isArray(node) || !Object.hasOwn(node, segment)) return undefined;
+      if (!node || typeof node !== 'object' || Array.isArray(node) || !Object.hasOwn(node, segment))
+        return undefined;
       node = (node as Record<string, unknown>)[segment];
     }
   }

@@ -24,12 +24,19 @@ export const runtimeProfileSchema = z.strictObject({
     successStatus: statusList.optional(),
     keyPath: jsonPath,
     idPath: jsonPath,
-    idempotencyHeader: z.string().regex(/^[A-Za-z0-9-]{1,64}$/).optional(),
+    idempotencyHeader: z
+      .string()
+      .regex(/^[A-Za-z0-9-]{1,64}$/)
+      .optional(),
   }),
   findOrphans: z
     .strictObject({ ...requestFields, itemsPath: jsonPath, namePath: jsonPath, idPath: jsonPath })
     .optional(),
-  verify: z.strictObject({ ...requestFields, acceptStatus: statusList.optional(), refuseStatus: statusList.optional() }),
+  verify: z.strictObject({
+    ...requestFields,
+    acceptStatus: statusList.optional(),
+    refuseStatus: statusList.optional(),
+  }),
   revoke: z.strictObject({ ...requestFields, successStatus: statusList.optional() }),
 });
 
@@ -41,7 +48,8 @@ export interface ProfileParseOptions {
   allowInsecureLoopback?: boolean;
 }
 
-export type ProfilesOutcome = { ok: true; profiles: Map<string, RuntimeProfile> } | { ok: false; reason: string };
+export type ProfilesOutcome =
+  { ok: true; profiles: Map<string, RuntimeProfile> } | { ok: false; reason: string };
 
 function allowedBaseUrl(baseUrl: string, options: ProfileParseOptions): boolean {
   const url = new URL(baseUrl);
@@ -67,7 +75,10 @@ export function parseProfiles(json: string | undefined, options: ProfileParseOpt
   const profiles = new Map<string, RuntimeProfile>();
   for (const [name, profile] of Object.entries(parsed.data)) {
     if (!allowedBaseUrl(profile.baseUrl, options)) {
-      return { ok: false, reason: `profile "${name}": baseUrl must be https:// (without query or credentials)` };
+      return {
+        ok: false,
+        reason: `profile "${name}": baseUrl must be https:// (without query or credentials)`,
+      };
     }
     profiles.set(name, profile);
   }

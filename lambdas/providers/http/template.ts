@@ -11,10 +11,15 @@ export class TemplateError extends Error {
   readonly name = 'TemplateError';
 }
 
-export function render(template: string, vars: TemplateVars, encode: (value: string) => string = (v) => v): string {
+export function render(
+  template: string,
+  vars: TemplateVars,
+  encode: (value: string) => string = (v) => v,
+): string {
   return template.replace(PLACEHOLDER, (_match, name: string) => {
     const value = Object.hasOwn(vars, name) ? vars[name] : undefined;
-    if (value === undefined) throw new TemplateError(`the template uses {{${name}}}, which has no value here`);
+    if (value === undefined)
+      throw new TemplateError(`the template uses {{${name}}}, which has no value here`);
     return encode(value);
   });
 }

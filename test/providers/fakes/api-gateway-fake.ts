@@ -63,7 +63,14 @@ export class FakeApiGateway {
     this.mock.on(GetApiKeysCommand).callsFake((input) => {
       this.fault('GetApiKeys');
       const items = [...this.keys.values()].filter((k) => k.name.startsWith(input.nameQuery ?? ''));
-      return { items: items.map((k) => ({ id: k.id, name: k.name, enabled: k.enabled, ...(input.includeValues ? { value: k.value } : {}) })) };
+      return {
+        items: items.map((k) => ({
+          id: k.id,
+          name: k.name,
+          enabled: k.enabled,
+          ...(input.includeValues ? { value: k.value } : {}),
+        })),
+      };
     });
     this.mock.on(CreateApiKeyCommand).callsFake((input) => {
       this.fault('CreateApiKey');
@@ -81,11 +88,17 @@ export class FakeApiGateway {
     this.mock.on(GetApiKeyCommand).callsFake((input) => {
       this.fault('GetApiKey');
       const k = this.key(input.apiKey);
-      return { id: k.id, name: k.name, enabled: k.enabled, ...(input.includeValue ? { value: k.value } : {}) };
+      return {
+        id: k.id,
+        name: k.name,
+        enabled: k.enabled,
+        ...(input.includeValue ? { value: k.value } : {}),
+      };
     });
     this.mock.on(UpdateApiKeyCommand).callsFake((input) => {
       const k = this.key(input.apiKey);
-      for (const op of input.patchOperations ?? []) if (op.path === '/enabled') k.enabled = op.value === 'true';
+      for (const op of input.patchOperations ?? [])
+        if (op.path === '/enabled') k.enabled = op.value === 'true';
       return { id: k.id, enabled: k.enabled };
     });
     this.mock.on(DeleteApiKeyCommand).callsFake((input) => {
@@ -98,7 +111,8 @@ export class FakeApiGateway {
       const plan = this.plans.get(input.usagePlanId!);
       if (!plan) throw new NotFoundException({ message: 'Invalid Usage Plan ID specified', ...meta });
       this.key(input.keyId);
-      if (plan.has(input.keyId!)) throw new ConflictException({ message: 'Usage Plan Key already exists', ...meta });
+      if (plan.has(input.keyId!))
+        throw new ConflictException({ message: 'Usage Plan Key already exists', ...meta });
       plan.add(input.keyId!);
       return { id: input.keyId, type: 'API_KEY' };
     });

@@ -54,7 +54,10 @@ export class FakeIam {
   }
 
   addUser(name: string, existing: Array<Partial<FakeAccessKey>> = []) {
-    this.keys.set(name, existing.map((k) => this.newKey(k)));
+    this.keys.set(
+      name,
+      existing.map((k) => this.newKey(k)),
+    );
     this.tags.set(name, {});
   }
 
@@ -104,11 +107,22 @@ export class FakeIam {
     this.mock.on(CreateAccessKeyCommand).callsFake((input) => {
       this.fault('CreateAccessKey');
       const keys = this.user(input.UserName);
-      if (keys.length >= 2) throw new LimitExceededException({ message: 'Cannot exceed quota for AccessKeysPerUser: 2', ...meta });
+      if (keys.length >= 2)
+        throw new LimitExceededException({
+          message: 'Cannot exceed quota for AccessKeysPerUser: 2',
+          ...meta,
+        });
       const key = this.newKey();
       keys.push(key);
       this.fault('CreateAccessKey:after');
-      return { AccessKey: { AccessKeyId: key.id, SecretAccessKey: key.secret, Status: 'Active', UserName: input.UserName } };
+      return {
+        AccessKey: {
+          AccessKeyId: key.id,
+          SecretAccessKey: key.secret,
+          Status: 'Active',
+          UserName: input.UserName,
+        },
+      };
     });
     this.mock.on(UpdateAccessKeyCommand).callsFake((input) => {
       const key = this.user(input.UserName).find((k) => k.id === input.AccessKeyId);
@@ -148,7 +162,8 @@ export class FakeIam {
           if (!key) continue;
           if (key.secret !== credentials.secretAccessKey) throw stsError('SignatureDoesNotMatch');
           key.stsCalls++;
-          if (key.stsCalls <= this.propagationFailures || key.status !== 'Active') throw stsError('InvalidClientTokenId');
+          if (key.stsCalls <= this.propagationFailures || key.status !== 'Active')
+            throw stsError('InvalidClientTokenId');
           return { Arn: this.arnOf(user), Account: this.account, UserId: 'AIDAEXAMPLE' };
         }
         throw stsError('InvalidClientTokenId');

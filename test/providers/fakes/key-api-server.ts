@@ -75,7 +75,12 @@ export class KeyApiServer {
     let body = '';
     for await (const chunk of req) body += chunk;
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    this.requests.push({ method: req.method ?? '', path: url.pathname + url.search, headers: req.headers, body });
+    this.requests.push({
+      method: req.method ?? '',
+      path: url.pathname + url.search,
+      headers: req.headers,
+      body,
+    });
     const route = `${req.method} ${url.pathname.replace(/\/v1\/keys\/[^/]+$/, '/v1/keys/:id')}`;
     const fault = this.faults.get(route)?.shift();
     if (fault?.kind === 'slow') {
@@ -83,7 +88,9 @@ export class KeyApiServer {
       if (res.destroyed) return;
     }
     if (fault?.kind === 'status') {
-      res.writeHead(fault.status, fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}).end('{"error":"try later"}');
+      res
+        .writeHead(fault.status, fault.retryAfter ? { 'retry-after': fault.retryAfter } : {})
+        .end('{"error":"try later"}');
       return;
     }
     if (route === 'GET /v1/whoami') {
@@ -91,24 +98,33 @@ export class KeyApiServer {
       if (typeof key === 'string' && this.accepts(key)) return this.json(res, 200, { ok: true });
       return this.json(res, 401, { error: 'invalid key' });
     }
-    if (req.headers.authorization !== `Bearer ${ADMIN_TOKEN}`) return this.json(res, 401, { error: 'admin credential required' });
+    if (req.headers.authorization !== `Bearer ${ADMIN_TOKEN}`)
+      return this.json(res, 401, { error: 'admin credential required' });
     if (route === 'POST /v1/keys') {
       const idem = req.headers['idempotency-key'];
       const earlier = typeof idem === 'string' ? this.idempotent.get(idem) : undefined;
       let key = earlier ? this.keys.get(earlier) : undefined;
       if (!key) {
         const { name } = JSON.parse(body || '{}') as { name?: string };
-        key = { id: `key_${this.next++}`, name: name ?? '', secret: 'sk_' + randomBytes(24).toString('hex'), active: true };
+        key = {
+          id: `key_${this.next++}`,
+          name: name ?? '',
+          secret: 'sk_' + randomBytes(24).toString('hex'),
+          active: true,
+        };
         this.keys.set(key.id, key);
         if (typeof idem === 'string') this.idempotent.set(idem, key.id);
       }
       if (fault?.kind === 'create-then-500') return this.json(res, 500, { error: 'oops' });
-      if (fault?.kind === 'non-json') return void res.writeHead(201, { 'content-type': 'text/html' }).end('<html>created</html>');
+      if (fault?.kind === 'non-json')
+        return void res.writeHead(201, { 'content-type': 'text/html' }).end('<html>created</html>');
       if (fault?.kind === 'missing-key') return this.json(res, 201, { data: { id: key.id } });
       return this.json(res, 201, { data: { id: key.id, name: key.name, secret: key.secret } });
     }
     if (route === 'GET /v1/keys') {
-      return this.json(res, 200, { data: [...this.keys.values()].filter((k) => k.active).map((k) => ({ id: k.id, name: k.name })) });
+      return this.json(res, 200, {
+        data: [...this.keys.values()].filter((k) => k.active).map((k) => ({ id: k.id, name: k.name })),
+      });
     }
     if (route === 'DELETE /v1/keys/:id') {
       const key = this.keys.get(decodeURIComponent(url.pathname.split('/').pop()!));
@@ -145,8 +161,19 @@ export function keyApiProfile(baseUrl: string, overrides: Record<string, unknown
       namePath: '$.name',
       idPath: '$.id',
     },
-    verify: { method: 'GET', path: '/v1/whoami', headers: { 'X-Api-Key': '{{key}}' }, acceptStatus: [200], refuseStatus: [401, 403] },
-    revoke: { method: 'DELETE', path: '/v1/keys/{{keyId}}', headers: { Authorization: 'Bearer {{admin}}' }, successStatus: [204, 404] },
+    verify: {
+      method: 'GET',
+      path: '/v1/whoami',
+      headers: { 'X-Api-Key': '{{key}}' },
+      acceptStatus: [200],
+      refuseStatus: [401, 403],
+    },
+    revoke: {
+      method: 'DELETE',
+      path: '/v1/keys/{{keyId}}',
+      headers: { Authorization: 'Bearer {{admin}}' },
+      successStatus: [204, 404],
+    },
     ...overrides,
   };
 }

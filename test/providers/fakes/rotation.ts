@@ -21,9 +21,14 @@ export function rotationDeps(providers: KeyProvider[]): RotationDeps & { sleeps:
   };
 }
 
-export async function rotateFully(deps: RotationDeps, sm: FakeSecretsManager, secretArn: string): Promise<string> {
+export async function rotateFully(
+  deps: RotationDeps,
+  sm: FakeSecretsManager,
+  secretArn: string,
+): Promise<string> {
   const token = sm.beginRotation(secretArn);
-  for (const Step of ROTATION_STEPS) await runRotationStep(deps, { Step, SecretId: secretArn, ClientRequestToken: token });
+  for (const Step of ROTATION_STEPS)
+    await runRotationStep(deps, { Step, SecretId: secretArn, ClientRequestToken: token });
   return token;
 }
 
@@ -34,8 +39,16 @@ export function keyAt(sm: FakeSecretsManager, secretArn: string, stage: string =
   return parsed.content.key;
 }
 
-export function contextFor(tags: Record<string, string>, token = '3f5a6c1e-2b7d-4e8f-9a0b-1c2d3e4f5a6b'): KeyContext {
+export function contextFor(
+  tags: Record<string, string>,
+  token = '3f5a6c1e-2b7d-4e8f-9a0b-1c2d3e4f5a6b',
+): KeyContext {
   const outcome = readKeyPolicy(tags);
   if (!outcome.ok) throw new Error(outcome.reason);
-  return { secretId: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:keyturn/prod/k-AbCdEf', secretName: 'keyturn/prod/k', token, policy: outcome.policy };
+  return {
+    secretId: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:keyturn/prod/k-AbCdEf',
+    secretName: 'keyturn/prod/k',
+    token,
+    policy: outcome.policy,
+  };
 }
