@@ -9,8 +9,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { ENV } from '../lambdas/core/constants';
-import { LEDGER_SCHEMA } from '../lambdas/core/ledger';
+import { ENV, LEDGER_SCHEMA } from '../lambdas/core/constants';
 
 export interface KeyturnLedgerProps {
   /** The keyturn KMS key; the table is encrypted with it. */

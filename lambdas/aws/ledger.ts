@@ -6,11 +6,11 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   DEFAULT_HISTORY_LIMIT,
-  LEDGER_SCHEMA,
   MAX_HISTORY_LIMIT,
   ledgerPartition,
   validateLedgerEntry,
 } from '../core/ledger';
+import { LEDGER_SCHEMA } from '../core/constants';
 import type { Ledger, LedgerEntry } from '../core/ports';
 
 export type AppendOutcome = 'appended' | 'duplicate';

@@ -185,3 +185,11 @@ export const HEALTH_EXPOSED_CREDENTIAL_CODES = [
   'AWS_RISK_CREDENTIALS_COMPROMISE_SUSPECTED',
   'AWS_RISK_IAM_QUARANTINE',
 ] as const;
+
+/** Attribute and index names of the ledger table, shared by lib/ledger.ts and the adapter. */
+export const LEDGER_SCHEMA = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  timeIndex: 'byTime',
+  timeAttribute: 'at',
+} as const;

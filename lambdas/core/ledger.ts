@@ -7,14 +7,6 @@
 import { KeyturnError } from './errors';
 import type { LedgerEntry } from './ports';
 
-/** Attribute and index names of the ledger table, shared by lib/ledger.ts (via this file's constants) and the adapter. */
-export const LEDGER_SCHEMA = {
-  partitionKey: 'pk',
-  sortKey: 'sk',
-  timeIndex: 'byTime',
-  timeAttribute: 'at',
-} as const;
-
 export const LEDGER_KINDS = ['rotation', 'retirement', 'revocation', 'incident', 'audit'] as const;
 
 /** Pipeline-wide entries (an audit run) use this in place of a key name and environment. */

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { LEDGER_SCHEMA } from '../../lambdas/core/ledger';
+import { LEDGER_SCHEMA } from '../../lambdas/core/constants';
 
 // dynalite ships no types: it is a factory of an http.Server.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
