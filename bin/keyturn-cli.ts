@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** `keyturn`: the on-call CLI. See README "Day 2 operations". */
+/** `keyturn`: the on-call CLI. See docs/operations.md. */
 import { defaultDeps } from './cli/deps';
 import { run } from './cli/program';
 

@@ -147,7 +147,7 @@ export class KeyturnLeakResponse extends Construct {
     this.failureAlarm = new cloudwatch.Alarm(this, 'FailureAlarm', {
       alarmDescription:
         'keyturn: a leak response failed or timed out; the leaked key may still work. Open the execution in Step Functions, ' +
-        'read the failed step, then follow the leak runbook (README: Leak response).',
+        'read the failed step, then follow the leak runbook (docs/leak-response.md).',
       metric: new cloudwatch.MathExpression({
         expression: 'failed + timedOut',
         usingMetrics: {

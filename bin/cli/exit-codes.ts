@@ -1,4 +1,4 @@
-/** Exit codes of `keyturn`, stable for scripts (documented in the README's Day 2 operations section). */
+/** Exit codes of `keyturn`, stable for scripts (documented in docs/operations.md). */
 export const EXIT = {
   /** Done; for `status`: no critical finding. */
   ok: 0,

@@ -1,6 +1,6 @@
 /**
  * keyturn verifier: check presented API keys against keyturn-managed secrets, across rotations and overlap
- * windows, in any Node service or Lambda. See README "Dual-key overlap" for adoption.
+ * windows, in any Node service or Lambda. See docs/retirement-and-verifier.md for adoption.
  */
 export {
   ApiKeyVerifier,

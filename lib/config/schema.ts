@@ -174,7 +174,7 @@ export const pipelineSchema = z.strictObject({
     .default(90),
   /**
    * Nested stacks the keys are spread over (0: all in the main stack). Default: 0 up to 40 keys, then one shard
-   * per 30 keys. Pin it before the fleet grows: changing it moves keys between stacks (see the README).
+   * per 30 keys. Pin it before the fleet grows: changing it moves keys between stacks (see docs/configuration.md).
    */
   keyShards: z.number().int().min(0).max(100).optional(),
 });

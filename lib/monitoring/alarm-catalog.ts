@@ -1,6 +1,6 @@
 /**
  * Alarms as data: every alarm keyturn creates, its severity (→ topic), what it means, its default threshold and
- * the runbook step. The constructs build alarms from this table and the README lists it; a test keeps them equal.
+ * the runbook step. The constructs build alarms from this table and docs/alarms.md lists it; a test keeps them equal.
  */
 import type { Severity } from '../notifications';
 

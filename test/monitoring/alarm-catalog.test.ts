@@ -1,16 +1,13 @@
-/** The alarm catalogue: every alarm is documented in the README, and descriptions fit CloudWatch's limit. */
+/** The alarm catalogue: every alarm is documented in docs/alarms.md, and descriptions fit CloudWatch's limit. */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ALARMS, alarmDescription } from '../../lib/monitoring/alarm-catalog';
 
-const readme = readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
-const section = readme.slice(
-  readme.indexOf('<!-- section:alarms -->'),
-  readme.indexOf('<!-- /section:alarms -->'),
-);
+const doc = readFileSync(path.join(__dirname, '..', '..', 'docs', 'alarms.md'), 'utf8');
+const section = doc.slice(doc.indexOf('<!-- section:alarms -->'), doc.indexOf('<!-- /section:alarms -->'));
 
 test.each(Object.values(ALARMS).map((s) => [s.id, s]))(
-  '%s is listed in the README alarms table with its topic',
+  '%s is listed in the docs/alarms.md table with its topic',
   (id, s) => {
     const row = section
       .split('\n')
@@ -20,7 +17,7 @@ test.each(Object.values(ALARMS).map((s) => [s.id, s]))(
   },
 );
 
-test('the README lists no alarm the stack does not create', () => {
+test('docs/alarms.md lists no alarm the stack does not create', () => {
   const listed = [...section.matchAll(/^\| `(?:<env>-<key>-)?([a-z-]+)` \|/gm)].map((m) => m[1]);
   expect(listed.sort()).toEqual(
     Object.values(ALARMS)

@@ -113,7 +113,7 @@ export function formatNotification(incident: Incident, key: KeyInfo | undefined)
     '',
     `What keyturn did: ${WHAT_KEYTURN_DID[incident.kind]}`,
     '',
-    `Runbook: ${key?.runbook ?? 'see the README section "Alarms and notifications"'}`,
+    `Runbook: ${key?.runbook ?? 'see docs/alarms.md'}`,
     '',
     'Next commands:',
     ...nextCommands(incident, key).map((c) => `  ${c}`),
