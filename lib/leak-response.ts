@@ -29,6 +29,7 @@ import {
 import { KeyturnFunction } from './keyturn-function';
 import type { KeyturnLedger } from './ledger';
 import type { KeyturnNotifications } from './notifications';
+import { SignalDelivery } from './signal-delivery';
 
 export const LEAK_ENTRY = path.join(__dirname, '..', 'lambdas', 'leak', 'handler.ts');
 
@@ -78,6 +79,8 @@ export class KeyturnLeakResponse extends Construct {
   public readonly healthRule: events.Rule;
   /** Pages when a response execution fails or times out (the response itself could not tell on-call). */
   public readonly failureAlarm: cloudwatch.Alarm;
+  /** Retries and the dead-letter queue of both signal rules; a signal that cannot be delivered pages on-call. */
+  public readonly signalDelivery: SignalDelivery;
 
   constructor(scope: Construct, id: string, props: KeyturnLeakResponseProps) {
     super(scope, id);
@@ -138,10 +141,16 @@ export class KeyturnLeakResponse extends Construct {
         detail: { service: ['RISK'], eventTypeCode: [...HEALTH_EXPOSED_CREDENTIAL_CODES] },
       },
     });
+    this.signalDelivery = new SignalDelivery(this, 'SignalDelivery', {
+      signals: 'leak signals (keyturn "API Key Leaked" or AWS Health exposed credentials)',
+      runbook:
+        'A leaked key may still work. Read the queued event (its detail names the key; the message attributes say ' +
+        'why delivery failed), fix the cause, then start the leak response with the event as input, or revoke by hand ' +
+        '(docs/leak-response.md: Undelivered signal).',
+      alarmTopic: pipeline.notifications.criticalTopic,
+    });
     for (const rule of [this.leakRule, this.healthRule]) {
-      rule.addTarget(
-        new targets.SfnStateMachine(this.stateMachine, { retryAttempts: 8, maxEventAge: Duration.hours(2) }),
-      );
+      rule.addTarget(new targets.SfnStateMachine(this.stateMachine, this.signalDelivery.targetOptions()));
     }
 
     this.failureAlarm = new cloudwatch.Alarm(this, 'FailureAlarm', {
