@@ -1,7 +1,8 @@
 /**
  * The one hardened function construct every keyturn Lambda uses: newest Node runtime, ARM64, bundled locally by
  * esbuild (never Docker), explicit memory and timeout, a log group with retention, active tracing, and a role
- * that may write only to its own log group (no AWS managed policy).
+ * that may write only to its own log group (no AWS managed policy). Every SDK client in it retries the same way
+ * (SDK_RETRY_ENV): the one retry layer.
  */
 import { Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -10,6 +11,10 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { SDK_RETRY_ENV } from '../lambdas/core/constants';
+
+/** What a keyturn function reserves unless it says otherwise (lib/keyturn-function.ts). */
+export const DEFAULT_RESERVED_CONCURRENCY = 5;
 
 export interface KeyturnFunctionProps {
   /** Path of the handler file (exports `handler`). */
@@ -33,12 +38,14 @@ export interface KeyturnFunctionProps {
   readonly logRetention?: logs.RetentionDays;
   /**
    * Environment variables (never secrets: they show in the template).
-   * @default - only Powertools' service name and namespace
+   * @default - only the SDK's retry settings (SDK_RETRY_ENV)
    */
   readonly environment?: Record<string, string>;
   /**
-   * Reserved concurrency, to cap a runaway's cost and its pressure on AWS quotas.
-   * @default - unreserved
+   * Reserved concurrency: every keyturn function has one, so a flood of signals (or a runaway) is bounded in cost,
+   * in its pressure on AWS quotas, and cannot starve the account's other functions. It is taken from the account's
+   * concurrency quota (default 1,000; Lambda keeps 100 unreserved).
+   * @default 5
    */
   readonly reservedConcurrentExecutions?: number;
   /**
@@ -56,6 +63,12 @@ export class KeyturnFunction extends Construct {
   constructor(scope: Construct, id: string, props: KeyturnFunctionProps) {
     super(scope, id);
     const timeout = props.timeout ?? Duration.seconds(30);
+    const reservedConcurrency = props.reservedConcurrentExecutions ?? DEFAULT_RESERVED_CONCURRENCY;
+    if (!Number.isInteger(reservedConcurrency) || reservedConcurrency < 1 || reservedConcurrency > 900) {
+      throw new Error(
+        `${this.node.path}: reservedConcurrentExecutions must be an integer 1–900 (0 would disable the function), got ${reservedConcurrency}`,
+      );
+    }
     if (timeout.toSeconds() < 1 || timeout.toSeconds() > 900) {
       throw new Error(`${this.node.path}: timeout must be 1–900 seconds, got ${timeout.toSeconds()}`);
     }
@@ -79,9 +92,9 @@ export class KeyturnFunction extends Construct {
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       tracing: lambda.Tracing.ACTIVE,
-      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      reservedConcurrentExecutions: reservedConcurrency,
       deadLetterQueue: props.deadLetterQueue,
-      environment: props.environment,
+      environment: { ...SDK_RETRY_ENV, ...props.environment },
       bundling: {
         // The SDK is bundled, pinned to the lock file's versions, and tree-shaken with everything else.
         externalModules: [],

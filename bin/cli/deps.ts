@@ -7,6 +7,13 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { realSleep, type Sleep } from '../../lambdas/core/retry';
+import { SDK_RETRY_ENV } from '../../lambdas/core/constants';
+
+/** The Lambdas' retry settings, unless the caller's AWS configuration sets its own (AWS_RETRY_MODE, AWS_MAX_ATTEMPTS). */
+const retry = () => ({
+  retryMode: process.env.AWS_RETRY_MODE ?? SDK_RETRY_ENV.AWS_RETRY_MODE,
+  maxAttempts: Number(process.env.AWS_MAX_ATTEMPTS ?? SDK_RETRY_ENV.AWS_MAX_ATTEMPTS),
+});
 
 export interface CliDeps {
   /** Secrets Manager client (region and credentials from the caller's AWS configuration). */
@@ -33,9 +40,9 @@ export function defaultDeps(): CliDeps {
   let dynamo: DynamoDBDocumentClient | undefined;
   let eventBridge: EventBridgeClient | undefined;
   return {
-    secretsManager: () => (secrets ??= new SecretsManagerClient({})),
-    dynamo: () => (dynamo ??= DynamoDBDocumentClient.from(new DynamoDBClient({}))),
-    eventBridge: () => (eventBridge ??= new EventBridgeClient({})),
+    secretsManager: () => (secrets ??= new SecretsManagerClient(retry())),
+    dynamo: () => (dynamo ??= DynamoDBDocumentClient.from(new DynamoDBClient(retry()))),
+    eventBridge: () => (eventBridge ??= new EventBridgeClient(retry())),
     out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
     now: () => new Date(),

@@ -1,5 +1,5 @@
 /** Turn whatever a command threw into one line that says what to do, and a stable exit code (exit-codes.ts). */
-import { isThrottling } from '../../lambdas/aws/throttle-retry';
+import { isThrottling } from '../../lambdas/aws/sdk-errors';
 import { CliError, EXIT } from './exit-codes';
 
 const CREDENTIAL_ERRORS = new Set([

@@ -6,7 +6,6 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretInventory } from '../../lambdas/aws/secret-inventory';
 import { TAGS } from '../../lambdas/core/constants';
 import type { ManagedSecret } from '../../lambdas/core/audit/inventory';
-import type { Sleep } from '../../lambdas/core/retry';
 import { CliError, EXIT } from './exit-codes';
 
 const KEY_REF = /^(?:([a-z0-9][a-z0-9-]{0,31})\/)?([a-z0-9][a-z0-9-]{0,62})$/;
@@ -21,7 +20,6 @@ export async function resolveKey(
   client: SecretsManagerClient,
   prefix: string,
   ref: string,
-  sleep: Sleep,
 ): Promise<ResolvedKey> {
   const match = KEY_REF.exec(ref);
   if (!match) {
@@ -31,7 +29,7 @@ export async function resolveKey(
     );
   }
   const [, environment, keyName] = match;
-  const inventory = new SecretInventory(client, { secretPrefix: prefix, sleep });
+  const inventory = new SecretInventory(client, { secretPrefix: prefix });
   // Narrow server-side: the full secret name when the environment is known, else the key-name tag's value.
   const filter = environment
     ? { Key: 'name' as const, Values: [`${prefix}${environment}/${keyName}`] }

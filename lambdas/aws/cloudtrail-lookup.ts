@@ -1,17 +1,15 @@
-/** CloudTrail LookupEvents (SDK v3), paginated and capped; throttling retried, then thrown for the caller to note. */
+/**
+ * CloudTrail LookupEvents (SDK v3), paginated and capped. LookupEvents allows 2 requests/s: the SDK's adaptive retry
+ * absorbs throttling (SDK_RETRY_ENV); what is still throttled after it is thrown for the caller to note.
+ */
 import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import type { TrailRecord } from '../core/leak/audit-summary';
 import type { TrailLookup } from '../core/leak/ports';
-import type { Sleep } from '../core/retry';
-import { withThrottleRetry } from './throttle-retry';
 
 const PAGE = 50;
 
 export class CloudTrailLookup implements TrailLookup {
-  constructor(
-    private readonly client: CloudTrailClient,
-    private readonly sleep?: Sleep,
-  ) {}
+  constructor(private readonly client: CloudTrailClient) {}
 
   async lookup(
     attribute: { key: 'AccessKeyId' | 'ResourceName'; value: string },
@@ -22,18 +20,14 @@ export class CloudTrailLookup implements TrailLookup {
     const records: TrailRecord[] = [];
     let token: string | undefined;
     do {
-      const out = await withThrottleRetry(
-        () =>
-          this.client.send(
-            new LookupEventsCommand({
-              LookupAttributes: [{ AttributeKey: attribute.key, AttributeValue: attribute.value }],
-              StartTime: from,
-              EndTime: to,
-              MaxResults: Math.min(PAGE, max - records.length),
-              NextToken: token,
-            }),
-          ),
-        this.sleep,
+      const out = await this.client.send(
+        new LookupEventsCommand({
+          LookupAttributes: [{ AttributeKey: attribute.key, AttributeValue: attribute.value }],
+          StartTime: from,
+          EndTime: to,
+          MaxResults: Math.min(PAGE, max - records.length),
+          NextToken: token,
+        }),
       );
       for (const event of out.Events ?? [])
         records.push(

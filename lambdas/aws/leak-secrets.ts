@@ -13,11 +13,9 @@ import {
 import { LEAK_TAGS, PROVIDER_KINDS, STAGE, TAGS } from '../core/constants';
 import { SecretNotFoundError, type LeakSecrets, type StageRead } from '../core/leak/ports';
 import type { SecretDescription } from '../core/ports';
-import type { Sleep } from '../core/retry';
 import { parseSecretContent } from '../core/stored-key';
 import { SecretInventory } from './secret-inventory';
 import { SecretsManagerSecretStore } from './secret-store';
-import { withThrottleRetry } from './throttle-retry';
 
 export class SecretsManagerLeakSecrets implements LeakSecrets {
   private readonly store: SecretsManagerSecretStore;
@@ -25,22 +23,15 @@ export class SecretsManagerLeakSecrets implements LeakSecrets {
 
   constructor(
     private readonly client: SecretsManagerClient,
-    private readonly options: { secretPrefix: string; sleep?: Sleep },
+    options: { secretPrefix: string },
   ) {
     this.store = new SecretsManagerSecretStore(client);
-    this.inventory = new SecretInventory(client, {
-      secretPrefix: options.secretPrefix,
-      sleep: options.sleep,
-    });
-  }
-
-  private retry<T>(fn: () => Promise<T>): Promise<T> {
-    return withThrottleRetry(fn, this.options.sleep);
+    this.inventory = new SecretInventory(client, { secretPrefix: options.secretPrefix });
   }
 
   async describe(secretId: string): Promise<SecretDescription> {
     try {
-      return await this.retry(() => this.store.describe(secretId));
+      return await this.store.describe(secretId);
     } catch (error) {
       if (error instanceof ResourceNotFoundException)
         throw new SecretNotFoundError(`no secret ${secretId.slice(0, 512)}`, { cause: error });
@@ -50,8 +41,8 @@ export class SecretsManagerLeakSecrets implements LeakSecrets {
 
   async readStage(secretId: string, stage: 'AWSCURRENT' | 'AWSPREVIOUS'): Promise<StageRead | undefined> {
     try {
-      const out = await this.retry(() =>
-        this.client.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: stage })),
+      const out = await this.client.send(
+        new GetSecretValueCommand({ SecretId: secretId, VersionStage: stage }),
       );
       return out.VersionId && out.SecretString !== undefined
         ? { versionId: out.VersionId, value: out.SecretString }
@@ -64,30 +55,26 @@ export class SecretsManagerLeakSecrets implements LeakSecrets {
   }
 
   readVersion(secretId: string, versionId: string): Promise<string | undefined> {
-    return this.retry(() => this.store.getValue(secretId, versionId));
+    return this.store.getValue(secretId, versionId);
   }
 
   async markRevoked(secretId: string, versionIds: string[]): Promise<void> {
-    await this.retry(() =>
-      this.client.send(
-        new TagResourceCommand({
-          SecretId: secretId,
-          Tags: [{ Key: LEAK_TAGS.revokedVersions, Value: versionIds.join(' ') }],
-        }),
-      ),
+    await this.client.send(
+      new TagResourceCommand({
+        SecretId: secretId,
+        Tags: [{ Key: LEAK_TAGS.revokedVersions, Value: versionIds.join(' ') }],
+      }),
     );
   }
 
   async rotateNow(secretId: string, clientRequestToken: string): Promise<'started' | 'in-progress'> {
     try {
-      await this.retry(() =>
-        this.client.send(
-          new RotateSecretCommand({
-            SecretId: secretId,
-            ClientRequestToken: clientRequestToken,
-            RotateImmediately: true,
-          }),
-        ),
+      await this.client.send(
+        new RotateSecretCommand({
+          SecretId: secretId,
+          ClientRequestToken: clientRequestToken,
+          RotateImmediately: true,
+        }),
       );
       return 'started';
     } catch (error) {

@@ -2,7 +2,7 @@
  * The key inventory over Secrets Manager: ListSecrets (filtered by the managed tag and the name prefix, all
  * pages, 100 per call) carries stages, dates and tags, so no per-secret DescribeSecret is needed. Only a secret
  * with an unfinished rotation costs one more call (ListSecretVersionIds) to learn how old its pending version is.
- * Every call retries throttling with backoff (throttle-retry.ts). Also the two calls `keyturn rotate` makes.
+ * Throttling is retried by the SDK itself (adaptive mode, SDK_RETRY_ENV). Also the two calls `keyturn rotate` makes.
  */
 import {
   ListSecretsCommand,
@@ -15,15 +15,11 @@ import {
 import { DEFAULT_SECRET_PREFIX, TAGS } from '../core/constants';
 import { pendingVersionOf, type Inventory, type ManagedSecret } from '../core/audit/inventory';
 import type { SecretDescription } from '../core/ports';
-import type { RetryPolicy, Sleep } from '../core/retry';
 import { SecretsManagerSecretStore } from './secret-store';
-import { THROTTLE_RETRY, withThrottleRetry } from './throttle-retry';
 
 export interface SecretInventoryOptions {
   /** Only secrets whose name starts with this. @default 'keyturn/' */
   secretPrefix?: string;
-  sleep?: Sleep;
-  retry?: RetryPolicy;
 }
 
 /** ListSecrets' largest page. */
@@ -35,14 +31,10 @@ export class SecretInventory implements Inventory {
 
   constructor(
     private readonly client: SecretsManagerClient,
-    private readonly options: SecretInventoryOptions = {},
+    options: SecretInventoryOptions = {},
   ) {
     this.prefix = options.secretPrefix ?? DEFAULT_SECRET_PREFIX;
     this.store = new SecretsManagerSecretStore(client);
-  }
-
-  private retry<T>(fn: () => Promise<T>): Promise<T> {
-    return withThrottleRetry(fn, this.options.sleep, this.options.retry ?? THROTTLE_RETRY);
   }
 
   /**
@@ -61,24 +53,22 @@ export class SecretInventory implements Inventory {
     return secrets;
   }
 
-  /** ListSecrets, all pages, page by page so a throttled page is retried without starting over. */
+  /** ListSecrets, all pages. */
   async listSecrets(extraFilters: Filter[] = []): Promise<SecretListEntry[]> {
     const out: SecretListEntry[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await this.retry(() =>
-        this.client.send(
-          new ListSecretsCommand({
-            MaxResults: LIST_PAGE_SIZE,
-            NextToken: nextToken,
-            // Filters are ANDed: tagged managed and named under the prefix (the name filter is a prefix match).
-            Filters: [
-              { Key: 'tag-key', Values: [TAGS.managed] },
-              { Key: 'name', Values: [this.prefix] },
-              ...extraFilters,
-            ],
-          }),
-        ),
+      const page = await this.client.send(
+        new ListSecretsCommand({
+          MaxResults: LIST_PAGE_SIZE,
+          NextToken: nextToken,
+          // Filters are ANDed: tagged managed and named under the prefix (the name filter is a prefix match).
+          Filters: [
+            { Key: 'tag-key', Values: [TAGS.managed] },
+            { Key: 'name', Values: [this.prefix] },
+            ...extraFilters,
+          ],
+        }),
       );
       for (const entry of page.SecretList ?? []) if (this.isManaged(entry)) out.push(entry);
       nextToken = page.NextToken;
@@ -90,10 +80,8 @@ export class SecretInventory implements Inventory {
   async versionCreatedDate(secretId: string, versionId: string): Promise<Date | undefined> {
     let nextToken: string | undefined;
     do {
-      const page = await this.retry(() =>
-        this.client.send(
-          new ListSecretVersionIdsCommand({ SecretId: secretId, MaxResults: 100, NextToken: nextToken }),
-        ),
+      const page = await this.client.send(
+        new ListSecretVersionIdsCommand({ SecretId: secretId, MaxResults: 100, NextToken: nextToken }),
       );
       const version = page.Versions?.find((v) => v.VersionId === versionId);
       if (version) return version.CreatedDate;
@@ -104,15 +92,13 @@ export class SecretInventory implements Inventory {
 
   /** DescribeSecret (for following a rotation). */
   describe(secretId: string): Promise<SecretDescription> {
-    return this.retry(() => this.store.describe(secretId));
+    return this.store.describe(secretId);
   }
 
   /** RotateSecret now; returns the new version id. Retrying is safe: the same ClientRequestToken is one rotation. */
   async startRotation(secretId: string, token: string): Promise<string> {
-    const out = await this.retry(() =>
-      this.client.send(
-        new RotateSecretCommand({ SecretId: secretId, ClientRequestToken: token, RotateImmediately: true }),
-      ),
+    const out = await this.client.send(
+      new RotateSecretCommand({ SecretId: secretId, ClientRequestToken: token, RotateImmediately: true }),
     );
     return out.VersionId ?? token;
   }

@@ -193,3 +193,10 @@ export const LEDGER_SCHEMA = {
   timeIndex: 'byTime',
   timeAttribute: 'at',
 } as const;
+
+/**
+ * The one retry layer: the SDK's own, configured through its documented environment variables on every keyturn
+ * function (lib/keyturn-function.ts) and the CLI. Adaptive mode adds client-side rate limiting on throttling, so a
+ * sweep over thousands of secrets at ListSecrets' 100/s slows down instead of failing; 6 attempts bound it.
+ */
+export const SDK_RETRY_ENV = { AWS_RETRY_MODE: 'adaptive', AWS_MAX_ATTEMPTS: '6' } as const;

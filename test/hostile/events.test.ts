@@ -121,7 +121,6 @@ describe('leak events (EventBridge → leak response, first task)', () => {
     return {
       secrets: new SecretsManagerLeakSecrets(new SecretsManagerClient({ region: 'eu-west-1' }), {
         secretPrefix: 'keyturn/',
-        sleep: async () => {},
       }),
       providers: new MapProviderRegistry([new SelfIssuedProvider(), iam]),
       incidents,

@@ -81,7 +81,7 @@ export function buildWorld(sm: FakeSecretsManager, incidents: DynamoIncidentStor
   const providers = new MapProviderRegistry([new SelfIssuedProvider(), iam]);
   const client = new SecretsManagerClient({ region: 'eu-west-1' });
   const store = new SecretsManagerSecretStore(client);
-  const real = new SecretsManagerLeakSecrets(client, { secretPrefix: PREFIX, sleep: async () => {} });
+  const real = new SecretsManagerLeakSecrets(client, { secretPrefix: PREFIX });
   const trail = new FakeTrail();
   const ledger = new MemoryLedger();
   const messages: LeakNotification[] = [];

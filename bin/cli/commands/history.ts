@@ -23,7 +23,7 @@ export async function history(
         'aws cloudformation describe-stacks --stack-name Keyturn --query "Stacks[0].Outputs"',
     );
   }
-  const { keyName, environment } = await resolveKey(deps.secretsManager(), options.prefix, ref, deps.sleep);
+  const { keyName, environment } = await resolveKey(deps.secretsManager(), options.prefix, ref);
   let entries;
   try {
     entries = await new DynamoLedger(deps.dynamo(), table).history(keyName, environment, options.limit);

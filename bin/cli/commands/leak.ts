@@ -28,7 +28,7 @@ export async function leak(deps: CliDeps, ref: string, options: LeakOptions): Pr
   let environment: string | undefined;
   if (!options.unmanaged) {
     // An unknown key is a clear error here; with --unmanaged it is reported as is ("unmanaged key leaked").
-    const resolved = await resolveKey(deps.secretsManager(), options.prefix, ref, deps.sleep);
+    const resolved = await resolveKey(deps.secretsManager(), options.prefix, ref);
     key = resolved.keyName;
     environment = resolved.environment;
   }

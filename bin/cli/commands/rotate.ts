@@ -21,9 +21,9 @@ export interface RotateOptions {
 
 export async function rotate(deps: CliDeps, ref: string, options: RotateOptions): Promise<number> {
   const client = deps.secretsManager();
-  const { keyName, environment, secret } = await resolveKey(client, options.prefix, ref, deps.sleep);
+  const { keyName, environment, secret } = await resolveKey(client, options.prefix, ref);
   const key = `${environment}/${keyName}`;
-  const inventory = new SecretInventory(client, { secretPrefix: options.prefix, sleep: deps.sleep });
+  const inventory = new SecretInventory(client, { secretPrefix: options.prefix });
   const started = deps.now().getTime();
   const elapsed = () => Math.round((deps.now().getTime() - started) / 1000);
 

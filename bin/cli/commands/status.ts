@@ -27,10 +27,7 @@ export async function status(
   options: { json?: boolean; prefix: string; env?: string },
 ): Promise<CommandResult> {
   const now = deps.now();
-  const inventory = new SecretInventory(deps.secretsManager(), {
-    secretPrefix: options.prefix,
-    sleep: deps.sleep,
-  });
+  const inventory = new SecretInventory(deps.secretsManager(), { secretPrefix: options.prefix });
   const secrets = (await inventory.listManaged())
     .filter((s) => !options.env || s.tags[TAGS.environment] === options.env)
     .sort((a, b) => a.name.localeCompare(b.name));
