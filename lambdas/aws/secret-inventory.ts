@@ -13,7 +13,8 @@ import {
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { DEFAULT_SECRET_PREFIX, TAGS } from '../core/constants';
-import { pendingVersionOf, type Inventory, type ManagedSecret } from '../core/audit/inventory';
+import type { Inventory, ManagedSecret } from '../core/audit/inventory';
+import { pendingVersionOf } from '../core/version-labels';
 import type { SecretDescription } from '../core/ports';
 import { SecretsManagerSecretStore } from './secret-store';
 

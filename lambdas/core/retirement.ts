@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { LEAK_TAGS, RETIREMENT_TAGS, STAGE } from './constants';
 import type { SecretDescription } from './ports';
+import { versionWithLabel } from './version-labels';
 
 /** EventBridge Scheduler names: at most 64 characters of `[0-9A-Za-z_.-]`. */
 export const SCHEDULE_NAME_PREFIX = 'keyturn-retire-';
@@ -123,9 +124,7 @@ export function overdueRetirement(
   graceHours: number = DEFAULT_RETIREMENT_GRACE_HOURS,
 ): string | undefined {
   if (!description.lastRotatedDate) return undefined;
-  const previous = Object.entries(description.versions).find(([, labels]) =>
-    labels.includes(STAGE.previous),
-  )?.[0];
+  const previous = versionWithLabel(description.versions, STAGE.previous);
   if (!previous || isRetired(description, previous)) return undefined;
   const due = description.lastRotatedDate.getTime() + (overlapHours + graceHours) * 3_600_000;
   return now.getTime() > due ? previous : undefined;

@@ -22,6 +22,7 @@ import { retryUntil, type Sleep } from './retry';
 import type { RotationMemo } from './rotation-memo';
 import type { RotationEvent } from './rotation-event';
 import { parseSecretContent, serializeStoredKey, type StoredKey } from './stored-key';
+import { versionWithLabel } from './version-labels';
 
 export interface RotationDeps {
   store: SecretStore;
@@ -56,11 +57,11 @@ export function stagesOf(description: SecretDescription, versionId: string): str
 }
 
 export function currentVersionOf(description: SecretDescription): string | undefined {
-  return Object.entries(description.versions).find(([, stages]) => stages.includes(STAGE.current))?.[0];
+  return versionWithLabel(description.versions, STAGE.current);
 }
 
 export function previousVersionOf(description: SecretDescription): string | undefined {
-  return Object.entries(description.versions).find(([, stages]) => stages.includes(STAGE.previous))?.[0];
+  return versionWithLabel(description.versions, STAGE.previous);
 }
 
 type PreCheck = { state: 'current' } | { state: 'pending' };

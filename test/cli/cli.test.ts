@@ -120,12 +120,14 @@ describe('keyturn status', () => {
     expect(calls).toHaveLength(13);
   });
 
-  test('throttled ListSecrets is retried with backoff and still answers', async () => {
+  // The SDK itself retries throttling (SDK_RETRY_ENV, test/aws/sdk-retry.test.ts); what reaches the CLI is final.
+  test('throttling that outlasts the SDK retries says to wait and try again; exit code aws-error', async () => {
     fixtureAccount();
     fake.faults.push({ command: 'ListSecrets', when: 'before', error: throttling() });
-    const { code } = await keyturn(['status']);
-    expect(code).toBe(EXIT.ok);
-    expect(fake.mock).toHaveReceivedCommandTimes(ListSecretsCommand, 2);
+    const { code, stderr } = await keyturn(['status']);
+    expect(code).toBe(EXIT.awsError);
+    expect(stderr).toMatch(/kept throttling .* try again/);
+    expect(fake.mock).toHaveReceivedCommandTimes(ListSecretsCommand, 1);
   });
 });
 

@@ -9,6 +9,7 @@ import { STAGE, TAGS } from '../../../lambdas/core/constants';
 import { nextRotationDue } from '../../../lambdas/core/audit/cadence';
 import { DEFAULT_AUDIT_SETTINGS } from '../../../lambdas/core/audit/findings';
 import type { ManagedSecret } from '../../../lambdas/core/audit/inventory';
+import { pendingVersionOf, versionWithLabel } from '../../../lambdas/core/version-labels';
 import { auditSecret, safeLabel } from '../../../lambdas/core/audit/rules';
 import type { CliDeps } from '../deps';
 import { EXIT } from '../exit-codes';
@@ -17,9 +18,8 @@ import { globalOptions, type CommandResult } from '../program-options';
 import { statusJson } from '../schemas';
 
 const versionWith = (secret: ManagedSecret, stage: string) =>
-  Object.entries(secret.versions).find(
-    ([, labels]) => labels.includes(stage) && (stage === STAGE.current || !labels.includes(STAGE.current)),
-  )?.[0] ?? null;
+  (stage === STAGE.pending ? pendingVersionOf(secret.versions) : versionWithLabel(secret.versions, stage)) ??
+  null;
 const iso = (date: Date | undefined) => (date ? date.toISOString() : null);
 
 export async function status(

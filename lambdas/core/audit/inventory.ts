@@ -13,11 +13,3 @@ export interface Inventory {
   /** Every managed secret (tag `keyturn:managed=true`, under the secret prefix), all pages. */
   listManaged(): Promise<ManagedSecret[]>;
 }
-
-/** The version id that is AWSPENDING but not AWSCURRENT, if any: a rotation in flight or stuck. */
-export function pendingVersionOf(versions: Record<string, string[]>): string | undefined {
-  for (const [versionId, labels] of Object.entries(versions)) {
-    if (labels.includes('AWSPENDING') && !labels.includes('AWSCURRENT')) return versionId;
-  }
-  return undefined;
-}

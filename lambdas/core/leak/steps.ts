@@ -11,6 +11,7 @@ import { CONSUMER_CHECKED_PROVIDERS } from '../retire';
 import { acceptedVersions } from '../retirement';
 import { retryUntil } from '../retry';
 import { parseSecretContent } from '../stored-key';
+import { versionWithLabel } from '../version-labels';
 import { summarizeTrail, type TrailRecord } from './audit-summary';
 import { revokeVersions, type LiveKey } from './contain';
 import { SecretNotFoundError, type LeakDeps } from './ports';
@@ -69,9 +70,7 @@ export async function checkRotation(
   const key = requireKey(state);
   if (state.rotation !== 'pending') return state;
   const description = await deps.secrets.describe(key.secretArn);
-  const current = Object.entries(description.versions).find(([, labels]) =>
-    labels.includes(STAGE.current),
-  )?.[0];
+  const current = versionWithLabel(description.versions, STAGE.current);
   const checks = state.rotationChecks + 1;
   if (current && current !== state.replacedVersion) {
     return {
