@@ -89,6 +89,3 @@ export class ProviderError extends KeyturnError {
     super(`${provider}: ${message}`, options);
   }
 }
-
-/** A retryable AWS failure (throttling, 5xx, timeout) surfaced by an adapter. */
-export class TransientAwsError extends KeyturnError {}
