@@ -1,4 +1,5 @@
 /** IAM access keys and tags of one user (SDK v3). One method per command; NoSuchEntity on delete means done. */
+import { tagRecord } from './sdk-maps';
 import {
   CreateAccessKeyCommand,
   DeleteAccessKeyCommand,
@@ -66,9 +67,7 @@ export class IamUsers {
 
   async listUserTags(userName: string): Promise<Record<string, string>> {
     const out = await this.client.send(new ListUserTagsCommand({ UserName: userName }));
-    const tags: Record<string, string> = Object.create(null);
-    for (const tag of out.Tags ?? []) if (tag.Key) tags[tag.Key] = tag.Value ?? '';
-    return tags;
+    return tagRecord(out.Tags);
   }
 
   async tagUser(userName: string, key: string, value: string): Promise<void> {

@@ -15,6 +15,7 @@ import { SecretNotFoundError, type LeakSecrets, type StageRead } from '../core/l
 import type { SecretDescription } from '../core/ports';
 import { parseSecretContent } from '../core/stored-key';
 import { SecretInventory } from './secret-inventory';
+import { tagRecord } from './sdk-maps';
 import { SecretsManagerSecretStore } from './secret-store';
 
 export class SecretsManagerLeakSecrets implements LeakSecrets {
@@ -120,5 +121,5 @@ export class SecretsManagerLeakSecrets implements LeakSecrets {
 }
 
 function tagOf(tags: Array<{ Key?: string; Value?: string }> | undefined, key: string): string | undefined {
-  return tags?.find((t) => t.Key === key)?.Value;
+  return tagRecord(tags)[key];
 }

@@ -16,6 +16,7 @@ import { DEFAULT_SECRET_PREFIX, TAGS } from '../core/constants';
 import type { Inventory, ManagedSecret } from '../core/audit/inventory';
 import { pendingVersionOf } from '../core/version-labels';
 import type { SecretDescription } from '../core/ports';
+import { stageRecord, tagRecord } from './sdk-maps';
 import { SecretsManagerSecretStore } from './secret-store';
 
 export interface SecretInventoryOptions {
@@ -114,12 +115,10 @@ export class SecretInventory implements Inventory {
   }
 }
 
-/** A ListSecrets entry as the audit's inventory item. Null-prototype maps: tag keys are outside data. */
+/** A ListSecrets entry as the audit's inventory item. */
 export function toManagedSecret(entry: SecretListEntry): ManagedSecret {
-  const tags: Record<string, string> = Object.create(null);
-  for (const tag of entry.Tags ?? []) if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
-  const versions: Record<string, string[]> = Object.create(null);
-  for (const [id, stages] of Object.entries(entry.SecretVersionsToStages ?? {})) versions[id] = stages;
+  const tags = tagRecord(entry.Tags);
+  const versions = stageRecord(entry.SecretVersionsToStages);
   const pending = pendingVersionOf(versions);
   return {
     arn: entry.ARN ?? '',

@@ -10,22 +10,19 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { STAGE } from '../core/constants';
 import type { PutPendingInput, SecretDescription, SecretStore } from '../core/ports';
+import { stageRecord, tagRecord } from './sdk-maps';
 
 export class SecretsManagerSecretStore implements SecretStore {
   constructor(private readonly client: SecretsManagerClient) {}
 
   async describe(secretId: string): Promise<SecretDescription> {
     const out = await this.client.send(new DescribeSecretCommand({ SecretId: secretId }));
-    const tags: Record<string, string> = Object.create(null);
-    for (const tag of out.Tags ?? []) if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
-    const versions: Record<string, string[]> = Object.create(null);
-    for (const [id, stages] of Object.entries(out.VersionIdsToStages ?? {})) versions[id] = stages;
     return {
       arn: out.ARN ?? secretId,
       name: out.Name ?? secretId,
       rotationEnabled: out.RotationEnabled === true,
-      versions,
-      tags,
+      versions: stageRecord(out.VersionIdsToStages),
+      tags: tagRecord(out.Tags),
       lastRotatedDate: out.LastRotatedDate,
       lastAccessedDate: out.LastAccessedDate,
       nextRotationDate: out.NextRotationDate,
