@@ -10,5 +10,7 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   setupFiles: ['<rootDir>/test/helpers/quiet.ts'],
   setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
+  // One visible line when moto_server is missing (test/e2e needs it; CI=true makes its absence a failure).
+  globalSetup: '<rootDir>/test/e2e/global-setup.ts',
   testTimeout: 60000,
 };

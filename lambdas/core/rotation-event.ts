@@ -2,11 +2,23 @@
 import * as z from 'zod';
 import { ROTATION_STEPS } from './constants';
 import { InvalidRotationEventError } from './errors';
+import { UNSAFE_CHARACTERS } from './printable';
+
+/**
+ * RotateSecret's ClientRequestToken: whatever its caller sent, 32–64 characters (the service's own limits). The
+ * service generates a UUID only for rotations it starts; keyturn's leak response sends `keyturn-leak-<incident id>`.
+ * The token becomes the log correlation id, so control characters and bidi overrides are refused.
+ */
+export const ROTATION_TOKEN_LENGTH = { min: 32, max: 64 } as const;
 
 const rotationEventSchema = z.strictObject({
   Step: z.enum(ROTATION_STEPS),
   SecretId: z.string().trim().min(1).max(2048),
-  ClientRequestToken: z.uuid(),
+  ClientRequestToken: z
+    .string()
+    .min(ROTATION_TOKEN_LENGTH.min)
+    .max(ROTATION_TOKEN_LENGTH.max)
+    .refine((token) => !UNSAFE_CHARACTERS.test(token), 'must not contain control or bidi characters'),
   /** Sent by Secrets Manager for rotations it starts; passed on to PutSecretValue. */
   RotationToken: z.string().min(1).max(256).optional(),
 });

@@ -16,7 +16,22 @@ export const MALFORMED_ROTATION_EVENTS: Array<[string, unknown, RegExp]> = [
   ['blank SecretId', { ...valid, SecretId: '   ' }, /SecretId/],
   ['SecretId not a string', { ...valid, SecretId: 42 }, /SecretId/],
   ['missing token', { ...valid, ClientRequestToken: undefined }, /ClientRequestToken/],
-  ['non-UUID token', { ...valid, ClientRequestToken: 'not-a-uuid' }, /ClientRequestToken/],
+  [
+    'token shorter than 32 characters',
+    { ...valid, ClientRequestToken: 'a'.repeat(31) },
+    /ClientRequestToken/,
+  ],
+  ['token longer than 64 characters', { ...valid, ClientRequestToken: 'a'.repeat(65) }, /ClientRequestToken/],
+  [
+    'token with a newline (forged log line)',
+    { ...valid, ClientRequestToken: `${'a'.repeat(32)}\n{"level":"INFO"}` },
+    /ClientRequestToken/,
+  ],
+  [
+    'token with a bidi override',
+    { ...valid, ClientRequestToken: `${'a'.repeat(32)}\u202e` },
+    /ClientRequestToken/,
+  ],
   ['token as number', { ...valid, ClientRequestToken: 7 }, /ClientRequestToken/],
   ['RotationToken not a string', { ...valid, RotationToken: {} }, /RotationToken/],
   ['unknown extra field', { ...valid, Extra: 'x' }, /Extra|unrecognized/i],
