@@ -35,6 +35,18 @@ const cases: Case[] = [
     /keyturn:owner missing, keyturn:runbook missing/,
   ],
   [
+    'current-revoked: the leak response revoked AWSCURRENT (keyturn:revoked-versions) and nothing replaced it',
+    'current-revoked',
+    'critical',
+    healthySecret({}, { 'keyturn:revoked-versions': 'v-2' }),
+    // The replacement was promoted: the revoked version is only AWSPREVIOUS now.
+    healthySecret(
+      { versions: { 'v-3': ['AWSCURRENT'], 'v-2': ['AWSPREVIOUS'] } },
+      { 'keyturn:revoked-versions': 'v-2' },
+    ),
+    /current key \(version v-2\) was revoked by the leak response/,
+  ],
+  [
     'rotation-disabled',
     'rotation-disabled',
     'critical',
@@ -204,4 +216,20 @@ test("next rotation: Secrets Manager's date when known, else last rotation + cad
   expect(nextRotationDue(healthySecret({ nextRotationDate: next }))).toEqual(next);
   expect(nextRotationDue(healthySecret())).toEqual(new Date(daysAgo(2).getTime() + 7 * 86_400_000));
   expect(nextRotationDue(healthySecret({ lastRotatedDate: undefined }))).toBeUndefined();
+});
+
+test('current-revoked names the runbook step and the command that issues a replacement, and the stuck version', () => {
+  const secret = healthySecret(
+    {
+      versions: { 'v-2': ['AWSCURRENT'], 'keyturn-leak-inc-1': ['AWSPENDING'] },
+      pendingVersion: { versionId: 'keyturn-leak-inc-1', createdDate: hoursAgo(1) },
+    },
+    { 'keyturn:revoked-versions': 'v-2 v-1' },
+  );
+  const [finding] = auditSecret(secret, ctx).filter((f) => f.rule === 'current-revoked');
+  expect(finding.severity).toBe('critical');
+  expect(finding.message).toMatch(/version keyturn-leak-inc-1 is still AWSPENDING/);
+  expect(finding.fix).toMatch(/revoked, NO replacement current/);
+  expect(finding.fix).toContain('`keyturn rotate keyturn/prod/billing-api`');
+  expect(finding.fix).toMatch(/Do not un-revoke/);
 });

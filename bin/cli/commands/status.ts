@@ -11,6 +11,7 @@ import { DEFAULT_AUDIT_SETTINGS } from '../../../lambdas/core/audit/findings';
 import type { ManagedSecret } from '../../../lambdas/core/audit/inventory';
 import { pendingVersionOf, versionWithLabel } from '../../../lambdas/core/version-labels';
 import { auditSecret, safeLabel } from '../../../lambdas/core/audit/rules';
+import { revokedVersionsOf } from '../../../lambdas/core/retirement';
 import type { CliDeps } from '../deps';
 import { EXIT } from '../exit-codes';
 import { formatDate, renderTable } from '../output';
@@ -61,13 +62,26 @@ export async function status(
     deps.out(JSON.stringify(statusJson.parse({ keys, summary }), null, 2));
     return code;
   }
+  // A current key the leak response revoked is shown as such: it fails every consumer (audit rule current-revoked).
+  const revokedCurrent = new Set(
+    secrets
+      .filter((s) => {
+        const current = versionWith(s, STAGE.current);
+        return current !== null && revokedVersionsOf(s).includes(current);
+      })
+      .map((s) => s.name),
+  );
   const rows = keys.map((k) => [
     k.name,
     k.environment,
     safeLabel(k.owner ?? undefined, '-'),
     formatDate(k.lastRotated ? new Date(k.lastRotated) : undefined),
     k.rotationEnabled ? formatDate(k.nextRotation ? new Date(k.nextRotation) : undefined) : 'disabled',
-    [k.stages.current && 'current', k.stages.previous && 'previous', k.stages.pending && 'PENDING']
+    [
+      k.stages.current && (revokedCurrent.has(k.secretName) ? 'current(REVOKED)' : 'current'),
+      k.stages.previous && 'previous',
+      k.stages.pending && 'PENDING',
+    ]
       .filter(Boolean)
       .join('+') || '-',
     k.findings.map((f) => (f.severity === 'critical' ? `${f.rule}!` : f.rule)).join(' ') || 'ok',

@@ -3,6 +3,7 @@ export type FindingSeverity = 'critical' | 'notice';
 
 export const AUDIT_RULES = [
   'metadata',
+  'current-revoked',
   'rotation-disabled',
   'never-rotated',
   'rotation-overdue',

@@ -3,9 +3,9 @@
  * finding (with its severity and the fix) or nothing. Pure: the clock and thresholds come in the context.
  * Messages hold dates, version ids, tag names and the key's name; never a tag's free text nor a secret value.
  */
-import { DEFAULT_OVERLAP_HOURS, INVENTORY_TAGS, TAGS } from '../constants';
+import { DEFAULT_OVERLAP_HOURS, INVENTORY_TAGS, STAGE, TAGS } from '../constants';
 import { readKeyPolicy } from '../key-policy';
-import { overdueRetirement } from '../retirement';
+import { overdueRetirement, revokedVersionsOf } from '../retirement';
 import { cadenceDays } from './cadence';
 import type { AuditRuleId, AuditSettings, Finding, FindingSeverity } from './findings';
 import type { ManagedSecret } from './inventory';
@@ -62,6 +62,27 @@ const metadata: Rule = (secret) => {
     severity: 'notice',
     message: `incomplete inventory metadata: ${problems.join(', ')}`,
     fix: 'Fill owner, backupOwner, scopes, runbookUrl (and a valid expires) in the key configuration, then cdk deploy.',
+  };
+};
+
+/**
+ * The leak response revoked the key that is still AWSCURRENT (`keyturn:revoked-versions` names it): under
+ * revoke-first until the replacement is promoted, or for good when that rotation failed. Every consumer is refused.
+ */
+const currentRevoked: Rule = (secret) => {
+  const current = Object.entries(secret.versions).find(([, labels]) => labels.includes(STAGE.current))?.[0];
+  if (!current || !revokedVersionsOf(secret).includes(current)) return undefined;
+  const name = safeLabel(secret.name, 'the key');
+  const versionId = safeLabel(current, '<version>');
+  const pending = secret.pendingVersion ? safeLabel(secret.pendingVersion.versionId, '<version>') : undefined;
+  return {
+    severity: 'critical',
+    message:
+      `the current key (version ${versionId}) was revoked by the leak response and no replacement is current: ` +
+      `every consumer is refused${pending ? ` (version ${pending} is still AWSPENDING)` : ''}`,
+    fix:
+      `Leak runbook, "revoked, NO replacement current": read the rotate function's log for ${pending ?? 'the replacement version'}, ` +
+      `fix the cause (provider down, permission), then \`keyturn rotate ${name}\`. Do not un-revoke the leaked key.`,
   };
 };
 
@@ -157,6 +178,7 @@ const retirementOverdue: Rule = (secret, { now, settings }) => {
 /** The rules in the order findings are reported. */
 export const RULES: ReadonlyArray<readonly [AuditRuleId, Rule]> = [
   ['metadata', metadata],
+  ['current-revoked', currentRevoked],
   ['rotation-disabled', rotationDisabled],
   ['never-rotated', neverRotated],
   ['rotation-overdue', rotationOverdue],
