@@ -252,6 +252,8 @@ export async function startWorld(): Promise<World> {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       withEnv(moduleEnv, async () => require(modulePath) as T),
     stop: async () => {
+      // A rotation still running (e.g. after `keyturn rotate` saw AWSCURRENT move) finishes before moto goes.
+      await proxy.settled();
       for (const client of [sm, iam, apigw, ddb, scheduler, sqs, sns]) client.destroy();
       await proxy.stop();
       await moto.stop();
