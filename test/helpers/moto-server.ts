@@ -68,7 +68,7 @@ export const MOTO_DIFFERENCES: readonly MotoDifference[] = [
     moto: 'CloudTrail LookupEvents is not implemented (the call fails)',
     aws: "LookupEvents returns the account's management events of the last 90 days",
     compensation:
-      "leak tests bind the leak handler's CloudTrail lookup to an in-test fake with recorded events; the audit step's parsing is proven by test/leak against CloudTrail's own record shape",
+      "the leak handler's audit task meets moto's failure as it would meet a CloudTrail outage: the e2e test asserts the incident says the lookup is incomplete and names the manual lookup; parsing real records is proven by test/leak against CloudTrail's record shape",
   },
   {
     moto: 'CloudWatch Logs metric filters do not turn log events into metrics; EventBridge TestEventPattern is missing',
