@@ -32,6 +32,7 @@ import {
   LEDGER_SCHEMA,
   METRICS_NAMESPACE,
   RETIREMENT_ENV,
+  SDK_RETRY_ENV,
   STAGE,
   TAGS,
   TIERS,
@@ -99,7 +100,8 @@ export async function startWorld(): Promise<World> {
   const proxy = await startMotoProxy(moto.url);
   // The SDK resolves region, endpoint and credentials from the environment at each call, not at construction:
   // these stay set until stop(). Each function's own variables are set only while its module loads.
-  const aws = awsEnvFor(proxy.url);
+  // Every function gets the SDK's retry settings from the stack (lib/keyturn-function.ts), read at each call too.
+  const aws = { ...awsEnvFor(proxy.url), ...SDK_RETRY_ENV };
   const savedAws = new Map(Object.keys(aws).map((k) => [k, process.env[k]]));
   Object.assign(process.env, aws);
   // Clients the tests use: the same endpoint and credentials, given explicitly.
