@@ -19,6 +19,7 @@ import { MapProviderRegistry } from '../lambdas/providers/registry';
 import { SelfIssuedProvider } from '../lambdas/providers/self-issued';
 import { managedTags } from '../test/helpers/keys';
 import { FakeSecretsManager } from '../test/helpers/secrets-manager-fake';
+import { deployedRegistry } from '../test/helpers/registry';
 import { installTagResource } from '../test/retire/fakes';
 import { median, type BenchRow } from './table';
 
@@ -64,13 +65,14 @@ async function measureMixes(): Promise<{ rotation: CallMix; retirement: CallMix 
   const client = new SecretsManagerClient({ region: 'eu-west-1' });
   const store = new SecretsManagerSecretStore(client);
   const providers = new MapProviderRegistry([new SelfIssuedProvider()]);
+  const registry = deployedRegistry(sm);
   const secret = sm.addSecret('keyturn/prod/fleet', { value: BOOTSTRAP_SECRET_VALUE, tags: managedTags() });
   const rotate = async () => {
     const token = sm.beginRotation(secret.arn);
     const memo = new RotationMemo();
     for (const Step of STEPS)
       await runRotationStep(
-        { store, providers, memo },
+        { store, providers, memo, registry },
         { Step, SecretId: secret.arn, ClientRequestToken: token },
       );
   };
@@ -82,7 +84,7 @@ async function measureMixes(): Promise<{ rotation: CallMix; retirement: CallMix 
   if (!previous) throw new Error('bench: no AWSPREVIOUS after two rotations');
   sm.mock.resetHistory();
   const result = await retireVersion(
-    { store, marks: new SecretsManagerRetirementMarks(client), providers, sleep: async () => {} },
+    { store, marks: new SecretsManagerRetirementMarks(client), providers, registry, sleep: async () => {} },
     { secretId: secret.arn, versionId: previous },
   );
   if (result.outcome !== 'retired') throw new Error(`bench: the retirement ended ${result.outcome}`);

@@ -11,6 +11,7 @@ import { MapProviderRegistry } from '../lambdas/providers/registry';
 import { SelfIssuedProvider } from '../lambdas/providers/self-issued';
 import { managedTags } from '../test/helpers/keys';
 import { FakeSecretsManager } from '../test/helpers/secrets-manager-fake';
+import { deployedRegistry } from '../test/helpers/registry';
 import type { BenchRow } from './table';
 
 const STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
@@ -27,13 +28,14 @@ export async function countRotationCalls(
   });
   const store = new SecretsManagerSecretStore(new SecretsManagerClient({ region: 'eu-west-1' }));
   const providers = new MapProviderRegistry([new SelfIssuedProvider()]);
+  const registry = deployedRegistry(sm);
   const token = sm.beginRotation(secret.arn);
   const containerMemo = new RotationMemo();
   for (const Step of STEPS) {
     // Warm: one container's memo for all four steps. Cold: a fresh memo per step, that never saw createSecret.
     const memo = warm ? containerMemo : new RotationMemo();
     await runRotationStep(
-      { store, providers, memo },
+      { store, providers, memo, registry },
       { Step, SecretId: secret.arn, ClientRequestToken: token },
     );
   }

@@ -1,30 +1,39 @@
-/** The tags a managed secret carries: the key's metadata, read back by the functions at run time. */
+/**
+ * The tags a managed secret carries: the key's metadata for people, search and the audit's drift report. The
+ * functions never act on them: they read the deployed registry (lib/key-registry.ts).
+ */
 import { INVENTORY_TAGS, PROVIDER_SETTINGS, TAGS } from '../lambdas/core/constants';
 import type { KeyConfig } from './config/schema';
 
-export function providerSettingTags(key: KeyConfig): Record<string, string> {
+/** The key's provider settings by setting name: the registry entry's `providerSettings`. */
+export function providerSettingsFor(key: KeyConfig): Record<string, string> {
   const provider = key.provider;
   const out: Record<string, string> = {};
   switch (provider.kind) {
     case 'self-issued':
-      if (provider.prefix) out[TAGS.providerSetting + PROVIDER_SETTINGS.selfIssued.prefix] = provider.prefix;
-      if (provider.bodyLength)
-        out[TAGS.providerSetting + PROVIDER_SETTINGS.selfIssued.bodyLength] = String(provider.bodyLength);
+      if (provider.prefix) out[PROVIDER_SETTINGS.selfIssued.prefix] = provider.prefix;
+      if (provider.bodyLength) out[PROVIDER_SETTINGS.selfIssued.bodyLength] = String(provider.bodyLength);
       break;
     case 'iam-access-key':
-      out[TAGS.providerSetting + PROVIDER_SETTINGS.iamAccessKey.userArn] = provider.userArn;
+      out[PROVIDER_SETTINGS.iamAccessKey.userArn] = provider.userArn;
       break;
     case 'api-gateway-key':
-      // Tag values cannot hold commas portably: the list is space-separated (read back with splitTagList).
-      out[TAGS.providerSetting + PROVIDER_SETTINGS.apiGatewayKey.usagePlanIds] =
-        provider.usagePlanIds.join(' ');
+      // Space-separated, as tags hold it (read back with splitTagList).
+      out[PROVIDER_SETTINGS.apiGatewayKey.usagePlanIds] = provider.usagePlanIds.join(' ');
       break;
     case 'http-admin-api':
-      out[TAGS.providerSetting + PROVIDER_SETTINGS.httpAdminApi.profile] = provider.profile;
-      out[TAGS.providerSetting + PROVIDER_SETTINGS.httpAdminApi.adminSecretArn] = provider.adminSecretArn;
+      out[PROVIDER_SETTINGS.httpAdminApi.profile] = provider.profile;
+      out[PROVIDER_SETTINGS.httpAdminApi.adminSecretArn] = provider.adminSecretArn;
       break;
   }
   return out;
+}
+
+/** The same settings as `keyturn:provider:<name>` tags, for people and search (the audit compares them). */
+export function providerSettingTags(key: KeyConfig): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(providerSettingsFor(key)).map(([name, value]) => [TAGS.providerSetting + name, value]),
+  );
 }
 
 export function keyTags(key: KeyConfig): Record<string, string> {

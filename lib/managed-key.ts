@@ -1,5 +1,8 @@
-/** One managed API key: its secret (encrypted with the pipeline's KMS key, tagged) and its rotation schedule. */
-import { RemovalPolicy, SecretValue, Tags } from 'aws-cdk-lib';
+/**
+ * One managed API key: its secret (encrypted with the pipeline's KMS key, tagged for people), its entry in the
+ * deployed registry (what the functions believe), and its rotation schedule.
+ */
+import { type CustomResource, RemovalPolicy, SecretValue, Tags } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { BOOTSTRAP_SECRET_VALUE, TIERS } from '../lambdas/core/constants';
@@ -33,6 +36,8 @@ export class ManagedKey extends Construct {
   public readonly secret: secretsmanager.Secret;
   public readonly rotationSchedule: secretsmanager.CfnRotationSchedule;
   public readonly config: KeyConfig;
+  /** The key's entry in the deployed registry (lib/key-registry.ts). */
+  public readonly registration: CustomResource;
 
   constructor(scope: Construct, id: string, props: ManagedKeyProps) {
     super(scope, id);
@@ -60,5 +65,14 @@ export class ManagedKey extends Construct {
     });
     // The function's permission and role policy must exist before Secrets Manager first invokes it.
     this.rotationSchedule.node.addDependency(pipeline.rotationFunction);
+    // The deployed registry's entry: the functions act on this secret only once it exists (the first rotation
+    // runs as soon as the schedule is created, so the schedule waits for it).
+    this.registration = pipeline.registry.register(
+      this,
+      key,
+      this.secret,
+      secretNameFor(pipeline.secretPrefix, key),
+    );
+    this.rotationSchedule.node.addDependency(this.registration);
   }
 }

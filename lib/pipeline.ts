@@ -30,6 +30,7 @@ import { AUDIT_ENTRY, KeyturnAudit } from './audit';
 import type { AuditConfig } from './config/audit';
 import { KeyturnLeakResponse } from './leak-response';
 import { KeyturnLedger } from './ledger';
+import { KeyturnRegistry } from './key-registry';
 
 export const LAMBDA_ENTRIES = {
   rotate: path.join(__dirname, '..', 'lambdas', 'rotate', 'handler.ts'),
@@ -88,6 +89,8 @@ export class KeyturnPipeline extends Construct implements IKeyturnPipeline {
   public readonly ledgerTable: KeyturnLedger;
   /** The daily audit: schedule, audit function, failure alarm. */
   public readonly audit: KeyturnAudit;
+  /** The deployed registry of managed keys: the functions' only source of which keys exist (lib/key-registry.ts). */
+  public readonly registry: KeyturnRegistry;
 
   constructor(scope: Construct, id: string, props: KeyturnPipelineProps = {}) {
     super(scope, id);
@@ -112,6 +115,10 @@ export class KeyturnPipeline extends Construct implements IKeyturnPipeline {
     });
     // Early, so every function built below (retire, leak) can be granted append.
     this.ledgerTable = new KeyturnLedger(this, 'Ledger', { encryptionKey: this.encryptionKey });
+    this.registry = new KeyturnRegistry(this, 'Registry', {
+      encryptionKey: this.encryptionKey,
+      logRetention: this.logRetention,
+    });
 
     this.rotateFunction = new KeyturnFunction(this, 'Rotate', {
       entry: LAMBDA_ENTRIES.rotate,
@@ -128,6 +135,14 @@ export class KeyturnPipeline extends Construct implements IKeyturnPipeline {
       },
     });
     this.rotationFunction = this.rotateFunction.function;
+    // A refused (unregistered) secret is a notice: someone pointed keyturn's rotation at it.
+    this.rotateFunction.function.addEnvironment(ENV.noticeTopicArn, this.notifications.noticeTopic.topicArn);
+    this.notifications.noticeTopic.grantPublish(this.rotateFunction.role);
+    Validations.of(this.rotateFunction.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      reason:
+        'Publishing to the KMS-encrypted notice topic needs GenerateDataKey*; the grant is on the pipeline key only (Topic.grantPublish)',
+    });
     this.rotateFunction.function.addPermission('SecretsManagerInvoke', {
       principal: new iam.ServicePrincipal('secretsmanager.amazonaws.com'),
       action: 'lambda:InvokeFunction',
@@ -163,6 +178,10 @@ export class KeyturnPipeline extends Construct implements IKeyturnPipeline {
     });
     // The leak function reads every managed secret (to revoke what leaked): not an unexpected reader.
     this.monitoring.trustReader(this.leakResponse.leakFunction.role);
+    // Every function that acts on a key reads the registry; none may write it (the table's policy says so).
+    for (const fn of [this.rotateFunction, this.retirement.retireFunction, this.leakResponse.leakFunction])
+      this.registry.grantLookup(fn);
+    this.registry.grantList(this.audit.auditFunction);
     // Rotations and retirements are recorded in the ledger (append only: no read, update or delete).
     for (const fn of [this.rotateFunction, this.retirement.retireFunction]) {
       this.ledgerTable.grantAppend(fn.role);

@@ -23,6 +23,7 @@ export class SecretsManagerSecretStore implements SecretStore {
       rotationEnabled: out.RotationEnabled === true,
       versions: stageRecord(out.VersionIdsToStages),
       tags: tagRecord(out.Tags),
+      ...(out.KmsKeyId ? { kmsKeyId: out.KmsKeyId } : {}),
       lastRotatedDate: out.LastRotatedDate,
       lastAccessedDate: out.LastAccessedDate,
       nextRotationDate: out.NextRotationDate,

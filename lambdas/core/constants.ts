@@ -186,6 +186,23 @@ export const HEALTH_EXPOSED_CREDENTIAL_CODES = [
   'AWS_RISK_IAM_QUARANTINE',
 ] as const;
 
+/** The deployed registry of managed keys (lambdas/core/registry.ts): its DynamoDB table, read by every function. */
+export const REGISTRY_ENV = {
+  table: 'KEYTURN_REGISTRY_TABLE',
+} as const;
+
+/** Attributes of a registry item: one item per managed secret, keyed by the secret's name. */
+export const REGISTRY_SCHEMA = {
+  partitionKey: 'secretName',
+  secretArn: 'secretArn',
+  kmsKeyArn: 'kmsKeyArn',
+  /** The key's policy (lambdas/core/key-policy.ts KeyPolicy) as JSON. */
+  policy: 'policy',
+} as const;
+
+/** The CloudFormation custom resource type that writes one registry entry (lambdas/registry/handler.ts). */
+export const REGISTRY_RESOURCE_TYPE = 'Custom::KeyturnRegistration';
+
 /** Attribute and index names of the ledger table, shared by lib/ledger.ts and the adapter. */
 export const LEDGER_SCHEMA = {
   partitionKey: 'pk',

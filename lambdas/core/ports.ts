@@ -10,6 +10,8 @@ export interface SecretDescription {
   /** VersionId → staging labels. */
   versions: Record<string, string[]>;
   tags: Record<string, string>;
+  /** The KMS key that encrypts the secret as DescribeSecret gives it; absent for the AWS-managed key. */
+  kmsKeyId?: string;
   lastRotatedDate?: Date;
   lastAccessedDate?: Date;
   nextRotationDate?: Date;

@@ -6,7 +6,8 @@
  */
 import { PROVIDER_KINDS, RETIREMENT_TAGS } from './constants';
 import { KeyConfigurationError } from './errors';
-import { readKeyPolicy, type KeyPolicy } from './key-policy';
+import type { KeyPolicy } from './key-policy';
+import { admitSecret, type KeyRegistry } from './registry';
 import type { Ledger, SecretDescription, SecretStore } from './ports';
 import type { KeyContext, KeyProvider, ProviderRegistry, Verification } from './provider';
 import { acceptedVersions, decideRetirement, type RetirementRequest } from './retirement';
@@ -40,6 +41,10 @@ export interface RetireDeps {
   store: SecretStore;
   marks: RetirementMarks;
   providers: ProviderRegistry;
+  /** The deployed registry: which secrets are keys, and their provider settings (never the tags). */
+  registry: KeyRegistry;
+  /** Name prefix of managed secrets. */
+  secretPrefix?: string;
   alert?: (alert: RetirementAlert) => Promise<unknown>;
   ledger?: Ledger;
   now?: () => Date;
@@ -74,13 +79,8 @@ const SKIP_OUTCOME = {
 export async function retireVersion(deps: RetireDeps, request: RetirementRequest): Promise<RetireResult> {
   const { secretId, versionId } = request;
   const description = await deps.store.describe(secretId);
-  let policy: KeyPolicy;
-  try {
-    policy = policyOf(description);
-  } catch (error) {
-    await raiseAlarm(deps, description, undefined, versionId, error);
-    throw error;
-  }
+  // Refused before anything else: an unregistered secret gets no provider call, no mark and no ledger line.
+  const { policy } = await admitSecret(deps.registry, description, deps.secretPrefix);
   const labels = { keyName: policy.keyName, environment: policy.environment };
   const decision = decideRetirement(description, versionId);
   if (decision.action === 'skip') {
@@ -120,12 +120,6 @@ export async function retireVersion(deps: RetireDeps, request: RetirementRequest
     await raiseAlarm(deps, description, policy, versionId, error);
     throw error;
   }
-}
-
-function policyOf(description: SecretDescription): KeyPolicy {
-  const outcome = readKeyPolicy(description.tags);
-  if (!outcome.ok) throw new KeyConfigurationError(description.arn, outcome.reason);
-  return outcome.policy;
 }
 
 async function revoke(

@@ -15,7 +15,7 @@ import {
   UnknownVersionError,
   VersionNotPendingError,
 } from './errors';
-import { readKeyPolicy } from './key-policy';
+import { admitSecret, type KeyRegistry } from './registry';
 import type { Ledger, SecretDescription, SecretStore } from './ports';
 import type { KeyContext, KeyProvider, ProviderRegistry } from './provider';
 import { retryUntil, type Sleep } from './retry';
@@ -27,6 +27,8 @@ import { versionWithLabel } from './version-labels';
 export interface RotationDeps {
   store: SecretStore;
   providers: ProviderRegistry;
+  /** The deployed registry: the only source of which secrets are keys and of their provider settings. */
+  registry: KeyRegistry;
   now?: () => Date;
   sleep?: Sleep;
   /**
@@ -76,25 +78,14 @@ export function checkVersion(description: SecretDescription, token: string): Pre
   return { state: 'pending' };
 }
 
-function resolve(deps: RotationDeps, description: SecretDescription, token: string) {
-  if (deps.secretPrefix && !description.name.startsWith(deps.secretPrefix)) {
-    throw new KeyConfigurationError(
-      description.arn,
-      `the secret is outside the managed prefix "${deps.secretPrefix}"`,
-    );
-  }
-  const outcome = readKeyPolicy(description.tags);
-  if (!outcome.ok) throw new KeyConfigurationError(description.arn, outcome.reason);
-  const provider = deps.providers.get(outcome.policy.provider);
+/** Admit the secret through the registry (never its tags) and find its provider; before any provider call. */
+async function resolve(deps: RotationDeps, description: SecretDescription, token: string) {
+  const { policy } = await admitSecret(deps.registry, description, deps.secretPrefix);
+  const provider = deps.providers.get(policy.provider);
   if (!provider) {
-    throw new KeyConfigurationError(description.arn, `unknown provider "${outcome.policy.provider}"`);
+    throw new KeyConfigurationError(description.arn, `unknown provider "${policy.provider}"`);
   }
-  const ctx: KeyContext = {
-    secretId: description.arn,
-    secretName: description.name,
-    token,
-    policy: outcome.policy,
-  };
+  const ctx: KeyContext = { secretId: description.arn, secretName: description.name, token, policy };
   return { ctx, provider };
 }
 
@@ -118,7 +109,7 @@ async function createSecret(
 ): Promise<StepOutcome> {
   const currentVersion = currentVersionOf(description);
   if (!currentVersion) throw new NoCurrentVersionError(description.arn);
-  const { ctx, provider } = resolve(deps, description, event.ClientRequestToken);
+  const { ctx, provider } = await resolve(deps, description, event.ClientRequestToken);
   deps.memo?.remember(event.SecretId, ctx.token, provider.kind);
   const { store } = deps;
   // A provider with side effects must not issue a second key on retry: look for a stored value first.
@@ -190,7 +181,7 @@ export async function runRotationStep(deps: RotationDeps, event: RotationEvent):
   if (check.state === 'current') {
     if (step !== 'finishSecret') return 'already-current';
     // A finishSecret retried after the promotion: make sure the old key's retirement is still arranged.
-    const { ctx } = resolve(deps, description, token);
+    const { ctx } = await resolve(deps, description, token);
     deps.memo?.forget(event.SecretId, token);
     await deps.afterPromotion?.(ctx, previousVersionOf(description));
     await recordPromotion(deps, description, ctx);
@@ -201,12 +192,12 @@ export async function runRotationStep(deps: RotationDeps, event: RotationEvent):
     case 'createSecret':
       return createSecret(deps, description, event);
     case 'testSecret': {
-      const { ctx, provider } = resolve(deps, description, token);
+      const { ctx, provider } = await resolve(deps, description, token);
       await verifyPending(deps, provider, ctx, await requirePendingKey(store, ctx));
       return 'verified';
     }
     case 'finishSecret': {
-      const { ctx, provider } = resolve(deps, description, token);
+      const { ctx, provider } = await resolve(deps, description, token);
       await verifyPending(deps, provider, ctx, await requirePendingKey(store, ctx));
       const currentVersion = currentVersionOf(description);
       if (!currentVersion) throw new NoCurrentVersionError(description.arn);
@@ -228,7 +219,7 @@ async function setSecret(deps: RotationDeps, event: RotationEvent): Promise<Step
   const description = await deps.store.describe(event.SecretId);
   const check = checkVersion(description, event.ClientRequestToken);
   if (check.state === 'current') return 'already-current';
-  const { ctx, provider } = resolve(deps, description, event.ClientRequestToken);
+  const { ctx, provider } = await resolve(deps, description, event.ClientRequestToken);
   if (!provider.activate) return 'nothing-to-activate';
   await provider.activate(ctx, await requirePendingKey(deps.store, ctx));
   return 'activated';

@@ -16,6 +16,7 @@ import { CloudTrailLookup } from '../aws/cloudtrail-lookup';
 import { DynamoIncidentStore } from '../aws/incident-store';
 import { ledgerFromEnv } from '../aws/ledger-from-env';
 import { SecretsManagerLeakSecrets } from '../aws/leak-secrets';
+import { registryFromEnv } from '../aws/registry-from-env';
 import { SnsNotifier } from '../aws/notifier';
 import { DEFAULT_SECRET_PREFIX, ENV, LEAK_ENV } from '../core/constants';
 import { contain } from '../core/leak/contain';
@@ -47,6 +48,7 @@ const notifier = new SnsNotifier(new SNSClient({}), {
 export const deps: LeakDeps = {
   secrets: new SecretsManagerLeakSecrets(new SecretsManagerClient({}), { secretPrefix }),
   providers: defaultProviders(),
+  registry: registryFromEnv(process.env),
   incidents: new DynamoIncidentStore(
     DynamoDBDocumentClient.from(new DynamoDBClient({})),
     process.env[LEAK_ENV.incidentTable] ?? '',

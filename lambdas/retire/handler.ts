@@ -11,12 +11,14 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { ledgerFromEnv } from '../aws/ledger-from-env';
 import { SecretsManagerRetirementMarks } from '../aws/retirement-marks';
+import { registryFromEnv } from '../aws/registry-from-env';
 import { SecretsManagerSecretStore } from '../aws/secret-store';
 import { SnsNotifier } from '../aws/notifier';
 import { DEFAULT_SECRET_PREFIX, ENV } from '../core/constants';
 import { retireVersion, type RetireDeps, type RetireResult } from '../core/retire';
 import { defaultProviders } from '../providers/registry';
 import { createLogger, createMetrics, describeError } from '../shared/powertools';
+import { reportRefusal } from '../shared/refusal';
 import { parseRetirementRequest } from './request';
 
 export const logger = createLogger('keyturn-retire');
@@ -34,6 +36,8 @@ export const deps: RetireDeps = {
   store: new SecretsManagerSecretStore(secrets),
   marks: new SecretsManagerRetirementMarks(secrets),
   providers: defaultProviders(),
+  registry: registryFromEnv(process.env),
+  secretPrefix,
   alert: (alert) => notifier.publish(alert),
   ledger: ledgerFromEnv(process.env),
 };
@@ -52,7 +56,8 @@ export async function retire(event: unknown): Promise<RetireResult> {
     );
     return result;
   } catch (error) {
-    logger.error('retirement failed', describeError(error));
+    if (!(await reportRefusal('retire', error, { logger, metrics, notify: (n) => notifier.publish(n) })))
+      logger.error('retirement failed', describeError(error));
     metrics.addMetric('RetirementFailed', MetricUnit.Count, 1);
     throw error;
   }

@@ -7,7 +7,10 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { ledgerFromEnv } from '../aws/ledger-from-env';
+import { SnsNotifier } from '../aws/notifier';
+import { registryFromEnv } from '../aws/registry-from-env';
 import { SecretsManagerSecretStore } from '../aws/secret-store';
 import { ENV } from '../core/constants';
 import { parseRotationEvent } from '../core/rotation-event';
@@ -16,14 +19,22 @@ import { RotationMemo } from '../core/rotation-memo';
 import { defaultProviders } from '../providers/registry';
 import { afterPromotionFromEnv } from '../retire/schedule-from-env';
 import { createLogger, createMetrics, describeError } from '../shared/powertools';
+import { reportRefusal } from '../shared/refusal';
 
 export const logger = createLogger('keyturn-rotate');
 export const metrics = createMetrics('keyturn-rotate');
 
 const store = new SecretsManagerSecretStore(new SecretsManagerClient({}));
+const notifier = new SnsNotifier(new SNSClient({}), {
+  critical: process.env[ENV.criticalTopicArn] ?? '',
+  notice: process.env[ENV.noticeTopicArn] ?? '',
+});
+export const notify = { publish: (n: Parameters<SnsNotifier['publish']>[0]) => notifier.publish(n) };
+
 export const deps: RotationDeps = {
   store,
   providers: defaultProviders(),
+  registry: registryFromEnv(process.env),
   // finishSecret schedules the old key's retirement after the overlap (lambdas/retire/schedule-from-env.ts).
   afterPromotion: afterPromotionFromEnv(process.env, store, { logger, metrics }),
   secretPrefix: process.env[ENV.secretNamePrefix],
@@ -50,7 +61,8 @@ export async function rotate(event: unknown): Promise<StepOutcome> {
     metrics.addMetric('RotationStepSucceeded', MetricUnit.Count, 1);
     return outcome;
   } catch (error) {
-    logger.error('rotation step failed', describeError(error));
+    if (!(await reportRefusal('rotate', error, { logger, metrics, notify: (n) => notify.publish(n) })))
+      logger.error('rotation step failed', describeError(error));
     metrics.addMetric('RotationStepFailed', MetricUnit.Count, 1);
     throw error;
   } finally {

@@ -40,7 +40,12 @@ export interface FakeSecret {
   lastRotatedDate?: Date;
   lastAccessedDate?: Date;
   deleted?: boolean;
+  /** DescribeSecret's KmsKeyId; absent: the AWS-managed key (aws/secretsmanager). */
+  kmsKeyId?: string;
 }
+
+/** The KMS key the fake's secrets are encrypted with unless a test says otherwise (keyturn's key in tests). */
+export const FAKE_KMS_KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/0b1c2d3e-keyturn-test-key';
 
 type CommandName =
   | 'DescribeSecret'
@@ -95,7 +100,14 @@ export class FakeSecretsManager {
   /** Create a secret with one AWSCURRENT version holding `value`. */
   addSecret(
     name: string,
-    opts: { value: string; tags?: Record<string, string>; rotationEnabled?: boolean; versionId?: string },
+    opts: {
+      value: string;
+      tags?: Record<string, string>;
+      rotationEnabled?: boolean;
+      versionId?: string;
+      /** `null`: the AWS-managed key. */
+      kmsKeyId?: string | null;
+    },
   ): FakeSecret {
     const arn = `arn:aws:secretsmanager:${this.region}:${this.account}:secret:${name}-${randomUUID().slice(0, 6)}`;
     const secret: FakeSecret = {
@@ -103,6 +115,7 @@ export class FakeSecretsManager {
       name,
       rotationEnabled: opts.rotationEnabled ?? true,
       tags: { ...(opts.tags ?? {}) },
+      ...(opts.kmsKeyId === null ? {} : { kmsKeyId: opts.kmsKeyId ?? FAKE_KMS_KEY_ARN }),
       versions: new Map([
         [
           opts.versionId ?? randomUUID(),
@@ -207,6 +220,7 @@ export class FakeSecretsManager {
           RotationEnabled: s.rotationEnabled,
           VersionIdsToStages: versionIdsToStages,
           Tags: Object.entries(s.tags).map(([Key, Value]): Tag => ({ Key, Value })),
+          ...(s.kmsKeyId ? { KmsKeyId: s.kmsKeyId } : {}),
           LastRotatedDate: s.lastRotatedDate,
           LastAccessedDate: s.lastAccessedDate,
         };

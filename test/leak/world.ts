@@ -17,6 +17,7 @@ import { MapProviderRegistry } from '../../lambdas/providers/registry';
 import { SelfIssuedProvider } from '../../lambdas/providers/self-issued';
 import { managedTags } from '../helpers/keys';
 import { FakeSecretsManager } from '../helpers/secrets-manager-fake';
+import { deployedRegistry } from '../helpers/registry';
 import { installTagResource, RevocableProvider } from '../retire/fakes';
 
 export const PREFIX = 'keyturn/';
@@ -79,6 +80,7 @@ export function buildWorld(sm: FakeSecretsManager, incidents: DynamoIncidentStor
   installTagResource(sm);
   const iam = new RevocableProvider();
   const providers = new MapProviderRegistry([new SelfIssuedProvider(), iam]);
+  const registry = deployedRegistry(sm);
   const client = new SecretsManagerClient({ region: 'eu-west-1' });
   const store = new SecretsManagerSecretStore(client);
   const real = new SecretsManagerLeakSecrets(client, { secretPrefix: PREFIX });
@@ -90,7 +92,7 @@ export function buildWorld(sm: FakeSecretsManager, incidents: DynamoIncidentStor
   const clock = { t: Date.parse('2026-11-23T10:00:00Z') };
 
   const runSteps = async (secretId: string, token: string) => {
-    const rotationDeps = { store, providers, sleep: async () => {} };
+    const rotationDeps = { store, providers, registry, sleep: async () => {} };
     for (const Step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const) {
       if (Step === 'testSecret' && failRotation) {
         failRotation = false;
@@ -111,6 +113,7 @@ export function buildWorld(sm: FakeSecretsManager, incidents: DynamoIncidentStor
   const deps: LeakDeps = {
     secrets,
     providers,
+    registry,
     incidents,
     trail,
     notify: async (n) => messages.push(n),

@@ -27,6 +27,7 @@ export const retireThroughRetireFunction: RetireFn = async (world, ctx, versionI
       store: world.deps.store,
       marks: new SecretsManagerRetirementMarks(new SecretsManagerClient({})),
       providers: world.deps.providers,
+      registry: world.deps.registry,
       sleep: async () => undefined,
       now: () => new Date('2026-01-02T00:00:00Z'),
     },

@@ -16,6 +16,7 @@ import { SelfIssuedProvider } from '../../lambdas/providers/self-issued';
 import { managedTags } from '../helpers/keys';
 import { RECORDING_PROVIDER, RecordingProvider, type ProviderFault } from '../helpers/provider-fake';
 import { FakeSecretsManager, throttling, timeout } from '../helpers/secrets-manager-fake';
+import { deployedRegistry } from '../helpers/registry';
 
 export const PROPERTY_RUNS = Number(process.env.KEYTURN_PROPERTY_RUNS ?? 1000);
 export const STEPS: readonly RotationStep[] = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'];
@@ -163,6 +164,7 @@ export class RotationWorld {
     this.deps = {
       store: new SecretsManagerSecretStore(new SecretsManagerClient({})),
       providers: new MapProviderRegistry([this.provider]),
+      registry: deployedRegistry(sm),
       sleep: async () => undefined,
       now: () => new Date('2026-01-01T00:00:00Z'),
       afterPromotion: async (ctx, previous) => this.onPromotion(ctx, previous),

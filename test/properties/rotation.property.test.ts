@@ -9,11 +9,15 @@ import * as fc from 'fast-check';
 import { deps as handlerDeps, handler } from '../../lambdas/rotate/handler';
 import { captureOutput, lambdaContext } from '../helpers/lambda';
 import { FakeSecretsManager } from '../helpers/secrets-manager-fake';
+import { deployedRegistry } from '../helpers/registry';
 import { retireOutcomes, retireThroughProvider, retireThroughRetireFunction } from './retire-adapter';
 import { installTagResource } from '../retire/fakes';
 import { PROPERTY_RUNS, RotationWorld, scenarioArb, type RetireFn, type Scenario } from './rotation-world';
 
 const sm = new FakeSecretsManager();
+beforeEach(() => {
+  handlerDeps.registry = deployedRegistry(sm);
+});
 
 interface RunOptions {
   retire?: RetireFn;

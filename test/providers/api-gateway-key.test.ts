@@ -39,7 +39,7 @@ beforeEach(() => {
 
 test('a full rotation issues an enabled, tagged key in every usage plan, named after the token', async () => {
   apigw.membershipDelay = 2; // usage plan membership propagates after two reads
-  const deps = rotationDeps([provider()]);
+  const deps = rotationDeps([provider()], sm);
   const s = secret();
   const token = await rotateFully(deps, sm, s.arn);
   const stored = keyAt(sm, s.arn);
@@ -55,7 +55,7 @@ test('a full rotation issues an enabled, tagged key in every usage plan, named a
 });
 
 test('a retried createSecret after a lost response finds the key by its name: one key, stored once', async () => {
-  const deps = rotationDeps([provider()]);
+  const deps = rotationDeps([provider()], sm);
   const s = secret();
   const token = sm.beginRotation(s.arn);
   apigw.faults.push({
@@ -77,7 +77,7 @@ test('a retried createSecret after a lost response finds the key by its name: on
 });
 
 test('throttling on create is a retryable error that stores nothing; on verify it is retried', async () => {
-  const deps = rotationDeps([provider()]);
+  const deps = rotationDeps([provider()], sm);
   const s = secret();
   const token = sm.beginRotation(s.arn);
   apigw.faults.push({
@@ -97,7 +97,7 @@ test('throttling on create is a retryable error that stores nothing; on verify i
 });
 
 test('revoke disables first (refused, reversible), then deletes; an absent key is already revoked', async () => {
-  const deps = rotationDeps([provider()]);
+  const deps = rotationDeps([provider()], sm);
   const s = secret();
   await rotateFully(deps, sm, s.arn);
   await rotateFully(deps, sm, s.arn);
@@ -122,7 +122,7 @@ test('revoke disables first (refused, reversible), then deletes; an absent key i
 });
 
 test('verify refuses a key missing from a usage plan or holding another value', async () => {
-  const deps = rotationDeps([provider()]);
+  const deps = rotationDeps([provider()], sm);
   const s = secret();
   await rotateFully(deps, sm, s.arn);
   const current = keyAt(sm, s.arn);

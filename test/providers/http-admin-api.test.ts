@@ -66,7 +66,7 @@ async function expectFailure(promise: Promise<unknown>, match: Record<string, un
 
 test('a full rotation through the four steps: the new key works at the API; after revoke the old one is refused', async () => {
   const p = provider();
-  const deps = rotationDeps([p]);
+  const deps = rotationDeps([p], sm);
   const s = managedSecret();
   await rotateFully(deps, sm, s.arn);
   const first = keyAt(sm, s.arn);
@@ -96,7 +96,7 @@ test('a full rotation through the four steps: the new key works at the API; afte
 
 test('create carries an idempotency key derived from the token: a retry after a lost store gets the same key', async () => {
   const p = provider();
-  const deps = rotationDeps([p]);
+  const deps = rotationDeps([p], sm);
   const s = managedSecret();
   const token = sm.beginRotation(s.arn);
   sm.faults.push({ command: 'PutSecretValue', when: 'before', error: throttling() });
@@ -168,7 +168,7 @@ test('a response slower than the timeout is abandoned and retried; always slow e
 
 test('non-JSON create response: clear error, nothing stored; the next attempt revokes the orphan first', async () => {
   const p = provider();
-  const deps = rotationDeps([p]);
+  const deps = rotationDeps([p], sm);
   const s = managedSecret();
   const token = sm.beginRotation(s.arn);
   server.inject('POST /v1/keys', { kind: 'non-json' });
@@ -183,7 +183,7 @@ test('non-JSON create response: clear error, nothing stored; the next attempt re
   expect(server.keys.size).toBe(1);
   // Without the idempotency header the retry creates a new key: findOrphans revokes the first one before.
   const noIdem = provider({ create: { ...keyApiProfile('').create, idempotencyHeader: undefined } });
-  await runRotationStep(rotationDeps([noIdem]), {
+  await runRotationStep(rotationDeps([noIdem], sm), {
     Step: 'createSecret',
     SecretId: s.arn,
     ClientRequestToken: token,
@@ -194,7 +194,7 @@ test('non-JSON create response: clear error, nothing stored; the next attempt re
 });
 
 test('JSON without the key field: clear error naming the JSON path, nothing stored', async () => {
-  const deps = rotationDeps([provider()]);
+  const deps = rotationDeps([provider()], sm);
   const s = managedSecret();
   const token = sm.beginRotation(s.arn);
   server.inject('POST /v1/keys', { kind: 'missing-key' });

@@ -44,7 +44,7 @@ beforeEach(() => {
 
 test('a full rotation issues a key that authenticates as the user, after IAM propagates it', async () => {
   iam.propagationFailures = 3; // the first 3 STS calls answer InvalidClientTokenId
-  const deps = rotationDeps([provider()]);
+  const deps = rotationDeps([provider()], sm);
   const secret = managedSecret();
   await rotateFully(deps, sm, secret.arn);
   const current = keyAt(sm, secret.arn);
@@ -62,7 +62,7 @@ test('a full rotation issues a key that authenticates as the user, after IAM pro
 
 test('testSecret gives up after the capped backoff (~30 s) when the key never works, and promotes nothing', async () => {
   iam.propagationFailures = 100;
-  const deps = rotationDeps([provider()]);
+  const deps = rotationDeps([provider()], sm);
   const secret = managedSecret();
   const token = sm.beginRotation(secret.arn);
   for (const Step of ['createSecret', 'setSecret'] as const)
@@ -79,7 +79,7 @@ test('testSecret gives up after the capped backoff (~30 s) when the key never wo
 });
 
 test('two rotations: the second makes room by deleting the old key only once its overlap is over', async () => {
-  const deps = rotationDeps([provider()]);
+  const deps = rotationDeps([provider()], sm);
   const secret = managedSecret();
   await rotateFully(deps, sm, secret.arn);
   const first = keyAt(sm, secret.arn).keyId;
@@ -109,7 +109,7 @@ test('two rotations: the second makes room by deleting the old key only once its
 });
 
 test('an inactive non-current key is deleted to make room even inside the overlap window', async () => {
-  const deps = rotationDeps([provider()]);
+  const deps = rotationDeps([provider()], sm);
   const secret = managedSecret();
   await rotateFully(deps, sm, secret.arn);
   await rotateFully(deps, sm, secret.arn);
@@ -122,7 +122,7 @@ test('an inactive non-current key is deleted to make room even inside the overla
 
 test('two keys that keyturn does not know: refuses with a clear error and touches nothing', async () => {
   iam.addUser(USER, [{}, {}]);
-  const deps = rotationDeps([provider()]);
+  const deps = rotationDeps([provider()], sm);
   const secret = managedSecret();
   const token = sm.beginRotation(secret.arn);
   await expect(
@@ -132,7 +132,7 @@ test('two keys that keyturn does not know: refuses with a clear error and touche
 });
 
 test('a lost CreateAccessKey response: the retry deletes the unrecorded key and stores exactly one', async () => {
-  const deps = rotationDeps([provider()]);
+  const deps = rotationDeps([provider()], sm);
   const secret = managedSecret();
   const token = sm.beginRotation(secret.arn);
   // The key is created, then its response is lost (as if the Lambda timed out right there).
@@ -161,7 +161,7 @@ test('a lost CreateAccessKey response: the retry deletes the unrecorded key and 
 });
 
 test('a lost PutSecretValue after the key was recorded: the retry deletes the recorded key, creates one more, no orphan', async () => {
-  const deps = rotationDeps([provider()]);
+  const deps = rotationDeps([provider()], sm);
   const secret = managedSecret();
   const token = sm.beginRotation(secret.arn);
   sm.faults.push({ command: 'PutSecretValue', when: 'before', error: throttling() });
@@ -175,7 +175,7 @@ test('a lost PutSecretValue after the key was recorded: the retry deletes the re
 });
 
 test('throttled IAM calls surface as retryable provider errors and change nothing', async () => {
-  const deps = rotationDeps([provider()]);
+  const deps = rotationDeps([provider()], sm);
   const secret = managedSecret();
   const token = sm.beginRotation(secret.arn);
   iam.faults.push({ command: 'ListAccessKeys', error: stsError('Throttling') });
@@ -193,7 +193,7 @@ test('throttled IAM calls surface as retryable provider errors and change nothin
 });
 
 test('revoke is two-phase: Inactive first (refused, reversible), then deleted; revoking an absent key succeeds', async () => {
-  const deps = rotationDeps([provider()]);
+  const deps = rotationDeps([provider()], sm);
   const secret = managedSecret();
   await rotateFully(deps, sm, secret.arn);
   await rotateFully(deps, sm, secret.arn);
@@ -269,7 +269,7 @@ test('orphansOf only ever names keys created under this token, never the current
 });
 
 test('no secret access key appears in any error message or cause, across failures', async () => {
-  const deps = rotationDeps([provider()]);
+  const deps = rotationDeps([provider()], sm);
   const s = managedSecret();
   await rotateFully(deps, sm, s.arn);
   const messages: string[] = [];

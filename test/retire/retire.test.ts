@@ -18,6 +18,8 @@ import { MapProviderRegistry } from '../../lambdas/providers/registry';
 import { SelfIssuedProvider } from '../../lambdas/providers/self-issued';
 import { managedTags } from '../helpers/keys';
 import { captureOutput, lambdaContext } from '../helpers/lambda';
+import { deployedRegistry } from '../helpers/registry';
+import { UnregisteredSecretError } from '../../lambdas/core/registry';
 import { FakeSecretsManager } from '../helpers/secrets-manager-fake';
 import { fakeSns, installTagResource, RevocableProvider } from './fakes';
 
@@ -48,6 +50,7 @@ beforeEach(() => {
     history: async () => ledger,
   };
   Object.assign(deps, {
+    registry: deployedRegistry(sm),
     sleep: async () => undefined,
     ledger: memoryLedger,
     alert: (alert: Parameters<SnsNotifier['publish']>[0]) =>
@@ -66,7 +69,11 @@ async function twoRotations(
   tags = managedTags({ 'keyturn:provider': provider.kind }),
 ) {
   const s = sm.addSecret('keyturn/prod/billing-api', { value: BOOTSTRAP_SECRET_VALUE, tags });
-  const rotationDeps: RotationDeps = { store: deps.store, providers: new MapProviderRegistry([provider]) };
+  const rotationDeps: RotationDeps = {
+    store: deps.store,
+    registry: deps.registry,
+    providers: new MapProviderRegistry([provider]),
+  };
   const versions: string[] = [];
   for (let i = 0; i < 2; i++) {
     const token = sm.beginRotation(s.arn);
@@ -211,7 +218,7 @@ test('rule: a version holding no key (bootstrap placeholder) needs no revocation
   const token = sm.beginRotation(s.arn);
   for (const Step of STEPS)
     await runRotationStep(
-      { store: deps.store, providers: deps.providers },
+      { store: deps.store, registry: deps.registry, providers: deps.providers },
       { Step, SecretId: s.arn, ClientRequestToken: token },
     );
 
@@ -222,11 +229,15 @@ test('rule: a version holding no key (bootstrap placeholder) needs no revocation
   expect(sm.versionWith(s.arn, 'AWSPREVIOUS')).toBeUndefined();
 });
 
-test('rule: a secret whose tags are not a keyturn policy raises the alarm and throws', async () => {
-  useProvider(new RevocableProvider());
+test('rule: a secret the deployment did not register is refused with a notice and throws; nothing is revoked', async () => {
+  const provider = new RevocableProvider();
+  useProvider(provider);
   const s = sm.addSecret('keyturn/prod/unmanaged', { value: BOOTSTRAP_SECRET_VALUE, tags: {} });
   await expect(retire({ secretId: s.arn, versionId: sm.versionWith(s.arn, 'AWSCURRENT')! })).rejects.toThrow(
-    'Invalid keyturn configuration',
+    UnregisteredSecretError,
   );
   expect(sns.messages()).toHaveLength(1);
+  expect(JSON.stringify(sns.messages()[0])).toContain('refused a secret it does not manage');
+  expect(provider.revoked).toEqual([]);
+  expect(ledger).toEqual([]);
 });

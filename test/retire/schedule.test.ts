@@ -12,9 +12,13 @@ import { deps, handler, logger, metrics } from '../../lambdas/rotate/handler';
 import { managedTags } from '../helpers/keys';
 import { captureOutput, lambdaContext } from '../helpers/lambda';
 import { FakeSecretsManager } from '../helpers/secrets-manager-fake';
+import { deployedRegistry } from '../helpers/registry';
 import { FakeScheduler } from './fakes';
 
 const sm = new FakeSecretsManager();
+beforeEach(() => {
+  deps.registry = deployedRegistry(sm);
+});
 const scheduler = new FakeScheduler();
 const STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
 const ENV_VALUES = {

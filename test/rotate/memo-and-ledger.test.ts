@@ -14,6 +14,7 @@ import { SecretsManagerSecretStore } from '../../lambdas/aws/secret-store';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { managedTags } from '../helpers/keys';
 import { FakeSecretsManager } from '../helpers/secrets-manager-fake';
+import { deployedRegistry } from '../helpers/registry';
 
 const sm = new FakeSecretsManager();
 beforeEach(() => sm.reset());
@@ -35,6 +36,7 @@ function depsWith(
   return {
     store: new SecretsManagerSecretStore(new SecretsManagerClient({ region: 'us-east-1' })),
     providers: new MapProviderRegistry(providers),
+    registry: deployedRegistry(sm),
     ...extra,
   };
 }

@@ -1,12 +1,16 @@
 /** Generated key material never appears in a log line, an error message or a metric. */
 import { BOOTSTRAP_SECRET_VALUE } from '../../lambdas/core/constants';
 import { parseSecretContent } from '../../lambdas/core/stored-key';
-import { handler } from '../../lambdas/rotate/handler';
+import { deps, handler } from '../../lambdas/rotate/handler';
+import { deployedRegistry } from '../helpers/registry';
 import { managedTags } from '../helpers/keys';
 import { captureOutput, lambdaContext } from '../helpers/lambda';
 import { FakeSecretsManager, throttling, timeout } from '../helpers/secrets-manager-fake';
 
 const sm = new FakeSecretsManager();
+beforeEach(() => {
+  deps.registry = deployedRegistry(sm);
+});
 const STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'];
 
 test('no key, and no fragment of one, reaches output or errors across rotations and failures', async () => {

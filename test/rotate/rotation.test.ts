@@ -5,13 +5,13 @@ import { randomUUID } from 'node:crypto';
 import { BOOTSTRAP_SECRET_VALUE } from '../../lambdas/core/constants';
 import {
   InvalidRotationEventError,
-  KeyConfigurationError,
   MalformedSecretValueError,
   PendingValueMissingError,
   RotationNotEnabledError,
   UnknownVersionError,
   VersionNotPendingError,
 } from '../../lambdas/core/errors';
+import { UnregisteredSecretError } from '../../lambdas/core/registry';
 import { isWellFormedApiKey } from '../../lambdas/core/key-material';
 import { runRotationStep } from '../../lambdas/core/rotation';
 import type { IssuedKey, KeyProvider, Verification } from '../../lambdas/core/provider';
@@ -20,6 +20,7 @@ import { deps, handler } from '../../lambdas/rotate/handler';
 import { MapProviderRegistry } from '../../lambdas/providers/registry';
 import { SelfIssuedProvider } from '../../lambdas/providers/self-issued';
 import { managedTags } from '../helpers/keys';
+import { deployedRegistry } from '../helpers/registry';
 import { captureOutput, lambdaContext } from '../helpers/lambda';
 import { MALFORMED_ROTATION_EVENTS } from '../helpers/rotation-events';
 import { FakeSecretsManager, timeout } from '../helpers/secrets-manager-fake';
@@ -30,6 +31,7 @@ let output: ReturnType<typeof captureOutput>;
 
 beforeEach(() => {
   sm.reset();
+  deps.registry = deployedRegistry(sm);
   output = captureOutput();
 });
 afterEach(() => output.restore());
@@ -135,7 +137,7 @@ class CountingProvider implements KeyProvider {
 
 test('createSecret retried after a lost response issues no second provider key', async () => {
   const provider = new CountingProvider();
-  const rotationDeps = { store: deps.store, providers: new MapProviderRegistry([provider]) };
+  const rotationDeps = { ...deps, providers: new MapProviderRegistry([provider]) };
   const s = managedSecret();
   const token = sm.beginRotation(s.arn);
   const event = { Step: 'createSecret' as const, SecretId: s.arn, ClientRequestToken: token };
@@ -226,11 +228,11 @@ describe('out of order and half-finished rotations', () => {
     expect((error as Error).message).not.toContain('kt_live_not-json-secret');
   });
 
-  test('a secret without keyturn tags is refused before anything is created', async () => {
+  test('a secret the deployment did not register is refused before anything is created', async () => {
     const s = sm.addSecret('keyturn/prod/untagged', { value: BOOTSTRAP_SECRET_VALUE, tags: {} });
     const token = sm.beginRotation(s.arn);
     const before = sm.snapshot();
-    await expect(invoke('createSecret', s.arn, token)).rejects.toBeInstanceOf(KeyConfigurationError);
+    await expect(invoke('createSecret', s.arn, token)).rejects.toBeInstanceOf(UnregisteredSecretError);
     expect(sm.snapshot()).toEqual(before);
   });
 

@@ -18,9 +18,14 @@ import { ApiKeyVerifier, apiKeyAuth } from '../../lambdas/verifier';
 import { managedTags } from '../helpers/keys';
 import { captureOutput, lambdaContext } from '../helpers/lambda';
 import { FakeSecretsManager } from '../helpers/secrets-manager-fake';
+import { deployedRegistry } from '../helpers/registry';
 import { fakeSns, FakeScheduler, installTagResource } from '../retire/fakes';
 
 const sm = new FakeSecretsManager();
+beforeEach(() => {
+  rotateDeps.registry = deployedRegistry(sm);
+  retireDeps.registry = deployedRegistry(sm);
+});
 const scheduler = new FakeScheduler();
 const sns = fakeSns();
 const saved = { rotate: rotateDeps.afterPromotion, providers: retireDeps.providers };

@@ -18,6 +18,7 @@ import { ApiKeyVerifier, PowertoolsVerifierMetrics, type VerifierMetricName } fr
 import { managedTags } from '../helpers/keys';
 import { captureOutput } from '../helpers/lambda';
 import { FakeSecretsManager, throttling } from '../helpers/secrets-manager-fake';
+import { deployedRegistry } from '../helpers/registry';
 import { installTagResource } from '../retire/fakes';
 
 // node:crypto's exports cannot be spied on in place: wrap timingSafeEqual (real behaviour) to observe its calls.
@@ -29,6 +30,7 @@ jest.mock('node:crypto', () => {
 const sm = new FakeSecretsManager();
 const store = new SecretsManagerSecretStore(new SecretsManagerClient({}));
 const providers = new MapProviderRegistry([new SelfIssuedProvider()]);
+const registry = deployedRegistry(sm);
 const STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
 const TTL = 300_000;
 const INTERVAL = 30_000;
@@ -46,7 +48,7 @@ beforeEach(() => {
 async function rotate(arn: string): Promise<string> {
   const token = sm.beginRotation(arn);
   for (const Step of STEPS)
-    await runRotationStep({ store, providers }, { Step, SecretId: arn, ClientRequestToken: token });
+    await runRotationStep({ store, providers, registry }, { Step, SecretId: arn, ClientRequestToken: token });
   return token;
 }
 
@@ -95,7 +97,7 @@ test('rule: after retirement the previous key is refused (and counted as a retir
   await expect(verifier.verify(k.oldKey)).resolves.toMatchObject({ valid: true });
 
   await retireVersion(
-    { store, marks: new SecretsManagerRetirementMarks(new SecretsManagerClient({})), providers },
+    { store, marks: new SecretsManagerRetirementMarks(new SecretsManagerClient({})), providers, registry },
     { secretId: k.arn, versionId: k.old },
   );
   clock += TTL; // the cached set expires

@@ -6,7 +6,8 @@
  */
 import { STAGE } from '../constants';
 import { KeyConfigurationError } from '../errors';
-import { readKeyPolicy, type KeyPolicy } from '../key-policy';
+import type { KeyPolicy } from '../key-policy';
+import { admitSecret, UnregisteredSecretError } from '../registry';
 import type { SecretDescription } from '../ports';
 import type { KeyContext } from '../provider';
 import { revokedVersionsOf } from '../retirement';
@@ -130,10 +131,13 @@ async function readKey(deps: LeakDeps, secretId: string) {
     settle(deps.secrets.readStage(secretId, STAGE.current)),
     settle(deps.secrets.readStage(secretId, STAGE.previous)),
   ]);
-  if (!description || !description.name.startsWith(deps.secretPrefix)) return undefined;
-  const outcome = readKeyPolicy(description.tags);
-  if (!outcome.ok) return undefined;
-  return { description, policy: outcome.policy, current, previous };
+  if (!description) return undefined;
+  // The registry, not the tags, says whether this is a key and what its policy is: a planted secret is unmanaged.
+  const entry = await admitSecret(deps.registry, description, deps.secretPrefix).catch((error: unknown) =>
+    error instanceof UnregisteredSecretError ? undefined : Promise.reject(error),
+  );
+  if (!entry) return undefined;
+  return { description, policy: entry.policy, current, previous };
 }
 
 function keyRef(description: SecretDescription, policy: KeyPolicy): ManagedKeyRef {

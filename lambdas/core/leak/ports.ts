@@ -1,6 +1,7 @@
 /** What the leak response needs from the outside world; adapters in lambdas/aws, fakes in tests. */
 import type { Ledger, SecretDescription } from '../ports';
 import type { ProviderRegistry } from '../provider';
+import type { KeyRegistry } from '../registry';
 import type { Sleep } from '../retry';
 import type { AuditSummary, TrailRecord } from './audit-summary';
 import type { IncidentAction, LeakState } from './state';
@@ -95,6 +96,8 @@ export interface TrailLookup {
 export interface LeakDeps {
   secrets: LeakSecrets;
   providers: ProviderRegistry;
+  /** The deployed registry: a secret not in it is not a key (no provider call); its policy comes from here. */
+  registry: KeyRegistry;
   incidents: IncidentStore;
   trail: TrailLookup;
   notify: (n: LeakNotification) => Promise<unknown>;

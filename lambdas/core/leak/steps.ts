@@ -6,7 +6,7 @@
  */
 import { STAGE } from '../constants';
 import { KeyConfigurationError, KeyturnError } from '../errors';
-import { readKeyPolicy } from '../key-policy';
+import { admitSecret } from '../registry';
 import { CONSUMER_CHECKED_PROVIDERS } from '../retire';
 import { acceptedVersions } from '../retirement';
 import { retryUntil } from '../retry';
@@ -100,8 +100,7 @@ export async function checkRotation(
 async function loadLeaked(deps: LeakDeps, state: LeakState) {
   const key = requireKey(state);
   const description = await deps.secrets.describe(key.secretArn);
-  const outcome = readKeyPolicy(description.tags);
-  if (!outcome.ok) throw new KeyConfigurationError(description.arn, outcome.reason);
+  const { policy } = await admitSecret(deps.registry, description, deps.secretPrefix);
   const values = await Promise.all(
     state.leaked.map((v) => deps.secrets.readVersion(key.secretArn, v.versionId)),
   );
@@ -110,7 +109,7 @@ async function loadLeaked(deps: LeakDeps, state: LeakState) {
     const parsed = parseSecretContent(values[i] ?? '');
     if (parsed.ok && parsed.content.kind === 'key') live.push({ version, key: parsed.content.key });
   });
-  return { description, policy: outcome.policy, live };
+  return { description, policy, live };
 }
 
 /** rotate-then-revoke: revoke only once the replacement is current; never when the rotation failed. */
@@ -187,7 +186,7 @@ export async function rotateLinked(deps: LeakDeps, state: LeakState): Promise<Le
     const secretId = `${deps.secretPrefix}${key.environment}/${system}`;
     try {
       const description = await deps.secrets.describe(secretId);
-      if (!readKeyPolicy(description.tags).ok) throw new SecretNotFoundError(secretId);
+      if (!(await deps.registry.lookup(description.name))) throw new SecretNotFoundError(secretId);
       await deps.secrets.rotateNow(description.arn, rotationTokenFor(`${state.incidentId}-${system}`));
       next = act(next, deps.now(), `rotate linked key ${system}`, 'done');
     } catch (error) {

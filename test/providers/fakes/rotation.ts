@@ -7,13 +7,21 @@ import type { KeyContext, KeyProvider } from '../../../lambdas/core/provider';
 import { runRotationStep, type RotationDeps } from '../../../lambdas/core/rotation';
 import { parseSecretContent, type StoredKey } from '../../../lambdas/core/stored-key';
 import { MapProviderRegistry } from '../../../lambdas/providers/registry';
+import type { KeyRegistry } from '../../../lambdas/core/registry';
+import { deployedRegistry } from '../../helpers/registry';
 import type { FakeSecretsManager } from '../../helpers/secrets-manager-fake';
 
-export function rotationDeps(providers: KeyProvider[]): RotationDeps & { sleeps: number[] } {
+/** `registry`: default, every secret of `sm` is a deployed key. */
+export function rotationDeps(
+  providers: KeyProvider[],
+  sm: FakeSecretsManager,
+  registry: KeyRegistry = deployedRegistry(sm),
+): RotationDeps & { sleeps: number[] } {
   const sleeps: number[] = [];
   return {
     store: new SecretsManagerSecretStore(new SecretsManagerClient({ region: 'eu-west-1' })),
     providers: new MapProviderRegistry(providers),
+    registry,
     sleep: async (ms) => {
       sleeps.push(ms);
     },
