@@ -249,7 +249,6 @@ function leakDeps(): LeakDeps {
   return {
     secrets: new SecretsManagerLeakSecrets(new SecretsManagerClient({ region: 'eu-west-1' }), {
       secretPrefix: 'keyturn/',
-      sleep: async () => {},
     }),
     providers: rotateDeps.providers,
     registry,
