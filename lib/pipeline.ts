@@ -137,11 +137,21 @@ export class KeyturnPipeline extends Construct implements IKeyturnPipeline {
     this.rotationFunction = this.rotateFunction.function;
     // A refused (unregistered) secret is a notice: someone pointed keyturn's rotation at it.
     this.rotateFunction.function.addEnvironment(ENV.noticeTopicArn, this.notifications.noticeTopic.topicArn);
-    this.notifications.noticeTopic.grantPublish(this.rotateFunction.role);
+    // Publish, and the key through SNS only: the rotate role keeps using the key through no other service.
+    iam.Grant.addToPrincipal({
+      grantee: this.rotateFunction.role,
+      actions: ['sns:Publish'],
+      resourceArns: [this.notifications.noticeTopic.topicArn],
+    });
+    this.encryptionKey.grant(
+      new kms.ViaServicePrincipal(`sns.${Stack.of(this).region}.amazonaws.com`, this.rotateFunction.role),
+      'kms:Decrypt',
+      'kms:GenerateDataKey*',
+    );
     Validations.of(this.rotateFunction.role).acknowledge({
       id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
       reason:
-        'Publishing to the KMS-encrypted notice topic needs GenerateDataKey*; the grant is on the pipeline key only (Topic.grantPublish)',
+        'Publishing to the KMS-encrypted notice topic needs GenerateDataKey*; the grant is on the pipeline key only, through SNS only (kms:ViaService)',
     });
     this.rotateFunction.function.addPermission('SecretsManagerInvoke', {
       principal: new iam.ServicePrincipal('secretsmanager.amazonaws.com'),
