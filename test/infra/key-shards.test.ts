@@ -92,7 +92,9 @@ test('1,000 keys fit: the default plan keeps every shard under the limit with ro
 
 test('too few pinned shards fail at synth with the fix', () => {
   expect(() => planShards(config(keysNamed(200)).keys, 1)).toThrow(
-    /key shard 0 would hold 200 keys \(1800 resources.*raise pipeline\.keyShards \(now 1\) to at least 7/,
+    new RegExp(
+      `key shard 0 would hold 200 keys \\(${200 * KEY_RESOURCES} resources.*raise pipeline\\.keyShards \\(now 1\\) to at least 7`,
+    ),
   );
   expect(() => config(keysNamed(2), { keyShards: -1 })).toThrow();
 });
