@@ -1,11 +1,15 @@
 /** The default keyturn stack: one pipeline and every configured key. */
-import { Annotations, NestedStack, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, NestedStack, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { KeyturnConfig } from './config/schema';
 import type { ManagedKey } from './managed-key';
 import { KeyturnPipeline } from './pipeline';
 import { planShards, type ShardPlan } from './key-shards';
+import { ENV, LEAK_ENV, STACK_OUTPUTS } from '../lambdas/core/constants';
+
+export { STACK_OUTPUTS };
 
 export interface KeyturnStackProps extends StackProps {
   /** The validated configuration (see lib/config). */
@@ -34,6 +38,7 @@ export class KeyturnStack extends Stack {
       notificationSubscriptions: props.config.notifications,
       audit: props.config.audit,
     });
+    this.addOutputs();
     this.shardPlan = planShards(props.config.keys, pipeline.keyShards);
     if (this.shardPlan.shardCount === 0) {
       this.keys = props.config.keys.map((key) => this.pipeline.addKey(keyConstructId(key), { key }));
@@ -53,5 +58,39 @@ export class KeyturnStack extends Stack {
       this.keyShards.push(shard);
       return keys.map((key) => this.pipeline.addKey(keyConstructId(key), { key }, shard));
     });
+  }
+
+  /** The outputs on-call and scripts read, under the stable names of STACK_OUTPUTS (their logical ids). */
+  private addOutputs(): void {
+    const { notifications, ledgerTable, leakResponse } = this.pipeline;
+    const out = (id: string, value: string, description: string) =>
+      new CfnOutput(this, id, { value, description });
+    out(
+      STACK_OUTPUTS.criticalTopicArn,
+      notifications.criticalTopic.topicArn,
+      'keyturn critical topic: subscribe on-call (pages)',
+    );
+    out(STACK_OUTPUTS.noticeTopicArn, notifications.noticeTopic.topicArn, 'keyturn notice topic (informs)');
+    out(
+      STACK_OUTPUTS.ledgerTableName,
+      ledgerTable.tableName,
+      `keyturn rotation ledger: \`keyturn history\` reads it (or $${ENV.ledgerTable})`,
+    );
+    out(
+      STACK_OUTPUTS.incidentTableName,
+      leakResponse.incidentTable.tableName,
+      `keyturn leak incidents: \`keyturn incident\` reads it (or $${LEAK_ENV.incidentTable})`,
+    );
+    out(
+      STACK_OUTPUTS.leakStateMachineArn,
+      leakResponse.stateMachine.stateMachineArn,
+      'keyturn leak response state machine',
+    );
+    const bus = (leakResponse.leakRule.node.defaultChild as events.CfnRule).eventBusName;
+    out(
+      STACK_OUTPUTS.leakEventBusName,
+      bus ?? 'default',
+      'event bus that takes "API Key Leaked" events (source keyturn)',
+    );
   }
 }

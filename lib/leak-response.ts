@@ -6,7 +6,7 @@
  * Each step is visible, retried and timed; a step that keeps failing escalates to on-call.
  */
 import * as path from 'node:path';
-import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -101,10 +101,6 @@ export class KeyturnLeakResponse extends Construct {
       // Only the open-incident markers carry expiresAt: incidents themselves are kept.
       timeToLiveAttribute: 'expiresAt',
       removalPolicy: RemovalPolicy.RETAIN,
-    });
-    new CfnOutput(this, 'IncidentTableName', {
-      value: this.incidentTable.tableName,
-      description: 'keyturn incident <id> reads it (or $KEYTURN_INCIDENT_TABLE)',
     });
 
     this.leakFunction = new KeyturnFunction(this, 'Leak', {

@@ -4,12 +4,12 @@
  * one key share a partition; the sort key is the entry's idempotency key (a retried step writes once); a local
  * index orders a key's entries by time for `keyturn history`. Grants are methods: append (put only) and read.
  */
-import { CfnOutput, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { ENV, LEDGER_SCHEMA } from '../lambdas/core/constants';
+import { LEDGER_SCHEMA } from '../lambdas/core/constants';
 
 export interface KeyturnLedgerProps {
   /** The keyturn KMS key; the table is encrypted with it. */
@@ -43,11 +43,6 @@ export class KeyturnLedger extends Construct {
       indexName: timeIndex,
       sortKey: { name: timeAttribute, type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.ALL,
-    });
-    // `keyturn history` finds the table by this output (or $KEYTURN_LEDGER_TABLE).
-    new CfnOutput(this, 'LedgerTableName', {
-      value: this.table.tableName,
-      description: `keyturn rotation ledger: export ${ENV.ledgerTable}=<this> for \`keyturn history\``,
     });
   }
 

@@ -2,6 +2,7 @@
  * keyturn's two SNS topics: `critical` pages on-call, `notice` informs. Both KMS-encrypted with the pipeline key
  * and refuse non-TLS publishers. Every keyturn function and alarm routes through these two topics.
  */
+import { Annotations, Aspects, Stack, type IAspect } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -9,7 +10,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { NotificationsConfig } from './config/monitoring';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
+import { STACK_OUTPUTS } from '../lambdas/core/constants';
 
 export type Severity = 'critical' | 'notice';
 
@@ -26,6 +28,7 @@ export class KeyturnNotifications extends Construct {
     super(scope, id);
     this.criticalTopic = this.topic('Critical', 'keyturn critical: pages on-call', props.encryptionKey);
     this.noticeTopic = this.topic('Notice', 'keyturn notice', props.encryptionKey);
+    Aspects.of(this).add(new WarnWhenNobodyIsPaged(this));
   }
 
   topicFor(severity: Severity): sns.Topic {
@@ -89,5 +92,36 @@ export class KeyturnNotifications extends Construct {
 
   private topic(id: string, displayName: string, masterKey: kms.IKey): sns.Topic {
     return new sns.Topic(this, id, { displayName, masterKey, enforceSSL: true });
+  }
+}
+
+/**
+ * Synth warns when no subscription in the app targets the critical topic: every page would go nowhere. Checked once
+ * the tree is complete (aspects run before synthesis), so subscriptions added anywhere, from the configuration or
+ * by the consumer's own `topic.addSubscription`, count.
+ */
+class WarnWhenNobodyIsPaged implements IAspect {
+  constructor(private readonly notifications: KeyturnNotifications) {}
+
+  visit(node: IConstruct): void {
+    if (node !== this.notifications) return;
+    const topic = this.notifications.criticalTopic;
+    const stack = Stack.of(topic);
+    const target = JSON.stringify(stack.resolve(topic.topicArn));
+    const subscribed = node.node.root.node
+      .findAll()
+      .some(
+        (c) =>
+          c instanceof sns.CfnSubscription &&
+          Stack.of(c) === stack &&
+          JSON.stringify(stack.resolve(c.topicArn)) === target,
+      );
+    if (subscribed) return;
+    Annotations.of(topic).addWarningV2(
+      'keyturn:no-critical-subscriber',
+      'Nobody is subscribed to the critical topic, so no alarm or leak page reaches anyone. Add an endpoint to ' +
+        '"notifications.critical" (email, https, sqs or lambda), or after deploy subscribe on-call to the stack ' +
+        `output ${STACK_OUTPUTS.criticalTopicArn}.`,
+    );
   }
 }

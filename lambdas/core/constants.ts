@@ -217,3 +217,19 @@ export const LEDGER_SCHEMA = {
  * sweep over thousands of secrets at ListSecrets' 100/s slows down instead of failing; 6 attempts bound it.
  */
 export const SDK_RETRY_ENV = { AWS_RETRY_MODE: 'adaptive', AWS_MAX_ATTEMPTS: '6' } as const;
+
+/**
+ * The keyturn stack's outputs: stable names (they are the outputs' logical ids) that the README, the CLI's
+ * messages and scripts use. Renaming one breaks every consumer.
+ */
+export const STACK_OUTPUTS = {
+  criticalTopicArn: 'CriticalTopicArn',
+  noticeTopicArn: 'NoticeTopicArn',
+  ledgerTableName: 'LedgerTableName',
+  incidentTableName: 'IncidentTableName',
+  leakStateMachineArn: 'LeakStateMachineArn',
+  leakEventBusName: 'LeakEventBusName',
+} as const;
+
+/** The default stack name (`pipeline.stackName`). */
+export const DEFAULT_STACK_NAME = 'Keyturn';
