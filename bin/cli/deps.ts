@@ -32,6 +32,29 @@ export interface CliDeps {
   env: Record<string, string | undefined>;
   /** The process's exit code when the command succeeded but has something to say (bin/cli/exit-codes.ts). */
   setExitCode(code: number): void;
+  /** Whether stdout may carry colour (a TTY, no NO_COLOR, TERM not dumb). */
+  color?: boolean;
+  /** Called with `--profile` / `--region` before any command runs: the clients are then built with them. */
+  configureAws?(options: AwsOptions): void;
+}
+
+/** `--profile` and `--region`, which win over AWS_PROFILE / AWS_REGION and the profile's region. */
+export interface AwsOptions {
+  profile?: string;
+  region?: string;
+}
+
+/** Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org) or TERM is dumb. */
+export function colorAllowed(isTTY: boolean | undefined, env: Record<string, string | undefined>): boolean {
+  return Boolean(isTTY) && env.NO_COLOR === undefined && env.TERM !== 'dumb';
+}
+
+/** Client configuration from the options: only what was given, so the SDK's own resolution fills the rest. */
+export function clientConfig(options: AwsOptions): { profile?: string; region?: string } {
+  return {
+    ...(options.profile ? { profile: options.profile } : {}),
+    ...(options.region ? { region: options.region } : {}),
+  };
 }
 
 /** The real dependencies: one client per service, created lazily so `--help` needs no AWS configuration. */
@@ -39,10 +62,16 @@ export function defaultDeps(): CliDeps {
   let secrets: SecretsManagerClient | undefined;
   let dynamo: DynamoDBDocumentClient | undefined;
   let eventBridge: EventBridgeClient | undefined;
+  let aws: AwsOptions = {};
   return {
-    secretsManager: () => (secrets ??= new SecretsManagerClient(retry())),
-    dynamo: () => (dynamo ??= DynamoDBDocumentClient.from(new DynamoDBClient(retry()))),
-    eventBridge: () => (eventBridge ??= new EventBridgeClient(retry())),
+    secretsManager: () => (secrets ??= new SecretsManagerClient({ ...retry(), ...clientConfig(aws) })),
+    dynamo: () =>
+      (dynamo ??= DynamoDBDocumentClient.from(new DynamoDBClient({ ...retry(), ...clientConfig(aws) }))),
+    eventBridge: () => (eventBridge ??= new EventBridgeClient({ ...retry(), ...clientConfig(aws) })),
+    configureAws: (options) => {
+      aws = options;
+    },
+    color: colorAllowed(process.stdout.isTTY, process.env),
     out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
     now: () => new Date(),

@@ -14,6 +14,13 @@ export function renderTable(headers: string[], rows: string[][]): string {
     .join('\n');
 }
 
+/** `[critical]` in red and `[notice]` in yellow when colour is allowed (a TTY); plain text otherwise. */
+export function severityLabel(severity: string, color: boolean | undefined): string {
+  const label = `[${severity}]`;
+  if (!color) return label;
+  return `${severity === 'critical' ? '\x1b[31m' : '\x1b[33m'}${label}\x1b[0m`;
+}
+
 export interface GlobalOptions {
   json?: boolean;
   prefix?: string;

@@ -17,6 +17,8 @@ export interface Harness {
   onSleep?: (ms: number) => void;
   dynamo?: () => DynamoDBDocumentClient;
   env?: Record<string, string | undefined>;
+  /** Extra or replaced dependencies (colour, configureAws). */
+  deps?: Partial<CliDeps>;
 }
 
 export async function keyturn(argv: string[], harness: Harness = {}): Promise<CliRun> {
@@ -48,6 +50,7 @@ export async function keyturn(argv: string[], harness: Harness = {}): Promise<Cl
     },
     env: harness.env ?? {},
     setExitCode: () => undefined,
+    ...harness.deps,
   };
   const code = await run(argv, deps);
   return { code, stdout: out.join('\n'), stderr: err.join('\n') };

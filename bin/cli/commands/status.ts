@@ -14,7 +14,7 @@ import { auditSecret, safeLabel } from '../../../lambdas/core/audit/rules';
 import { revokedVersionsOf } from '../../../lambdas/core/retirement';
 import type { CliDeps } from '../deps';
 import { EXIT } from '../exit-codes';
-import { formatDate, renderTable } from '../output';
+import { formatDate, renderTable, severityLabel } from '../output';
 import { globalOptions, type CommandResult } from '../program-options';
 import { statusJson } from '../schemas';
 
@@ -92,7 +92,9 @@ export async function status(
   );
   for (const k of keys) {
     for (const f of k.findings)
-      deps.out(`\n[${f.severity}] ${k.environment}/${k.name} ${f.rule}: ${f.message}\n  fix: ${f.fix}`);
+      deps.out(
+        `\n${severityLabel(f.severity, deps.color)} ${k.environment}/${k.name} ${f.rule}: ${f.message}\n  fix: ${f.fix}`,
+      );
   }
   return code;
 }
