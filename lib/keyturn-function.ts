@@ -3,7 +3,14 @@
  * esbuild (never Docker), explicit memory and timeout, a log group with retention, active tracing, and a role
  * that may write only to its own log group (no AWS managed policy). Every SDK client in it retries the same way
  * (SDK_RETRY_ENV): the one retry layer.
+ *
+ * In the published package the code is already bundled (`npm run build` bundles every handler with exactly these
+ * options and ships `<handler dir>/bundle/index.js`): the function then deploys that pre-built asset, so a consumer
+ * deploys the code keyturn was tested with and needs no esbuild. In the repository there is no bundle beside the
+ * handler, and the function bundles from source as before.
  */
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
 import { Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -55,8 +62,26 @@ export interface KeyturnFunctionProps {
   readonly deadLetterQueue?: sqs.IQueue;
 }
 
+/** esbuild options of every keyturn function, shared by synth and by the package build. */
+export const BUNDLING = {
+  // The SDK is bundled, pinned to the lock file's versions, and tree-shaken with everything else.
+  externalModules: [],
+  minify: true,
+  target: 'node24',
+  format: OutputFormat.CJS,
+  mainFields: ['module', 'main'],
+  forceDockerBundling: false,
+} as const;
+
+/** Directory of the pre-built bundle of a handler (`<dir of entry>/bundle`), or undefined when not built. */
+export function prebuiltBundleDir(entry: string): string | undefined {
+  const dir = path.join(path.dirname(entry), PREBUILT_BUNDLE_DIR);
+  return existsSync(path.join(dir, 'index.js')) ? dir : undefined;
+}
+export const PREBUILT_BUNDLE_DIR = 'bundle';
+
 export class KeyturnFunction extends Construct {
-  public readonly function: NodejsFunction;
+  public readonly function: lambda.Function;
   public readonly role: iam.Role;
   public readonly logGroup: logs.LogGroup;
 
@@ -80,9 +105,7 @@ export class KeyturnFunction extends Construct {
       description: `keyturn: ${props.description}`,
     });
     this.logGroup.grantWrite(this.role);
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: props.entry,
-      handler: 'handler',
+    const common: Omit<lambda.FunctionProps, 'code' | 'handler'> = {
       description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -95,16 +118,24 @@ export class KeyturnFunction extends Construct {
       reservedConcurrentExecutions: reservedConcurrency,
       deadLetterQueue: props.deadLetterQueue,
       environment: { ...SDK_RETRY_ENV, ...props.environment },
-      bundling: {
-        // The SDK is bundled, pinned to the lock file's versions, and tree-shaken with everything else.
-        externalModules: [],
-        minify: true,
-        target: 'node24',
-        format: OutputFormat.CJS,
-        mainFields: ['module', 'main'],
-        forceDockerBundling: false,
-      },
-    });
+    };
+    const prebuilt = prebuiltBundleDir(props.entry);
+    this.function = prebuilt
+      ? new lambda.Function(this, 'Function', {
+          ...common,
+          code: lambda.Code.fromAsset(prebuilt),
+          handler: 'index.handler',
+        })
+      : new NodejsFunction(this, 'Function', {
+          ...common,
+          entry: props.entry,
+          handler: 'handler',
+          bundling: {
+            ...BUNDLING,
+            externalModules: [...BUNDLING.externalModules],
+            mainFields: [...BUNDLING.mainFields],
+          },
+        });
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions',

@@ -21,14 +21,14 @@ export function toCliError(error: unknown): CliError {
   if (name === 'CredentialsProviderError' || /could not load credentials/i.test(e.message ?? '')) {
     return new CliError(
       EXIT.noCredentials,
-      'No AWS credentials found. Sign in (e.g. `aws sso login --profile <profile>`), or set AWS_PROFILE / AWS_ACCESS_KEY_ID, and AWS_REGION.',
+      'No AWS credentials found. Sign in (e.g. `aws sso login --profile <profile>`) and pass --profile <profile>, or set AWS_PROFILE / AWS_ACCESS_KEY_ID.',
       { cause: error },
     );
   }
   if (/region is missing/i.test(e.message ?? '')) {
     return new CliError(
       EXIT.noCredentials,
-      'No AWS region configured. Set AWS_REGION (or a region in your AWS profile).',
+      'No AWS region configured. Pass --region <region>, set AWS_REGION, or set a region in your AWS profile.',
       { cause: error },
     );
   }
