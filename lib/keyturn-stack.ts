@@ -1,8 +1,9 @@
 /** The default keyturn stack: one pipeline and every configured key. */
-import { Annotations, CfnOutput, NestedStack, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, NestedStack, Stack, Token, type StackProps } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { foreignArns } from './config/arns';
 import type { KeyturnConfig } from './config/schema';
 import type { ManagedKey } from './managed-key';
 import { KeyturnPipeline } from './pipeline';
@@ -39,6 +40,7 @@ export class KeyturnStack extends Stack {
       audit: props.config.audit,
     });
     this.addOutputs();
+    this.warnOfForeignArns(props.config);
     this.shardPlan = planShards(props.config.keys, pipeline.keyShards);
     if (this.shardPlan.shardCount === 0) {
       this.keys = props.config.keys.map((key) => this.pipeline.addKey(keyConstructId(key), { key }));
@@ -92,5 +94,25 @@ export class KeyturnStack extends Stack {
       bus ?? 'default',
       'event bus that takes "API Key Leaked" events (source keyturn)',
     );
+  }
+
+  /**
+   * A warning per configured ARN of another account or region than the one the stack deploys to: the stack's `env`
+   * when it has one, else the account and region the CDK CLI deploys with (CDK_DEFAULT_ACCOUNT / _REGION, from
+   * the caller's credentials). Nothing to compare with (no env, no credentials): no check.
+   */
+  private warnOfForeignArns(config: KeyturnConfig): void {
+    const known = (value: string) => (Token.isUnresolved(value) ? undefined : value);
+    const target = {
+      account: known(this.account) ?? process.env.CDK_DEFAULT_ACCOUNT,
+      region: known(this.region) ?? process.env.CDK_DEFAULT_REGION,
+    };
+    for (const f of foreignArns(config, target)) {
+      Annotations.of(this).addWarningV2(
+        'keyturn:foreign-arn',
+        `${f.path} (${f.arn.slice(0, 256)}) names ${f.differs.join(' and ')}. Check it is meant (a copy ` +
+          'from another environment?); access across accounts also needs a policy on the other side.',
+      );
+    }
   }
 }

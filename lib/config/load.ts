@@ -1,7 +1,13 @@
-/** Load and validate the configuration; a wrong file stops synth with one message listing every problem. */
+/**
+ * Load and validate the configuration; a wrong file stops synth with one message listing every problem, each
+ * with the file's line:column (as editors and compilers print it) and, for a mistyped field or value, the one
+ * that was probably meant.
+ */
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
+import { jsonErrorOffset, lineColumnAt, locate, locateJsonPaths } from './json-locations';
 import { configSchema, type KeyturnConfig } from './schema';
+import { closest, knownFields, valueAt } from './suggest';
 
 export class ConfigurationError extends Error {
   readonly name = 'ConfigurationError';
@@ -37,14 +43,62 @@ function describePath(path: PropertyKey[], input: unknown): string {
   return out || '(file)';
 }
 
-export function parseConfig(input: unknown, source = 'configuration'): KeyturnConfig {
+/** A word that may be quoted back in a message (a hostile field name must not forge or flood it). */
+const QUOTABLE = /^[A-Za-z0-9_-]{1,64}$/;
+const didYouMean = (word: unknown, candidates: readonly unknown[]) => {
+  if (typeof word !== 'string' || !QUOTABLE.test(word)) return '';
+  const best = closest(
+    word,
+    candidates.filter((c): c is string => typeof c === 'string'),
+  );
+  return best ? `; did you mean "${best}"?` : '';
+};
+
+interface Problem {
+  /** Where the problem is (for its line:column). */
+  path: PropertyKey[];
+  /** The path shown in the message, when it must not name the last segment. @default path */
+  shown?: PropertyKey[];
+  message: string;
+}
+
+function problemsOf(issues: readonly z.core.$ZodIssue[], input: unknown): Problem[] {
+  return issues.flatMap((issue): Problem[] => {
+    if (issue.code === 'unrecognized_keys') {
+      const known = knownFields(configSchema, issue.path, input);
+      return issue.keys.map((key) =>
+        QUOTABLE.test(key)
+          ? { path: [...issue.path, key], message: `unknown field "${key}"${didYouMean(key, known)}` }
+          : {
+              path: [...issue.path, key],
+              shown: issue.path,
+              message: 'unknown field (its name is not shown)',
+            },
+      );
+    }
+    if (issue.code === 'invalid_value' && issue.values.length > 1) {
+      const suggestion = didYouMean(valueAt(input, issue.path), issue.values);
+      return [{ path: issue.path, message: `${issue.message}${suggestion}` }];
+    }
+    return [{ path: issue.path, message: issue.message }];
+  });
+}
+
+/**
+ * Validate a parsed configuration. With `text` (the file's JSON), every problem starts with
+ * `<source>:<line>:<column>:` pointing at the field (or, for a missing field, its object).
+ */
+export function parseConfig(input: unknown, source = 'configuration', text?: string): KeyturnConfig {
   const parsed = configSchema.safeParse(input);
   if (parsed.success) return parsed.data;
+  const paths = text === undefined ? undefined : locateJsonPaths(text);
   throw new ConfigurationError(
     source,
-    parsed.error.issues.map(
-      (issue: z.core.$ZodIssue) => `${describePath(issue.path, input)}: ${issue.message}`,
-    ),
+    problemsOf(parsed.error.issues, input).map(({ path, shown, message }) => {
+      const at = paths && text !== undefined ? locate(text, paths, path) : undefined;
+      const where = at ? `${source}:${at.line}:${at.column}: ` : '';
+      return `${where}${describePath(shown ?? path, input)}: ${message}`;
+    }),
   );
 }
 
@@ -60,8 +114,8 @@ export function loadConfigFile(path: string): KeyturnConfig {
     json = JSON.parse(text);
   } catch (error) {
     // Node's message quotes the file's content: keep only where the problem is.
-    const position = /position (\d+)/.exec((error as Error).message)?.[1];
-    throw new ConfigurationError(path, [`not valid JSON${position ? ` (at character ${position})` : ''}`]);
+    const at = lineColumnAt(text, jsonErrorOffset((error as Error).message, text));
+    throw new ConfigurationError(path, [`${path}:${at.line}:${at.column}: not valid JSON`]);
   }
-  return parseConfig(json, path);
+  return parseConfig(json, path, text);
 }

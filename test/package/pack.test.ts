@@ -50,7 +50,7 @@ let timings: Record<string, number> = {};
 
 function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = cleanEnv()) {
   const started = Date.now();
-  const result = spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout: 600_000 });
+  const result = spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout: 1_200_000 });
   timings[`${path.basename(command)} ${args.slice(0, 2).join(' ')}`] = Date.now() - started;
   return result;
 }
@@ -163,7 +163,7 @@ beforeAll(() => {
   cdkJson.notices = false;
   cdkJson.context = { ...cdkJson.context, notices: false, 'cli-telemetry': false };
   writeFileSync(path.join(app, 'cdk.json'), JSON.stringify(cdkJson, null, 2));
-}, 900_000);
+}, 1_800_000);
 
 afterAll(() => {
   if (process.env.KEYTURN_KEEP_PACK) console.log(`scratch app kept in ${app}`);
@@ -206,7 +206,7 @@ describe('the scratch CDK app', () => {
     console.log(`scratch app: cdk synth (exit ${synth.status})\n${synth.stdout}${synth.stderr}`);
     const file = path.join(app, 'cdk.out', 'ScratchKeyturn.template.json');
     template = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : { Resources: {}, Outputs: {} };
-  }, 600_000);
+  }, 1_200_000);
 
   test('type-checks (cdk init runs tsc first) and synthesizes offline with one key of each provider', () => {
     expect(synth.status).toBe(0);

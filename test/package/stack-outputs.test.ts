@@ -82,3 +82,44 @@ test('a subscription to the notice topic alone still warns', () => {
     Match.stringLikeRegexp('Nobody is subscribed to the critical topic'),
   );
 });
+
+describe('ARNs outside the account or region the stack deploys to', () => {
+  const foreignReader = () =>
+    configWith({
+      ...raw(),
+      keys: (raw().keys as Record<string, unknown>[]).map((k, i) =>
+        i === 0 ? { ...k, allowedReaders: ['arn:aws:iam::999988887777:role/reader'] } : k,
+      ),
+    });
+  const saved = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
+  const deployingTo = (account?: string, region?: string) => {
+    for (const [name, value] of [
+      ['CDK_DEFAULT_ACCOUNT', account],
+      ['CDK_DEFAULT_REGION', region],
+    ] as const)
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+  };
+  afterEach(() => deployingTo(saved.account, saved.region));
+
+  test('synth warns, naming the field and the account (the CLI deploys with other credentials)', () => {
+    deployingTo('111122223333', 'eu-west-1');
+    const { stack } = buildKeyturnApp(foreignReader(), testApp());
+    Annotations.fromStack(stack).hasWarning(
+      '*',
+      Match.stringLikeRegexp('keys\\[0\\]\\.allowedReaders\\[0\\] .* names account 999988887777'),
+    );
+  });
+
+  test('guard does not fire: the same ARN in the account deployed to', () => {
+    deployingTo('999988887777', 'eu-west-1');
+    const { stack } = buildKeyturnApp(foreignReader(), testApp());
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('names account'));
+  });
+
+  test('guard does not fire: without credentials there is nothing to compare with', () => {
+    deployingTo(undefined, undefined);
+    const { stack } = buildKeyturnApp(foreignReader(), testApp());
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('names account'));
+  });
+});
