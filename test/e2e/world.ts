@@ -31,6 +31,8 @@ import {
   LEAK_ENV,
   LEDGER_SCHEMA,
   METRICS_NAMESPACE,
+  REGISTRY_ENV,
+  REGISTRY_SCHEMA,
   RETIREMENT_ENV,
   SDK_RETRY_ENV,
   STAGE,
@@ -39,11 +41,14 @@ import {
   type Tier,
 } from '../../lambdas/core/constants';
 import { parseSecretContent, type StoredKey } from '../../lambdas/core/stored-key';
+import { DynamoRegistryWriter } from '../../lambdas/aws/key-registry';
 import { lambdaContext } from '../helpers/lambda';
 import { startMotoProxy, type MotoProxy, type RotationFunction } from '../helpers/moto-proxy';
 import { awsEnvFor, MOTO_ACCOUNT, MOTO_REGION, startMoto, type MotoServer } from '../helpers/moto-server';
 
 export const SECRET_PREFIX = 'keyturn/';
+/** keyturn's KMS key as the stack's secrets name it (moto stores KmsKeyId as given). */
+const KEYTURN_KMS_KEY_ARN = `arn:aws:kms:${MOTO_REGION}:${MOTO_ACCOUNT}:key/0b1c2d3e-4f5a-4b7c-8d9e-keyturn00001`;
 const arnOf = (service: string, resource: string) =>
   `arn:aws:${service}:${MOTO_REGION}:${MOTO_ACCOUNT}:${resource}`;
 export const ROTATE_FUNCTION_ARN = arnOf('lambda', 'function:keyturn-rotate');
@@ -73,6 +78,8 @@ export interface World {
   sqs: SQSClient;
   scheduleGroup: string;
   ledgerTable: string;
+  /** The deployed registry's table (every function's REGISTRY_ENV.table). */
+  registryTable: string;
   incidentTable: string;
   topics: { critical: string; notice: string };
   /** Messages published to a topic so far (SNS → SQS, drained on each call and kept). */
@@ -120,6 +127,17 @@ export async function startWorld(): Promise<World> {
   const sns = new SNSClient(config);
 
   const ledgerTable = 'keyturn-ledger';
+  // The deployed registry (lib/key-registry.ts): deployManagedSecret writes each key's entry as the deployment's
+  // writer function does; every function reads it.
+  const registryTable = 'keyturn-registry';
+  await ddb.send(
+    new CreateTableCommand({
+      TableName: registryTable,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: REGISTRY_SCHEMA.partitionKey, AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: REGISTRY_SCHEMA.partitionKey, KeyType: 'HASH' }],
+    }),
+  );
   const incidentTable = 'keyturn-incidents';
   await ddb.send(
     new CreateTableCommand({
@@ -194,7 +212,11 @@ export async function startWorld(): Promise<World> {
     await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }))
   ).Attributes!.QueueArn!;
 
-  const common = { [ENV.metricsNamespace]: METRICS_NAMESPACE, [ENV.secretNamePrefix]: SECRET_PREFIX };
+  const common = {
+    [ENV.metricsNamespace]: METRICS_NAMESPACE,
+    [ENV.secretNamePrefix]: SECRET_PREFIX,
+    [REGISTRY_ENV.table]: registryTable,
+  };
   const env: StackEnv = {
     rotate: {
       ...common,
@@ -245,6 +267,7 @@ export async function startWorld(): Promise<World> {
     sqs,
     scheduleGroup: SCHEDULE_GROUP,
     ledgerTable,
+    registryTable,
     incidentTable,
     topics,
     published,
@@ -310,13 +333,33 @@ export async function deployManagedSecret(world: World, input: ManagedSecretInpu
     ),
     ...input.extraTags,
   };
+  const name = `${SECRET_PREFIX}${environment}/${input.keyName}`;
   const created = await world.sm.send(
     new CreateSecretCommand({
-      Name: `${SECRET_PREFIX}${environment}/${input.keyName}`,
+      Name: name,
       SecretString: BOOTSTRAP_SECRET_VALUE,
+      KmsKeyId: KEYTURN_KMS_KEY_ARN,
       Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
     }),
   );
+  // What the stack's Custom::KeyturnRegistration writes for the key (before its rotation schedule exists).
+  await new DynamoRegistryWriter(world.dynamo, world.registryTable).put({
+    secretName: name,
+    secretArn: created.ARN!,
+    kmsKeyArn: KEYTURN_KMS_KEY_ARN,
+    policy: {
+      keyName: input.keyName,
+      provider: input.provider,
+      environment,
+      tier,
+      overlapHours: input.overlapHours ?? 24,
+      leakPolicy: input.leakPolicy ?? 'revoke-first',
+      owner: 'payments-team',
+      runbook: 'https://runbooks.example.com/keys',
+      linkedSystems: [],
+      providerSettings: { ...(input.providerSettings ?? {}) },
+    },
+  });
   await rotateAndSettle(world, created.ARN!, undefined, {
     RotationLambdaARN: ROTATE_FUNCTION_ARN,
     RotationRules: { AutomaticallyAfterDays: TIERS[tier].rotateEveryDays },
