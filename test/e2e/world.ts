@@ -327,6 +327,8 @@ export async function deployManagedSecret(world: World, input: ManagedSecretInpu
     [TAGS.overlapHours]: String(input.overlapHours ?? 24),
     [TAGS.leakPolicy]: input.leakPolicy ?? 'revoke-first',
     [TAGS.owner]: 'payments-team',
+    [TAGS.backupOwner]: 'platform-oncall',
+    [TAGS.scopes]: 'orders:read',
     [TAGS.runbook]: 'https://runbooks.example.com/keys',
     ...Object.fromEntries(
       Object.entries(input.providerSettings ?? {}).map(([k, v]) => [`${TAGS.providerSetting}${k}`, v]),
