@@ -14,7 +14,18 @@ const sdkAndRuntime = [
 ];
 
 export default tseslint.config(
-  { ignores: ['cdk.out/**', 'node_modules/**', 'coverage/**', 'reports/**', 'dist/**', '*.js', '*.mjs'] },
+  {
+    ignores: [
+      'cdk.out/**',
+      'node_modules/**',
+      'coverage/**',
+      'reports/**',
+      '.stryker-tmp*/**',
+      'dist/**',
+      '*.js',
+      '*.mjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
