@@ -2,6 +2,7 @@
 import { App } from 'aws-cdk-lib';
 import type { KeyturnConfig } from './config/schema';
 import { KeyturnStack, type KeyturnStackProps } from './keyturn-stack';
+import { applyLimitGuards } from './limits';
 import { applyNagChecks } from './nag';
 
 /**
@@ -19,5 +20,6 @@ export function buildKeyturnApp(
     ...stackProps,
     config,
   });
+  applyLimitGuards(app, { keyCount: config.keys.length, shardCount: stack.shardPlan.shardCount });
   return { app, stack };
 }

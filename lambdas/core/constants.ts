@@ -108,6 +108,16 @@ export const PROVIDER_ENV = {
 /** Synth refuses HTTP API profiles whose JSON exceeds this (Lambda allows 4 KB of environment in total). */
 export const MAX_HTTP_PROFILES_ENV_BYTES = 3072;
 
+/**
+ * HTTP admin API profiles (synth and runtime): a `{{name}}` placeholder, matched linearly (no nested quantifiers:
+ * `[^{}]*` cannot backtrack into the braces), and the shape of a key-id pattern (one character class and a length,
+ * so matching it is linear too).
+ */
+export const HTTP_PLACEHOLDER = /\{\{([^{}]*)\}\}/g;
+export const KEY_ID_PATTERN_SYNTAX = /^\^\[[A-Za-z0-9_.:~-]+\]\{\d{1,3}(?:,\d{1,3})?\}\$$/;
+/** Key ids that fit one URL path segment: letters, digits, `_` and `-`, up to 128 characters. */
+export const DEFAULT_KEY_ID_PATTERN = '^[A-Za-z0-9_-]{1,128}$';
+
 /** Retirement of old keys after the overlap window (issue 4): what the rotate function needs to schedule it. */
 export const RETIREMENT_ENV = {
   groupName: 'KEYTURN_RETIRE_SCHEDULE_GROUP',

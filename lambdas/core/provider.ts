@@ -43,6 +43,8 @@ export interface KeyProvider {
   activate?(ctx: KeyContext, key: StoredKey): Promise<void>;
   /** Does the provider accept this key now? */
   verify(ctx: KeyContext, key: StoredKey): Promise<Verification>;
+  /** Milliseconds to wait after a revoke before proving it (a vendor whose revocation propagates slowly). */
+  proofDelayMs?(ctx: KeyContext): number;
   /** Make the key unusable; idempotent (revoking a revoked or absent key succeeds). */
   revoke(ctx: KeyContext, key: StoredKey): Promise<void>;
 }

@@ -12,7 +12,7 @@ import type { Ledger, SecretDescription, SecretStore } from './ports';
 import type { KeyContext, KeyProvider, ProviderRegistry, Verification } from './provider';
 import { acceptedVersions, decideRetirement, type RetirementRequest } from './retirement';
 import { RevocationFailedError, RevocationNotProvenError } from './retirement-errors';
-import { retryUntil, type RetryPolicy, type Sleep } from './retry';
+import { realSleep, retryUntil, type RetryPolicy, type Sleep } from './retry';
 import { loadKey } from './rotation';
 import type { StoredKey } from './stored-key';
 
@@ -149,6 +149,9 @@ async function prove(deps: RetireDeps, provider: KeyProvider, ctx: KeyContext, k
     throw new RevocationNotProvenError(secretId, versionId, 'the version is still AWSCURRENT or AWSPREVIOUS');
   }
   if (CONSUMER_CHECKED_PROVIDERS.includes(provider.kind)) return;
+  // A vendor whose revocation propagates slowly asks for a wait first (HTTP presets: proofWaitMs).
+  const wait = provider.proofDelayMs?.(ctx) ?? 0;
+  if (wait > 0) await (deps.sleep ?? realSleep)(wait);
   const result = await retryUntil<Verification>(
     deps.proofRetry ?? REVOCATION_PROOF_RETRY,
     () => provider.verify(ctx, key),

@@ -75,6 +75,13 @@ export class HttpAdminApiProvider implements KeyProvider {
   ): Promise<TemplateVars> {
     const arn = ctx.policy.providerSettings[PROVIDER_SETTINGS.httpAdminApi.adminSecretArn];
     if (!arn) throw this.fail('tag keyturn:provider:admin-secret-arn is missing');
+    // Bound at synth: a credential goes only to the profile (and so the server) that the deployment paired it with.
+    if (!profile.adminSecretArns.includes(arn)) {
+      throw this.fail(
+        `the admin credential secret is not bound to this profile (synth binds each profile to the admin secrets of ` +
+          `the keys that use it): refused before reading it`,
+      );
+    }
     let credential: string;
     try {
       credential = await this.deps.credentials.read(arn);
@@ -113,7 +120,7 @@ export class HttpAdminApiProvider implements KeyProvider {
     const headers: Record<string, string> = { accept: 'application/json', ...extraHeaders };
     let body: string | undefined;
     try {
-      url = profile.baseUrl.replace(/\/$/, '') + renderPath(spec.path, vars);
+      url = profile.baseUrl.replace(/\/$/, '') + renderPath(spec.path, vars, profile.keyIdPattern);
       for (const [name, value] of Object.entries(spec.headers ?? {}))
         headers[name] = renderHeader(value, vars);
       if (spec.body !== undefined) {
@@ -135,6 +142,7 @@ export class HttpAdminApiProvider implements KeyProvider {
         maxRetries: profile.maxRetries ?? DEFAULT_MAX_RETRIES,
         sleep: this.deps.sleep,
         fetch: this.deps.fetch,
+        rateLimitReset: profile.rateLimitReset,
       },
     );
   }
@@ -160,8 +168,14 @@ export class HttpAdminApiProvider implements KeyProvider {
     const result = await this.send('create', profile, spec, vars, headers, idempotent);
     const success = spec.successStatus ?? [200, 201];
     if (!success.includes(result.status)) {
+      // A vendor at its key cap refuses a create with a 4xx: say so, since the fix is at the vendor.
+      const cap =
+        profile.keyCap && result.status >= 400 && result.status < 500 && result.status !== 429
+          ? ` (the vendor caps keys at ${profile.keyCap.keys} per ${profile.keyCap.per}: if the ${profile.keyCap.per} ` +
+            `is full, delete unused keys there; the current key stays in use)`
+          : '';
       throw this.fail(
-        `the create request answered HTTP ${result.status}`,
+        `the create request answered HTTP ${result.status}${cap}`,
         result.status === 429 || result.status >= 500,
       );
     }
@@ -208,6 +222,11 @@ export class HttpAdminApiProvider implements KeyProvider {
       `the verify request answered HTTP ${result.status}`,
       result.status === 429 || result.status >= 500,
     );
+  }
+
+  /** The profile's wait before a revocation is proven (slow-propagating vendors); 0 when it has none. */
+  proofDelayMs(ctx: KeyContext): number {
+    return this.profileOf(ctx).profile.proofWaitMs ?? 0;
   }
 
   async revoke(ctx: KeyContext, stored: StoredKey): Promise<void> {

@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as z from 'zod';
+import { HTTP_PLACEHOLDER, KEY_ID_PATTERN_SYNTAX } from '../../lambdas/core/constants';
 
 export const PRESETS_DIR = path.join(__dirname, '..', '..', 'lambdas', 'providers', 'presets');
 
@@ -16,7 +17,6 @@ export const JSON_PATH = /^\$(?:\.[A-Za-z_$][\w$-]*|\[\d{1,4}\]|\['[^'\\]{1,64}'
 /** Placeholders a template may use; `key` only in the verify request (the key is sent only to be checked). */
 const COMMON_PLACEHOLDERS =
   /^(?:keyId|keyName|environment|token|newKeyName|idempotencyKey|admin(?:\.[A-Za-z_][\w-]{0,63})?)$/;
-const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
 
 const jsonPath = (what: string) =>
   z
@@ -59,6 +59,29 @@ export const httpApiProfileSchema = z.strictObject({
       /^https:\/\/[^\s/?#]+(?:\/[^\s?#]*)?$/,
       'baseUrl must be an https:// URL without query or fragment',
     ),
+  /**
+   * Key ids as the vendor issues them: one character class and a length, e.g. `^[0-9a-f-]{36}$`. Path placeholders
+   * refuse any other key id (and `.`, `..`, `/` always), so a planted id cannot turn a DELETE into another path.
+   * @default '^[A-Za-z0-9_-]{1,128}$'
+   */
+  keyIdPattern: z
+    .string()
+    .regex(
+      KEY_ID_PATTERN_SYNTAX,
+      'keyIdPattern must be one character class and a length, like "^[A-Za-z0-9_-]{1,64}$" (always linear to match)',
+    )
+    .optional(),
+  /** How the vendor's `X-RateLimit-Reset` header reads on a 429 (honoured up to the Retry-After cap). */
+  rateLimitReset: z.enum(['unix-seconds', 'delta-seconds']).optional(),
+  /** Milliseconds to wait before proving a revocation, for vendors whose revocation propagates slowly (≤ 60 s). */
+  proofWaitMs: z.number().int().min(0).max(60000).optional(),
+  /** The vendor's cap on keys per account: synth checks the keys sharing an admin secret fit under it. */
+  keyCap: z
+    .strictObject({
+      keys: z.number().int().min(1),
+      per: z.string().regex(/^[a-z ]{1,64}$/, 'keyCap.per names the account unit, e.g. "organization"'),
+    })
+    .optional(),
   /** Per-request timeout. */
   timeoutMs: z.number().int().min(100).max(30000).optional(),
   /** Retries on 429/5xx/timeouts (Retry-After honoured, capped). */
@@ -98,7 +121,13 @@ export const httpApiProfileSchema = z.strictObject({
   }),
 });
 
+/** A profile as the functions receive it: bound to the admin secrets of the keys that use it. */
+export const boundHttpApiProfileSchema = httpApiProfileSchema.extend({
+  adminSecretArns: z.array(z.string()).min(1),
+});
+
 export type HttpApiProfile = z.output<typeof httpApiProfileSchema>;
+export type BoundHttpApiProfile = z.output<typeof boundHttpApiProfileSchema>;
 
 /** Every placeholder used anywhere in a request (path, headers, body). */
 export function placeholdersOf(request: {
@@ -108,7 +137,7 @@ export function placeholdersOf(request: {
 }): string[] {
   const found: string[] = [];
   const visit = (value: unknown): void => {
-    if (typeof value === 'string') for (const m of value.matchAll(PLACEHOLDER)) found.push(m[1]);
+    if (typeof value === 'string') for (const m of value.matchAll(HTTP_PLACEHOLDER)) found.push(m[1].trim());
     else if (Array.isArray(value)) value.forEach(visit);
     else if (value && typeof value === 'object') Object.values(value).forEach(visit);
   };
@@ -168,7 +197,10 @@ export function loadPresets(dir: string = PRESETS_DIR): Record<string, unknown> 
 }
 
 interface ConfigShape {
-  keys: Array<{ name: string; provider: { kind: string; profile?: string; definition?: HttpApiProfile } }>;
+  keys: Array<{
+    name: string;
+    provider: { kind: string; profile?: string; adminSecretArn?: string; definition?: BoundHttpApiProfile };
+  }>;
   httpApis: Record<string, unknown>;
 }
 
@@ -230,15 +262,65 @@ export function checkHttpApiProfiles(config: ConfigShape, ctx: z.RefinementCtx):
       ctx.addIssue({ code: 'custom', path: [...where, field], message: message + suffix });
     }
   }
+  checkAdminSecretOrigins(config, presets, ctx);
 }
 
-/** After the checks: every `http-admin-api` key carries its parsed profile as `definition`. */
+/** One admin secret, one server: a credential shared by profiles of different origins could be sent to either. */
+function checkAdminSecretOrigins(
+  config: ConfigShape,
+  presets: Record<string, unknown>,
+  ctx: z.RefinementCtx,
+): void {
+  const originsOf = new Map<string, Map<string, string>>();
+  config.keys.forEach((key, index) => {
+    const { kind, profile, adminSecretArn } = key.provider;
+    if (kind !== 'http-admin-api' || !profile || !adminSecretArn) return;
+    const parsed = httpApiProfileSchema.safeParse(rawProfile(config, profile, presets));
+    if (!parsed.success) return;
+    const origin = new URL(parsed.data.baseUrl).origin;
+    const seen = originsOf.get(adminSecretArn) ?? new Map<string, string>();
+    originsOf.set(adminSecretArn, seen);
+    const other = [...seen].find(([o]) => o !== origin);
+    if (other) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['keys', index, 'provider', 'adminSecretArn'],
+        message:
+          `admin secret ${adminSecretArn} is used with profile "${profile}" (${origin}) and profile "${other[1]}" ` +
+          `(${other[0]}): an admin credential is bound to one server: give each profile its own admin secret`,
+      });
+    }
+    if (!seen.has(origin)) seen.set(origin, profile);
+  });
+}
+
+/** Per profile, the admin secrets of the keys that use it, in configuration order. */
+function adminSecretsByProfile(config: ConfigShape): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const key of config.keys) {
+    const { kind, profile, adminSecretArn } = key.provider;
+    if (kind !== 'http-admin-api' || !profile || !adminSecretArn) continue;
+    const list = out.get(profile) ?? [];
+    if (!list.includes(adminSecretArn)) list.push(adminSecretArn);
+    out.set(profile, list);
+  }
+  return out;
+}
+
+/**
+ * After the checks: every `http-admin-api` key carries its parsed profile as `definition`, bound to the admin secrets
+ * of the keys that use the profile (the functions refuse any other secret for it).
+ */
 export function attachHttpApiProfiles<T extends ConfigShape>(config: T): T {
   if (!usesHttpApis(config)) return config;
   const presets = loadPresets();
+  const secretsOf = adminSecretsByProfile(config);
   for (const key of config.keys) {
     if (key.provider.kind !== 'http-admin-api' || !key.provider.profile) continue;
-    key.provider.definition = httpApiProfileSchema.parse(rawProfile(config, key.provider.profile, presets));
+    key.provider.definition = {
+      ...httpApiProfileSchema.parse(rawProfile(config, key.provider.profile, presets)),
+      adminSecretArns: secretsOf.get(key.provider.profile)!,
+    };
   }
   return config;
 }

@@ -9,11 +9,15 @@ import {
   LEAK_POLICIES,
   MAX_OVERLAP_HOURS,
   TIER_NAMES,
+  TIERS,
   type Tier,
 } from '../../lambdas/core/constants';
-import { attachHttpApiProfiles, checkHttpApiProfiles, httpApiProfileSchema } from './http-api';
+import { attachHttpApiProfiles, boundHttpApiProfileSchema, checkHttpApiProfiles } from './http-api';
 import { keyAlarmsSchema, monitoringSchema, notificationsSchema } from './monitoring';
 import { auditConfigSchema } from './audit';
+import { rotationWindowProblems } from '../limits/rotation-window';
+import { MAX_TAG_VALUE_CHARS } from '../limits/tag-values';
+import { cadenceHoursOf, vendorKeyCapProblems, type CappedKey } from '../limits/vendor-key-cap';
 
 /** Secrets Manager tag values allow letters, digits, spaces and `_ . : / = + - @`, up to 256 characters. */
 const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
@@ -84,7 +88,7 @@ export const httpAdminApiProviderSchema = z.strictObject({
       'adminSecretArn must be a Secrets Manager secret ARN',
     ),
   /** Filled from `httpApis` or the preset at load time; not written by hand. */
-  definition: httpApiProfileSchema.optional(),
+  definition: boundHttpApiProfileSchema.optional(),
 });
 
 /** Providers are a discriminated union on `kind`; new providers add a member here. */
@@ -120,7 +124,7 @@ const rotationSchema = z
     message: 'set either everyDays or scheduleExpression, not both',
   });
 
-export const keySchema = z.strictObject({
+const keyObjectShape = z.strictObject({
   name: z
     .string({ error: 'name is required' })
     .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'name must be 1–63 lowercase letters, digits or dashes'),
@@ -148,6 +152,60 @@ export const keySchema = z.strictObject({
   /** Per-key alarm thresholds; unset ones come from `monitoring.keyDefaults` (see lib/config/monitoring.ts). */
   alarms: keyAlarmsSchema.default({}),
 });
+
+export const keySchema = keyObjectShape.superRefine(checkKeyLimits);
+
+/** A key's lists are stored space-joined in one tag each: the joined value must fit the tag limit too. */
+function joinedTagProblems(key: {
+  scopes: string[];
+  linkedSystems: string[];
+  provider: { kind: string; usagePlanIds?: string[] };
+}): Array<[PropertyKey[], string]> {
+  const lists: Array<[PropertyKey[], string[] | undefined]> = [
+    [['scopes'], key.scopes],
+    [['linkedSystems'], key.linkedSystems],
+    [['provider', 'usagePlanIds'], key.provider.usagePlanIds],
+  ];
+  return lists.flatMap(([path, items]) => {
+    const length = items ? [...items.join(' ')].length : 0;
+    if (length <= MAX_TAG_VALUE_CHARS) return [];
+    const name = String(path[path.length - 1]);
+    return [
+      [
+        path,
+        `${name} joined with spaces is ${length} characters; it is stored in one tag of at most ${MAX_TAG_VALUE_CHARS}: ` +
+          `list fewer or shorter items (${items!.length} now)`,
+      ],
+    ];
+  });
+}
+
+/**
+ * Limits of the services, refused here so the message names the key and field: joined tag lists, and the
+ * rotation window against Secrets Manager's rules (lib/limits/rotation-window.ts).
+ */
+function checkKeyLimits(key: z.output<typeof keyObjectShape>, ctx: z.RefinementCtx): void {
+  for (const [path, message] of joinedTagProblems(key)) ctx.addIssue({ code: 'custom', path, message });
+  const tier = TIERS[key.tier];
+  const rotation = key.rotation;
+  const scheduleExpression =
+    rotation?.scheduleExpression ?? `rate(${rotation?.everyDays ?? tier.rotateEveryDays} days)`;
+  const windowHours = rotation?.windowHours ?? tier.windowHours;
+  const problems = rotationWindowProblems(
+    { scheduleExpression, duration: `${windowHours}h` },
+    { window: 'rotation.windowHours', schedule: 'rotation.scheduleExpression' },
+  );
+  for (const message of problems) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['rotation', rotation?.windowHours !== undefined ? 'windowHours' : 'scheduleExpression'],
+      message:
+        rotation?.windowHours === undefined
+          ? `${message} (the ${key.tier} tier's window is ${windowHours} h)`
+          : message,
+    });
+  }
+}
 
 /** The retention periods CloudWatch Logs accepts (any other value fails at deploy). */
 const LOG_RETENTION_DAYS = [
@@ -212,7 +270,42 @@ export const configSchema = z
       }
       seen.add(id);
     });
+    checkVendorKeyCaps(config, ctx);
   });
+
+/** Keys that share a vendor account (profile and admin credential) must fit the vendor's key cap together. */
+function checkVendorKeyCaps(
+  config: { keys: Array<z.output<typeof keyObjectShape>> },
+  ctx: z.RefinementCtx,
+): void {
+  const capped: Array<CappedKey & { index: number }> = [];
+  const caps = new Map<string, { keys: number; per: string }>();
+  config.keys.forEach((key, index) => {
+    if (key.provider.kind !== 'http-admin-api' || !key.provider.definition?.keyCap) return;
+    caps.set(key.provider.profile, key.provider.definition.keyCap);
+    capped.push({
+      index,
+      name: key.name,
+      environment: key.environment,
+      profile: key.provider.profile,
+      adminSecretArn: key.provider.adminSecretArn,
+      cadenceHours: cadenceHoursOf(key.rotation, TIERS[key.tier].rotateEveryDays),
+      overlapHours: key.overlapHours,
+    });
+  });
+  for (const problem of vendorKeyCapProblems(capped, (profile) => caps.get(profile))) {
+    const first = capped.find((k) => `${k.environment}/${k.name}` === problem.keys[0])!;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['keys', first.index, 'provider', 'profile'],
+      message:
+        `profile "${problem.profile}" allows ${problem.cap.keys} keys per ${problem.cap.per}, and the ` +
+        `${problem.keys.length} keys that share admin secret ${problem.adminSecretArn} hold up to ${problem.live} at ` +
+        `once (each: overlap ÷ cadence, rounded up, + 1; keys ${problem.keys.join(', ')}): shorten overlapHours, ` +
+        `rotate less often, or spread the keys over more ${problem.cap.per}s (another admin secret)`,
+    });
+  }
+}
 
 export type KeyturnConfig = z.output<typeof configSchema>;
 export type KeyConfig = z.output<typeof keySchema>;

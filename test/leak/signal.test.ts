@@ -72,13 +72,11 @@ test.each(bad)('%s → InvalidLeakEventError that quotes no value', (_name, even
   expect((error as Error).message).not.toMatch(/xxxxx|admin|AWS_EC2|i-0123/);
 });
 
-test('redaction takes credential-like tokens and keeps hex digests, URLs and words', () => {
+test('redaction takes credential-like tokens (long hex too: it is the shape of Datadog keys) and keeps URLs and words', () => {
   expect(redactCredentials('key kt_live_4fGh8JkL2mNpQrStUvWxYz0123456789ab in app.js')).toBe(
     'key [redacted] in app.js',
   );
-  expect(redactCredentials('commit 0123456789abcdef0123456789abcdef01234567')).toBe(
-    'commit 0123456789abcdef0123456789abcdef01234567',
-  );
+  expect(redactCredentials('commit 0123456789abcdef0123456789abcdef01234567')).toBe('commit [redacted]');
   expect(redactCredentials('https://github.com/acme/app/blob/main/.env')).toBe(
     'https://github.com/acme/app/blob/main/.env',
   );

@@ -17,6 +17,7 @@ import { contextFor, keyAt, rotateFully, rotationDeps } from './fakes/rotation';
 const sm = new FakeSecretsManager();
 const server = new KeyApiServer();
 let adminArn = '';
+let wrongArn = '';
 const errors: string[] = [];
 const sleeps: number[] = [];
 
@@ -27,6 +28,7 @@ beforeEach(() => {
   server.reset();
   sleeps.length = 0;
   adminArn = sm.addSecret('platform/saas-admin', { value: ADMIN_TOKEN }).arn;
+  wrongArn = sm.addSecret('platform/wrong', { value: 'nope' }).arn;
 });
 
 function tags(profile = 'key-api') {
@@ -40,9 +42,12 @@ function tags(profile = 'key-api') {
 }
 
 function provider(overrides: Record<string, unknown> = {}) {
-  const profiles = parseProfiles(JSON.stringify({ 'key-api': keyApiProfile(server.baseUrl, overrides) }), {
-    allowInsecureLoopback: true,
-  });
+  const profiles = parseProfiles(
+    JSON.stringify({
+      'key-api': keyApiProfile(server.baseUrl, { adminSecretArns: [adminArn, wrongArn], ...overrides }),
+    }),
+    { allowInsecureLoopback: true },
+  );
   if (!profiles.ok) throw new Error(profiles.reason);
   return new HttpAdminApiProvider({
     profiles,
@@ -234,7 +239,6 @@ test('a 500 from verify after retries is an error, never a refusal (a revocation
 });
 
 test('a wrong admin credential is a non-retryable error; a missing profile or secret tag too', async () => {
-  const wrongArn = sm.addSecret('platform/wrong', { value: 'nope' }).arn;
   const t = tags();
   t[`${TAGS.providerSetting}admin-secret-arn`] = wrongArn;
   await expectFailure(provider().create(contextFor(t)), {
@@ -253,7 +257,8 @@ test('a wrong admin credential is a non-retryable error; a missing profile or se
 });
 
 test('profiles: https only, unless the test-only loopback option allows http://127.0.0.1', () => {
-  const profile = (baseUrl: string) => JSON.stringify({ p: keyApiProfile(baseUrl) });
+  const profile = (baseUrl: string) =>
+    JSON.stringify({ p: keyApiProfile(baseUrl, { adminSecretArns: [adminArn] }) });
   expect(parseProfiles(profile('https://api.example.com'))).toMatchObject({ ok: true });
   expect(parseProfiles(profile('http://api.example.com'), { allowInsecureLoopback: true })).toMatchObject({
     ok: false,
@@ -267,7 +272,7 @@ test('profiles: https only, unless the test-only loopback option allows http://1
     parseProfiles(
       JSON.stringify({
         p: {
-          ...keyApiProfile('https://a.example'),
+          ...keyApiProfile('https://a.example', { adminSecretArns: [adminArn] }),
           create: { ...keyApiProfile('').create, keyPath: 'data.key' },
         },
       }),

@@ -52,8 +52,8 @@ test('evaluation finds own values only and answers undefined for anything missin
 });
 
 test('templates encode per destination and refuse unknown placeholders and header injection', () => {
-  const vars = { keyId: 'a/b c', admin: 'tok' };
-  expect(renderPath('/keys/{{keyId}}', vars)).toBe('/keys/a%2Fb%20c');
+  const vars = { keyId: 'a/b c', admin: 'tok', keyName: 'a b' };
+  expect(renderPath('/keys/{{keyName}}', vars)).toBe('/keys/a%20b');
   expect(renderHeader('Bearer {{ admin }}', vars)).toBe('Bearer tok');
   expect(renderJson({ name: '{{keyId}}', n: 1, list: ['{{admin}}'] }, vars)).toEqual({
     name: 'a/b c',
@@ -71,7 +71,11 @@ test('every shipped preset passes both schemas and the placeholder rules', () =>
   for (const [name, raw] of Object.entries(presets)) {
     const parsed = httpApiProfileSchema.parse(raw);
     expect([name, profileProblems(parsed)]).toEqual([name, []]);
-    expect(parseProfiles(JSON.stringify({ [name]: parsed }))).toMatchObject({ ok: true });
+    const bound = {
+      ...parsed,
+      adminSecretArns: ['arn:aws:secretsmanager:eu-west-1:111122223333:secret:admin'],
+    };
+    expect(parseProfiles(JSON.stringify({ [name]: bound }))).toMatchObject({ ok: true });
   }
 });
 

@@ -3,6 +3,7 @@
  * lib/config/http-api.ts; parsed again here at cold start: the two schemas are kept in step by a test).
  */
 import * as z from 'zod';
+import { KEY_ID_PATTERN_SYNTAX } from '../../core/constants';
 import { parseJsonPath } from './json-path';
 
 const jsonPath = z.string().refine((p) => parseJsonPath(p) !== undefined, 'not a supported JSON path');
@@ -16,6 +17,19 @@ const requestFields = {
 
 export const runtimeProfileSchema = z.strictObject({
   baseUrl: z.string().url(),
+  /**
+   * The admin credential secrets this profile may read and send to its baseUrl (the keys that use the profile, bound
+   * at synth). A key naming any other secret is refused before the secret is read.
+   */
+  adminSecretArns: z.array(z.string().startsWith('arn:')).min(1),
+  /** Key ids the profile's paths accept (see KEY_ID_PATTERN_SYNTAX). */
+  keyIdPattern: z.string().regex(KEY_ID_PATTERN_SYNTAX).optional(),
+  /** How the vendor's X-RateLimit-Reset reads on a 429: a Unix time, or seconds remaining. */
+  rateLimitReset: z.enum(['unix-seconds', 'delta-seconds']).optional(),
+  /** Wait before proving a revocation (the vendor's revocation propagates slowly). */
+  proofWaitMs: z.number().int().min(0).max(60000).optional(),
+  /** The vendor's cap on keys per account, quoted when a create is refused. */
+  keyCap: z.strictObject({ keys: z.number().int().min(1), per: z.string().max(64) }).optional(),
   timeoutMs: z.number().int().min(100).max(30000).optional(),
   maxRetries: z.number().int().min(0).max(5).optional(),
   keyNameTemplate: z.string().optional(),

@@ -3,9 +3,9 @@
  * segments are percent-encoded, header values may not hold line breaks, body strings are escaped by
  * JSON.stringify. An unknown placeholder is an error that names the placeholder, never a value.
  */
-export type TemplateVars = Record<string, string | undefined>;
+import { DEFAULT_KEY_ID_PATTERN, HTTP_PLACEHOLDER } from '../../core/constants';
 
-const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
+export type TemplateVars = Record<string, string | undefined>;
 
 export class TemplateError extends Error {
   readonly name = 'TemplateError';
@@ -14,18 +14,34 @@ export class TemplateError extends Error {
 export function render(
   template: string,
   vars: TemplateVars,
-  encode: (value: string) => string = (v) => v,
+  encode: (value: string, name: string) => string = (v) => v,
 ): string {
-  return template.replace(PLACEHOLDER, (_match, name: string) => {
+  return template.replace(HTTP_PLACEHOLDER, (_match, raw: string) => {
+    const name = raw.trim();
     const value = Object.hasOwn(vars, name) ? vars[name] : undefined;
     if (value === undefined)
       throw new TemplateError(`the template uses {{${name}}}, which has no value here`);
-    return encode(value);
+    return encode(value, name);
   });
 }
 
-export function renderPath(template: string, vars: TemplateVars): string {
-  return render(template, vars, encodeURIComponent);
+/**
+ * A path placeholder fills exactly one segment: `.`, `..` (which URL parsers resolve, so `/keys/{{keyId}}` with `..`
+ * would become `/`) and any `/` or `\` are refused, and `{{keyId}}` must match the profile's key-id pattern.
+ */
+export function renderPath(
+  template: string,
+  vars: TemplateVars,
+  keyIdPattern: string = DEFAULT_KEY_ID_PATTERN,
+): string {
+  const keyId = new RegExp(keyIdPattern);
+  return render(template, vars, (value, name) => {
+    if (/^\.+$/.test(value) || /[/\\]/.test(value))
+      throw new TemplateError(`{{${name}}} is a dot segment or holds a slash: refused in a path`);
+    if (name === 'keyId' && !keyId.test(value))
+      throw new TemplateError(`{{keyId}} does not match the profile's keyIdPattern ${keyIdPattern}: refused`);
+    return encodeURIComponent(value);
+  });
 }
 
 export function renderHeader(template: string, vars: TemplateVars): string {
