@@ -284,7 +284,11 @@ describe('redaction covers every long high-entropy token', () => {
       'dd 0123456789abcdef0123456789abcdef leaked',
       'dd [redacted] leaked',
     ],
-    ['a Datadog application key (40 hex)', 'app: f00dbabe0123456789abcdef0123456789abcdef', 'app: [redacted]'],
+    [
+      'a Datadog application key (40 hex)',
+      'app: f00dbabe0123456789abcdef0123456789abcdef',
+      'app: [redacted]',
+    ],
     ['upper-case hex', 'KEY 0123456789ABCDEF0123456789ABCDEF', 'KEY [redacted]'],
     [
       'a dotted SendGrid key',
