@@ -47,6 +47,12 @@ export interface KeyProvider {
   proofDelayMs?(ctx: KeyContext): number;
   /** Make the key unusable; idempotent (revoking a revoked or absent key succeeds). */
   revoke(ctx: KeyContext, key: StoredKey): Promise<void>;
+  /**
+   * Leak containment: make the key unusable now in ONE provider call, reversibly (IAM deactivates the stored key
+   * id without listing the user's keys first). Idempotent. Absent: the leak response calls `revoke`. Retirement
+   * always calls `revoke`, which keeps its phases (IAM: deactivate, then delete on the next revoke).
+   */
+  contain?(ctx: KeyContext, key: StoredKey): Promise<void>;
 }
 
 /** Looks providers up by the `keyturn:provider` tag value. */

@@ -6,7 +6,9 @@
  *   is inactive or its overlap window is over; never the current key;
  * - testSecret proves the key with STS GetCallerIdentity (retrying while IAM propagates it);
  * - revoke is two-phase: an active key is made Inactive (undo with UpdateAccessKey Active), an inactive one is
- *   deleted (the next revoke, or the next rotation when it needs the slot).
+ *   deleted (the next revoke, or the next rotation when it needs the slot);
+ * - a leak contains the key in one call: UpdateAccessKey Inactive on the stored key id, no listing first (phase 1
+ *   without its lookup; retirement's revoke later deletes the inactive key).
  */
 import { PROVIDER_KINDS, PROVIDER_SETTINGS } from '../core/constants';
 import { ProviderError } from '../core/errors';
@@ -169,6 +171,22 @@ export class IamAccessKeyProvider implements KeyProvider {
       else await this.deps.iam.deleteAccessKey(userName, stored.keyId);
     } catch (error) {
       throw providerFailure(this.kind, `revoking access key ${stored.keyId} of ${userArn}`, error);
+    }
+  }
+
+  /**
+   * Leak containment in one IAM call: deactivate the stored key id directly (reversible; inactive stays inactive).
+   * A key that no longer exists (NoSuchEntity) is contained already. The key id must be one keyturn recorded.
+   */
+  async contain(ctx: KeyContext, stored: StoredKey): Promise<void> {
+    const { userArn, userName } = this.user(ctx);
+    if (!ACCESS_KEY_ID.test(stored.keyId))
+      throw new ProviderError(this.kind, `stored key id of ${userArn} is not an access key id`, false);
+    try {
+      await this.deps.iam.updateAccessKey(userName, stored.keyId, 'Inactive');
+    } catch (error) {
+      if (errorName(error) === 'NoSuchEntityException') return;
+      throw providerFailure(this.kind, `deactivating access key ${stored.keyId} of ${userArn}`, error);
     }
   }
 }

@@ -299,3 +299,68 @@ test('no secret access key appears in any error message or cause, across failure
   expect(secrets.length).toBeGreaterThan(0);
   for (const secret of secrets) for (const m of messages) expect(m).not.toContain(secret.slice(0, 16));
 });
+
+describe('leak containment: one IAM call, two-phase retirement kept', () => {
+  const commandsSeen = () => iam.mock.calls().map((c) => c.args[0].constructor.name);
+
+  async function rotatedTwice() {
+    const deps = rotationDeps([provider()]);
+    const secret = managedSecret();
+    await rotateFully(deps, sm, secret.arn);
+    await rotateFully(deps, sm, secret.arn);
+    return { secret, old: keyAt(sm, secret.arn, STAGE.previous), current: keyAt(sm, secret.arn) };
+  }
+
+  test('contain deactivates the stored key id with UpdateAccessKey alone: no ListAccessKeys first', async () => {
+    const { old, current } = await rotatedTwice();
+    iam.mock.resetHistory();
+    await provider().contain(contextFor(tags()), old);
+    expect(commandsSeen()).toEqual(['UpdateAccessKeyCommand']);
+    expect(iam.mock.calls()[0].args[0].input).toEqual({
+      UserName: USER,
+      AccessKeyId: old.keyId,
+      Status: 'Inactive',
+    });
+    expect(iam.keys.get(USER)!.find((k) => k.id === old.keyId)?.status).toBe('Inactive');
+    await expect(provider().verify(contextFor(tags()), old)).resolves.toMatchObject({ accepted: false });
+    await expect(provider().verify(contextFor(tags()), current)).resolves.toEqual({ accepted: true });
+  });
+
+  test('after containment, retirement revoke still runs phase 2: the inactive key is deleted', async () => {
+    const { old } = await rotatedTwice();
+    const p = provider();
+    await p.contain(contextFor(tags()), old);
+    await p.contain(contextFor(tags()), old); // idempotent: inactive stays inactive, nothing deleted
+    expect(iam.keys.get(USER)!.find((k) => k.id === old.keyId)?.status).toBe('Inactive');
+    await p.revoke(contextFor(tags()), old);
+    expect(iam.keys.get(USER)!.find((k) => k.id === old.keyId)).toBeUndefined();
+  });
+
+  test('containing a key IAM no longer has succeeds (NoSuchEntity means contained)', async () => {
+    const { old } = await rotatedTwice();
+    const p = provider();
+    await p.revoke(contextFor(tags()), old);
+    await p.revoke(contextFor(tags()), old); // deleted
+    await expect(p.contain(contextFor(tags()), old)).resolves.toBeUndefined();
+  });
+
+  test('a throttled UpdateAccessKey is a retryable ProviderError naming the key id, never the secret', async () => {
+    const { old } = await rotatedTwice();
+    iam.faults.push({ command: 'UpdateAccessKey', error: stsError('Throttling') });
+    const failure = provider().contain(contextFor(tags()), old);
+    await expect(failure).rejects.toMatchObject({ name: 'ProviderError', retryable: true });
+    await expect(failure).rejects.toThrow(old.keyId);
+    await failure.catch((error: Error) => expect(error.message).not.toContain(old.key));
+  });
+
+  test('attacker: a stored key id that is not an access key id is refused before any IAM call', async () => {
+    const { old } = await rotatedTwice();
+    iam.mock.resetHistory();
+    const planted = { ...old, keyId: 'AKIA/../../other-user' };
+    await expect(provider().contain(contextFor(tags()), planted)).rejects.toMatchObject({
+      name: 'ProviderError',
+      retryable: false,
+    });
+    expect(commandsSeen()).toEqual([]);
+  });
+});

@@ -202,6 +202,11 @@ export async function revokeVersions(
   });
   await Promise.all([
     deps.secrets.markRevoked(description.arn, ids),
-    ...keys.map((k) => provider.revoke(ctxOf(k.version.versionId), k.key)),
+    // One provider call where the provider can (IAM deactivates the stored key id): `contain`, else `revoke`.
+    ...keys.map((k) =>
+      provider.contain
+        ? provider.contain(ctxOf(k.version.versionId), k.key)
+        : provider.revoke(ctxOf(k.version.versionId), k.key),
+    ),
   ]);
 }

@@ -125,6 +125,7 @@ export class FakeIam {
       };
     });
     this.mock.on(UpdateAccessKeyCommand).callsFake((input) => {
+      this.fault('UpdateAccessKey');
       const key = this.user(input.UserName).find((k) => k.id === input.AccessKeyId);
       if (!key) throw new NoSuchEntityException({ message: 'no such key', ...meta });
       key.status = input.Status;
