@@ -175,6 +175,8 @@ export const INVENTORY_TAGS = {
 /** The leak response (issue 5): its tables, topics and the tag that marks leaked versions refused. */
 export const LEAK_ENV = {
   incidentTable: 'KEYTURN_INCIDENT_TABLE',
+  /** The revocation table (lib/revocation-store.ts): the leak response writes it at contain, verifiers poll it. */
+  revocationTable: 'KEYTURN_REVOCATION_TABLE',
   /** Seconds during which a second signal for the same key joins the open incident. */
   dedupeWindowSeconds: 'KEYTURN_LEAK_DEDUPE_SECONDS',
 } as const;
@@ -243,3 +245,11 @@ export const STACK_OUTPUTS = {
 
 /** The default stack name (`pipeline.stackName`). */
 export const DEFAULT_STACK_NAME = 'Keyturn';
+ * The revocation table: one small item per secret that the leak response revoked versions of, read by every
+ * verifier every few seconds (docs/verifier.md). Item: { secret: <secret name>, revoked: "<version ids>", at }.
+ */
+export const REVOCATION_SCHEMA = {
+  partitionKey: 'secret',
+  revokedAttribute: 'revoked',
+  updatedAttribute: 'at',
+} as const;

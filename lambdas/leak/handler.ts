@@ -14,6 +14,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { CloudTrailLookup } from '../aws/cloudtrail-lookup';
 import { DynamoIncidentStore } from '../aws/incident-store';
+import { DynamoRevocationStore } from '../aws/revocation-store';
 import { ledgerFromEnv } from '../aws/ledger-from-env';
 import { SecretsManagerLeakSecrets } from '../aws/leak-secrets';
 import { registryFromEnv } from '../aws/registry-from-env';
@@ -45,17 +46,21 @@ const notifier = new SnsNotifier(new SNSClient({}), {
   notice: process.env[ENV.noticeTopicArn] ?? '',
 });
 
+const dynamo = new DynamoDBClient({});
+const revocationTable = process.env[LEAK_ENV.revocationTable];
+
 export const deps: LeakDeps = {
   secrets: new SecretsManagerLeakSecrets(new SecretsManagerClient({}), { secretPrefix }),
   providers: defaultProviders(),
   registry: registryFromEnv(process.env),
   incidents: new DynamoIncidentStore(
-    DynamoDBDocumentClient.from(new DynamoDBClient({})),
+    DynamoDBDocumentClient.from(dynamo),
     process.env[LEAK_ENV.incidentTable] ?? '',
   ),
   trail: new CloudTrailLookup(new CloudTrailClient({})),
   notify: (n) => notifier.publish(n),
   ledger: ledgerFromEnv(process.env),
+  ...(revocationTable ? { revocations: new DynamoRevocationStore(dynamo, revocationTable) } : {}),
   now: () => new Date(),
   secretPrefix,
   dedupeWindowSeconds: Number(process.env[LEAK_ENV.dedupeWindowSeconds] ?? 3600),

@@ -9,7 +9,10 @@ import { acceptedVersions, isRetired, retiredVersionOf } from '../core/retiremen
 import { parseSecretContent } from '../core/stored-key';
 
 export interface KeySet {
-  accepted: Buffer[];
+  /** The secret's name: the key of its revocation record. */
+  secretName: string;
+  /** Accepted versions that hold a key, with the key's digest. */
+  accepted: Array<{ versionId: string; digest: Buffer }>;
   retired: Buffer[];
 }
 
@@ -44,11 +47,14 @@ export class KeySetLoader {
     for (const id of [...this.digests.keys()]) {
       if (!acceptedIds.includes(id) && !this.retiredIds.includes(id)) this.digests.delete(id);
     }
-    return { accepted: this.present(acceptedIds), retired: this.present(this.retiredIds) };
-  }
-
-  private present(ids: string[]): Buffer[] {
-    return ids.map((id) => this.digests.get(id)).filter((d): d is Buffer => d instanceof Buffer);
+    const accepted = acceptedIds.flatMap((versionId) => {
+      const digest = this.digests.get(versionId);
+      return digest ? [{ versionId, digest }] : [];
+    });
+    const retired = this.retiredIds
+      .map((id) => this.digests.get(id))
+      .filter((d): d is Buffer => d instanceof Buffer);
+    return { secretName: description.name, accepted, retired };
   }
 
   private async digestFor(versionId: string): Promise<void> {

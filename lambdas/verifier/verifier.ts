@@ -6,13 +6,19 @@
  * - an unknown well-formed key may trigger a refresh, but at most one per `minRefreshIntervalMs` per key, and
  *   concurrent refreshes share one call (single-flight): spraying keys cannot become Secrets Manager traffic;
  * - if Secrets Manager fails, the cached set keeps serving for up to `maxStaleMs`, then the verifier fails closed;
+ * - with `revocations`, the leak response's revocation record is read every `pollMs` (one small DynamoDB read for
+ *   all keys): a revoked version is refused within seconds, stale set or not; when the record cannot be read for
+ *   `maxUnconfirmedMs`, every key is refused (a revocation is never masked by stale data). docs/verifier.md;
  * - comparison is constant-time: crypto.timingSafeEqual over equal-length SHA-256 digests, every entry compared.
  */
 import { timingSafeEqual } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoRevocationStore } from '../aws/revocation-store';
 import { SecretsManagerSecretStore } from '../aws/secret-store';
 import { assertValidPrefix, parseApiKey } from '../core/key-material';
 import type { SecretStore } from '../core/ports';
+import { secretNameOf, type RevocationReader } from '../core/revocations';
 import { digestOf, KeySetLoader, type KeySet } from './key-set';
 import type { VerifierMetrics } from './metrics';
 
@@ -23,6 +29,27 @@ export interface AcceptedKey {
   secretId: string;
   /** The key's prefix, e.g. `kt_live_`: presented keys without it are rejected without a lookup. */
   prefix: string;
+}
+
+export interface RevocationOptions {
+  /** The revocation table's name (stack output `RevocationTableName`). Required unless `reader` is given. */
+  tableName?: string;
+  /** DynamoDB client (needs dynamodb:GetItem and BatchGetItem on the table: KeyturnRevocationStore.grantRead). @default new DynamoDBClient({}) */
+  client?: DynamoDBClient;
+  /**
+   * How old the last read of the revocation record may be before a request starts a new one (in the background:
+   * the request does not wait). One eventually consistent read per interval while requests arrive. 1 s to 30 s.
+   * @default 5_000
+   */
+  pollMs?: number;
+  /**
+   * How long the verifier trusts its last successful read while the store cannot be read; then every key is
+   * refused. The bound on "revoked but still accepted" whatever fails. pollMs to 30 s.
+   * @default 20_000
+   */
+  maxUnconfirmedMs?: number;
+  /** For tests or another store. @default - a DynamoRevocationStore over `client` and `tableName` */
+  reader?: RevocationReader;
 }
 
 export interface ApiKeyVerifierOptions {
@@ -49,6 +76,13 @@ export interface ApiKeyVerifierOptions {
    * @default 3_600_000 (1 hour)
    */
   maxStaleMs?: number;
+  /**
+   * The revocation record the leak response writes at contain: revoked keys are refused within `pollMs` (at most
+   * `maxUnconfirmedMs`), even while Secrets Manager fails.
+   * @default - none: a revocation reaches this verifier at its next Secrets Manager refresh (`ttlMs`), and not while
+   * Secrets Manager fails (up to `maxStaleMs`)
+   */
+  revocations?: RevocationOptions;
   /** @default - no metrics */
   metrics?: VerifierMetrics;
   /** Told about failed refreshes (the error's name and message only; they never hold key material). @default - ignored */
@@ -61,7 +95,7 @@ export interface ApiKeyVerifierOptions {
 
 export type VerifyResult =
   | { valid: true; keyName: string }
-  | { valid: false; reason: 'malformed' | 'unknown' | 'retired' | 'unavailable' };
+  | { valid: false; reason: 'malformed' | 'unknown' | 'retired' | 'revoked' | 'unavailable' };
 
 interface KeyState {
   config: AcceptedKey;
@@ -78,12 +112,29 @@ const MAX_PRESENTED_LENGTH = 256;
 /** Name used in metrics for keys that match no configured prefix. */
 export const UNMATCHED_KEY = 'unmatched';
 
+/** The design's promise: a revocation reaches every verifier within 30 s, whatever fails. */
+export const MAX_REVOCATION_DELAY_MS = 30_000;
+/** A failed revocation read is retried at most this often (requests never wait for it until the bound). */
+const REVOCATION_RETRY_MS = 1_000;
+
+interface RevocationState {
+  reader: RevocationReader;
+  pollMs: number;
+  maxUnconfirmedMs: number;
+  /** Revoked version ids per secret name, as last read. */
+  revoked: ReadonlyMap<string, readonly string[]>;
+  confirmedAt?: number;
+  lastAttemptAt?: number;
+  inflight?: Promise<void>;
+}
+
 export class ApiKeyVerifier {
   private readonly states: KeyState[];
   private readonly ttlMs: number;
   private readonly minRefreshIntervalMs: number;
   private readonly maxStaleMs: number;
   private readonly now: () => number;
+  private readonly revocations?: RevocationState;
 
   constructor(private readonly options: ApiKeyVerifierOptions) {
     const problems: string[] = [];
@@ -104,6 +155,7 @@ export class ApiKeyVerifier {
       if (value !== undefined && (!Number.isFinite(value) || value < 0))
         problems.push(`${name}: must be >= 0 ms, got ${value}`);
     }
+    problems.push(...revocationProblems(options.revocations));
     if (problems.length) throw new TypeError(`ApiKeyVerifier: ${problems.join('; ')}`);
     const store =
       options.store ?? new SecretsManagerSecretStore(options.client ?? new SecretsManagerClient({}));
@@ -115,6 +167,16 @@ export class ApiKeyVerifier {
     this.minRefreshIntervalMs = options.minRefreshIntervalMs ?? 30_000;
     this.maxStaleMs = options.maxStaleMs ?? 3_600_000;
     this.now = options.now ?? Date.now;
+    const r = options.revocations;
+    if (r) {
+      this.revocations = {
+        reader:
+          r.reader ?? new DynamoRevocationStore(r.client ?? new DynamoDBClient({}), r.tableName as string),
+        pollMs: r.pollMs ?? 5_000,
+        maxUnconfirmedMs: r.maxUnconfirmedMs ?? 20_000,
+        revoked: new Map(),
+      };
+    }
   }
 
   async verify(presented: unknown): Promise<VerifyResult> {
@@ -131,6 +193,17 @@ export class ApiKeyVerifier {
     const digest = digestOf(presented as string);
     // The hot path: fresh sets are checked without awaiting anything.
     for (const state of candidates) if (!this.isFresh(state)) await this.ensureFresh(state);
+    if (!(await this.revocationsConfirmed())) {
+      // Fail closed: a revocation may exist that this verifier cannot see.
+      for (const state of candidates) this.count('KeyRejected', state.config.name);
+      return { valid: false, reason: 'unavailable' };
+    }
+    const revoked = candidates.find((s) => this.matchOf(s, digest) === 'revoked');
+    if (revoked) {
+      for (const state of candidates)
+        this.count(state === revoked ? 'RetiredKeyPresented' : 'KeyRejected', state.config.name);
+      return { valid: false, reason: 'revoked' };
+    }
     let match = this.match(candidates, digest);
     if (!match) {
       // A miss may be a key that was just rotated in: refresh, at most once per interval per key.
@@ -155,6 +228,7 @@ export class ApiKeyVerifier {
    */
   private freshHit(presented: unknown): KeyState | undefined {
     if (typeof presented !== 'string' || presented.length > MAX_PRESENTED_LENGTH) return undefined;
+    if (!this.revocationsFresh()) return undefined;
     const candidates: KeyState[] = [];
     for (const state of this.states) {
       if (!presented.startsWith(state.config.prefix)) continue;
@@ -166,15 +240,95 @@ export class ApiKeyVerifier {
 
   /** Load every key set now (e.g. at cold start, outside the first request's latency). */
   async warm(): Promise<void> {
-    await Promise.all(this.states.map((state) => this.ensureFresh(state)));
+    await Promise.all([
+      ...this.states.map((state) => this.ensureFresh(state)),
+      ...(this.revocations ? [this.refreshRevocations()] : []),
+    ]);
+  }
+
+  /**
+   * Read the revocation record now (joins a read in flight). Requests start reads themselves; a long-running
+   * server may also call this on a timer so that an idle verifier stays confirmed.
+   */
+  async pollRevocations(): Promise<void> {
+    if (this.revocations) await this.refreshRevocations();
   }
 
   private match(candidates: KeyState[], digest: Buffer): KeyState | undefined {
     let found: KeyState | undefined;
     for (const state of candidates) {
-      if (this.usable(state) && anyEqual(state.set!.accepted, digest) && !found) found = state;
+      if (this.matchOf(state, digest) === 'accepted' && !found) found = state;
     }
     return found;
+  }
+
+  /** Constant-time over the accepted set: every digest is compared; a revoked version never matches as accepted. */
+  private matchOf(state: KeyState, digest: Buffer): 'accepted' | 'revoked' | undefined {
+    if (!this.usable(state)) return undefined;
+    const revoked = this.revokedVersionsOf(state);
+    let accepted = false;
+    let wasRevoked = false;
+    for (const entry of state.set!.accepted) {
+      const equal = timingSafeEqual(entry.digest, digest);
+      if (revoked.includes(entry.versionId)) wasRevoked = equal || wasRevoked;
+      else accepted = equal || accepted;
+    }
+    return accepted ? 'accepted' : wasRevoked ? 'revoked' : undefined;
+  }
+
+  private secretNameFor(state: KeyState): string {
+    return state.set?.secretName ?? secretNameOf(state.config.secretId);
+  }
+
+  private revokedVersionsOf(state: KeyState): readonly string[] {
+    return this.revocations?.revoked.get(this.secretNameFor(state)) ?? [];
+  }
+
+  /** Read within pollMs (or no revocation store): the hot path may answer without looking further. */
+  private revocationsFresh(): boolean {
+    const r = this.revocations;
+    return !r || (r.confirmedAt !== undefined && this.now() - r.confirmedAt < r.pollMs);
+  }
+
+  /**
+   * Past pollMs a read starts in the background; past maxUnconfirmedMs the request waits for one, and if the
+   * store still cannot be read, nothing is confirmed.
+   */
+  private async revocationsConfirmed(): Promise<boolean> {
+    const r = this.revocations;
+    if (!r) return true;
+    const within = () => r.confirmedAt !== undefined && this.now() - r.confirmedAt <= r.maxUnconfirmedMs;
+    if (this.revocationsFresh()) return true;
+    const reading = this.refreshRevocations();
+    if (within()) return true;
+    await reading;
+    return within();
+  }
+
+  private refreshRevocations(): Promise<void> {
+    const r = this.revocations!;
+    if (r.inflight) return r.inflight;
+    const retryMs = Math.min(REVOCATION_RETRY_MS, r.pollMs);
+    if (r.lastAttemptAt !== undefined && this.now() - r.lastAttemptAt < retryMs) return Promise.resolve();
+    const startedAt = this.now();
+    r.lastAttemptAt = startedAt;
+    const names = this.states.map((state) => this.secretNameFor(state));
+    r.inflight = r.reader
+      .read(names)
+      .then((revoked) => {
+        r.revoked = revoked;
+        // Confirmed as of when the read was sent, not when it came back: the bound counts the read's latency too.
+        r.confirmedAt = startedAt;
+      })
+      .catch((error: unknown) => {
+        // The last confirmed state keeps serving up to maxUnconfirmedMs; counted and reported, never thrown.
+        for (const state of this.states) this.count('KeySetRefreshFailed', state.config.name);
+        this.options.onRefreshError?.(error, this.states.map((s) => s.config.name).join(','));
+      })
+      .finally(() => {
+        r.inflight = undefined;
+      });
+    return r.inflight;
   }
 
   /** A loaded set within TTL, or served stale while refreshes fail, up to maxStaleMs. */
@@ -217,6 +371,22 @@ export class ApiKeyVerifier {
   private count(metric: Parameters<VerifierMetrics['count']>[0], keyName: string): void {
     this.options.metrics?.count(metric, keyName);
   }
+}
+
+function revocationProblems(r: RevocationOptions | undefined): string[] {
+  if (!r) return [];
+  const problems: string[] = [];
+  if (!r.reader && !r.tableName)
+    problems.push('revocations.tableName: name the revocation table (stack output RevocationTableName)');
+  const poll = r.pollMs ?? 5_000;
+  const bound = r.maxUnconfirmedMs ?? 20_000;
+  if (!Number.isFinite(poll) || poll < 1_000 || poll > MAX_REVOCATION_DELAY_MS)
+    problems.push(`revocations.pollMs: must be 1000 to ${MAX_REVOCATION_DELAY_MS} ms, got ${poll}`);
+  if (!Number.isFinite(bound) || bound < poll || bound > MAX_REVOCATION_DELAY_MS)
+    problems.push(
+      `revocations.maxUnconfirmedMs: must be pollMs (${poll}) to ${MAX_REVOCATION_DELAY_MS} ms, got ${bound}: it bounds how long a revoked key may still be accepted`,
+    );
+  return problems;
 }
 
 /** Constant-time over the list: every digest is compared, whatever matched first. Digests are all 32 bytes. */

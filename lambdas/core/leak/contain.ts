@@ -182,7 +182,10 @@ function liveKeys(description: SecretDescription, reads: Array<StageRead | undef
   return live;
 }
 
-/** Revoke at the provider and mark the versions refused for consumers, together (one round trip). */
+/**
+ * Revoke at the provider and mark the versions refused for consumers (the revoked-versions tag and the revocation
+ * record verifiers poll), together: one round trip.
+ */
 export async function revokeVersions(
   deps: LeakDeps,
   description: SecretDescription,
@@ -202,6 +205,8 @@ export async function revokeVersions(
   });
   await Promise.all([
     deps.secrets.markRevoked(description.arn, ids),
+    // Verifiers read this record every few seconds: the revocation reaches them without a Secrets Manager read.
+    deps.revocations?.publish(description.name, ids, deps.now()),
     // One provider call where the provider can (IAM deactivates the stored key id): `contain`, else `revoke`.
     ...keys.map((k) =>
       provider.contain

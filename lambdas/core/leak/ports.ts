@@ -2,6 +2,7 @@
 import type { Ledger, SecretDescription } from '../ports';
 import type { ProviderRegistry } from '../provider';
 import type { KeyRegistry } from '../registry';
+import type { RevocationPublisher } from '../revocations';
 import type { Sleep } from '../retry';
 import type { AuditSummary, TrailRecord } from './audit-summary';
 import type { IncidentAction, LeakState } from './state';
@@ -102,6 +103,8 @@ export interface LeakDeps {
   trail: TrailLookup;
   notify: (n: LeakNotification) => Promise<unknown>;
   ledger?: Ledger;
+  /** The revocation table verifiers poll (lambdas/core/revocations.ts); written at contain. @default - none */
+  revocations?: RevocationPublisher;
   now: () => Date;
   sleep?: Sleep;
   secretPrefix: string;
