@@ -29,6 +29,7 @@ import {
 import { KeyturnFunction } from './keyturn-function';
 import type { KeyturnLedger } from './ledger';
 import type { KeyturnNotifications } from './notifications';
+import { KeyturnRevocationStore } from './revocation-store';
 import { SignalDelivery } from './signal-delivery';
 
 export const LEAK_ENTRY = path.join(__dirname, '..', 'lambdas', 'leak', 'handler.ts');
@@ -73,6 +74,8 @@ export class KeyturnLeakResponse extends Construct {
   public readonly leakFunction: KeyturnFunction;
   public readonly stateMachine: sfn.StateMachine;
   public readonly incidentTable: dynamodb.Table;
+  /** Written at contain, read by verifiers every few seconds (grantRead for their consumers). */
+  public readonly revocations: KeyturnRevocationStore;
   /** The keyturn "API Key Leaked" event (CLI, scanners, people, alarms). */
   public readonly leakRule: events.Rule;
   /** AWS Health's exposed-credential events for IAM access keys. */
@@ -103,6 +106,8 @@ export class KeyturnLeakResponse extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
+    this.revocations = new KeyturnRevocationStore(this, 'Revocations');
+
     this.leakFunction = new KeyturnFunction(this, 'Leak', {
       entry: LEAK_ENTRY,
       description: 'Leak response tasks: revoke, replace, audit, record, page',
@@ -117,6 +122,7 @@ export class KeyturnLeakResponse extends Construct {
         [ENV.noticeTopicArn]: pipeline.notifications.noticeTopic.topicArn,
         [ENV.ledgerTable]: ledger.tableName,
         [LEAK_ENV.incidentTable]: this.incidentTable.tableName,
+        [LEAK_ENV.revocationTable]: this.revocations.tableName,
         [LEAK_ENV.dedupeWindowSeconds]: String(dedupe.toSeconds()),
       },
     });
@@ -211,6 +217,7 @@ export class KeyturnLeakResponse extends Construct {
         'Publishing to the KMS-encrypted topics needs GenerateDataKey*; the grant is on the pipeline key only (Topic.grantPublish)',
     });
     this.incidentTable.grant(role, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+    this.revocations.grantPublish(role);
     pipeline.encryptionKey.grant(
       new kms.ViaServicePrincipal(`dynamodb.${Stack.of(this).region}.amazonaws.com`, role),
       'kms:Decrypt',
