@@ -245,6 +245,8 @@ export const STACK_OUTPUTS = {
 
 /** The default stack name (`pipeline.stackName`). */
 export const DEFAULT_STACK_NAME = 'Keyturn';
+
+/**
  * The revocation table: one small item per secret that the leak response revoked versions of, read by every
  * verifier every few seconds (docs/verifier.md). Item: { secret: <secret name>, revoked: "<version ids>", at }.
  */

@@ -304,7 +304,7 @@ describe('leak containment: one IAM call, two-phase retirement kept', () => {
   const commandsSeen = () => iam.mock.calls().map((c) => c.args[0].constructor.name);
 
   async function rotatedTwice() {
-    const deps = rotationDeps([provider()]);
+    const deps = rotationDeps([provider()], sm);
     const secret = managedSecret();
     await rotateFully(deps, sm, secret.arn);
     await rotateFully(deps, sm, secret.arn);
