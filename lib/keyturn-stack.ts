@@ -94,6 +94,11 @@ export class KeyturnStack extends Stack {
       bus ?? 'default',
       'event bus that takes "API Key Leaked" events (source keyturn)',
     );
+    out(
+      STACK_OUTPUTS.revocationTableName,
+      leakResponse.revocations.tableName,
+      `keyturn revocation table: pass it to ApiKeyVerifier({ revocations: { tableName } }) (docs/verifier.md); the leak function has it as $${LEAK_ENV.revocationTable}`,
+    );
   }
 
   /**

@@ -5,11 +5,11 @@
  * container-month where Secrets Manager reads would cost dollars. The items hold secret names and version ids only
  * (never key material), so the table uses DynamoDB's own encryption and consumers need no KMS grant.
  */
-import { CfnOutput, RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { LEAK_ENV, REVOCATION_SCHEMA } from '../lambdas/core/constants';
+import { REVOCATION_SCHEMA } from '../lambdas/core/constants';
 
 export interface KeyturnRevocationStoreProps {
   /**
@@ -31,10 +31,6 @@ export class KeyturnRevocationStore extends Construct {
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
-    });
-    new CfnOutput(this, 'RevocationTableName', {
-      value: this.table.tableName,
-      description: `keyturn revocation table: pass it to ApiKeyVerifier({ revocations: { tableName } }) (docs/verifier.md); the leak function has it as ${LEAK_ENV.revocationTable}`,
     });
   }
 

@@ -241,6 +241,7 @@ export const STACK_OUTPUTS = {
   incidentTableName: 'IncidentTableName',
   leakStateMachineArn: 'LeakStateMachineArn',
   leakEventBusName: 'LeakEventBusName',
+  revocationTableName: 'RevocationTableName',
 } as const;
 
 /** The default stack name (`pipeline.stackName`). */
