@@ -246,15 +246,18 @@ export class KeyturnLeakResponse extends Construct {
     const escalate = this.task('Escalate', 'escalate', { error: '$.error' });
     escalate.addRetry({ maxAttempts: 3, interval: Duration.seconds(2), backoffRate: 2 });
     escalate.next(failed);
-    // A step that keeps failing: its input (the state) travels on with the error beside it, to escalate.
-    const withEscalation = (step: tasks.LambdaInvoke) => {
-      step.addRetry({
-        errors: ['States.ALL'],
+    // Every task: retried, then a failure that persists goes to escalate with the state beside the error, so on-call
+    // is paged with what was done (the one exception is escalate itself: its failure fails the execution, which
+    // the failure alarm pages).
+    const withEscalation = (
+      step: tasks.LambdaInvoke,
+      retry: { maxAttempts: number; interval: Duration; maxDelay?: Duration } = {
         maxAttempts: 4,
         interval: Duration.seconds(1),
-        backoffRate: 2,
         maxDelay: Duration.seconds(20),
-      });
+      },
+    ) => {
+      step.addRetry({ errors: ['States.ALL'], backoffRate: 2, ...retry });
       step.addCatch(escalate, { resultPath: '$.error' });
       return step;
     };
@@ -273,6 +276,7 @@ export class KeyturnLeakResponse extends Construct {
       maxDelay: Duration.seconds(20),
     });
     const containFailed = this.task('EscalateContain', 'escalate', { error: '$.error' });
+    containFailed.addRetry({ maxAttempts: 3, interval: Duration.seconds(2), backoffRate: 2 });
     containFailed.next(
       new sfn.Fail(this, 'ContainFailed', {
         error: 'LeakContainFailed',
@@ -280,48 +284,53 @@ export class KeyturnLeakResponse extends Construct {
       }),
     );
     contain.addCatch(
+      // What escalate needs, built from the event (contain could not say more): the state, with the error beside
+      // it as every other catch leaves it.
       new sfn.Pass(this, 'ContainFailedState', {
         parameters: {
-          state: {
-            'incidentId.$': '$$.Execution.Name',
-            decision: 'respond',
-            'detectedAt.$': '$$.Execution.StartTime',
-            signal: {
-              'signalId.$': '$.id',
-              origin: 'keyturn',
-              'receivedAt.$': '$$.Execution.StartTime',
-              where: 'see the execution input',
-              reportedBy: 'see the execution input',
-            },
-            leaked: [],
-            revoked: false,
-            rotation: 'not-started',
-            rotationChecks: 0,
-            actions: [],
+          'incidentId.$': '$$.Execution.Name',
+          decision: 'respond',
+          'detectedAt.$': '$$.Execution.StartTime',
+          signal: {
+            'signalId.$': '$.id',
+            origin: 'keyturn',
+            'receivedAt.$': '$$.Execution.StartTime',
+            where: 'see the execution input',
+            reportedBy: 'see the execution input',
           },
+          leaked: [],
+          revoked: false,
+          rotation: 'not-started',
+          rotationChecks: 0,
+          actions: [],
           'error.$': '$.error',
         },
       }).next(containFailed),
       { resultPath: '$.error' },
     );
 
-    const rotate = this.task('RotateNow', 'rotate');
-    rotate.addRetry({ maxAttempts: 3, interval: Duration.seconds(2), backoffRate: 2 });
+    const short = { maxAttempts: 3, interval: Duration.seconds(2) };
+    const rotate = withEscalation(this.task('RotateNow', 'rotate'), short);
     const wait = new sfn.Wait(this, 'WaitForReplacement', { time: sfn.WaitTime.duration(ROTATION_POLL) });
-    const check = this.task('CheckReplacement', 'check-rotation');
-    check.addRetry({ maxAttempts: 3, interval: Duration.seconds(2), backoffRate: 2 });
+    const check = withEscalation(this.task('CheckReplacement', 'check-rotation'), short);
     const revokeAfter = withEscalation(this.task('RevokeAfterRotation', 'revoke-leaked'));
-    const audit = this.task('AuditExposure', 'audit');
-    audit.addRetry({ maxAttempts: 2, interval: Duration.seconds(5), backoffRate: 2 });
-    const linked = this.task('RotateLinkedKeys', 'rotate-linked');
-    linked.addRetry({ maxAttempts: 2, interval: Duration.seconds(2), backoffRate: 2 });
+    const audit = withEscalation(this.task('AuditExposure', 'audit'), {
+      maxAttempts: 2,
+      interval: Duration.seconds(5),
+    });
+    const linked = withEscalation(this.task('RotateLinkedKeys', 'rotate-linked'), {
+      maxAttempts: 2,
+      interval: Duration.seconds(2),
+    });
     const conclude = withEscalation(this.task('RecordAndNotify', 'conclude'));
     const concludeUnmanaged = withEscalation(this.task('RecordUnmanaged', 'conclude'));
     const waitSecond = new sfn.Wait(this, 'WaitForSecondCheck', {
       time: sfn.WaitTime.duration(secondCheckAfter),
     });
-    const secondCheck = this.task('SecondCheck', 'second-check');
-    secondCheck.addRetry({ maxAttempts: 3, interval: Duration.seconds(5), backoffRate: 2 });
+    const secondCheck = withEscalation(this.task('SecondCheck', 'second-check'), {
+      maxAttempts: 3,
+      interval: Duration.seconds(5),
+    });
     const done = new sfn.Succeed(this, 'Done');
 
     const afterRotation = new sfn.Choice(this, 'RevokeAfterRotation?')

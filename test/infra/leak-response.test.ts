@@ -97,11 +97,24 @@ describe('state machine', () => {
     expect(choices[0].Next).toBe('RevokeAfterRotation');
   });
 
-  test('every task is timed; revoke, record and contain retry then escalate to on-call', () => {
+  test('every task is timed and retried; every task but escalate itself catches into escalate', () => {
     const d = definition();
     const taskStates = Object.entries(d.States).filter(([, s]) => s.Type === 'Task');
     expect(taskStates.length).toBeGreaterThanOrEqual(10);
-    for (const [, s] of taskStates) expect(s.TimeoutSeconds).toBe(180);
+    for (const [name, s] of taskStates) {
+      expect(s.TimeoutSeconds).toBe(180);
+      expect(s.Retry).toEqual(
+        expect.arrayContaining([expect.objectContaining({ ErrorEquals: ['States.ALL'] })]),
+      );
+      if (name.startsWith('Escalate')) expect(s.Catch).toBeUndefined();
+      else
+        expect(s.Catch).toEqual([
+          expect.objectContaining({
+            ErrorEquals: ['States.ALL'],
+            Next: name === 'ResolveAndRevoke' ? 'ContainFailedState' : 'Escalate',
+          }),
+        ]);
+    }
     for (const name of ['ResolveAndRevoke', 'RevokeAfterRotation', 'RecordAndNotify']) {
       expect((d.States[name].Retry as Array<{ MaxAttempts: number }>).some((r) => r.MaxAttempts >= 4)).toBe(
         true,

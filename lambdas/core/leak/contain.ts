@@ -150,12 +150,15 @@ function keyRef(description: SecretDescription, policy: KeyPolicy): ManagedKeyRe
   };
 }
 
-/** The keys consumers may still accept: AWSCURRENT and AWSPREVIOUS that hold a key and are not revoked yet. */
+/**
+ * The keys that may still work: AWSCURRENT and AWSPREVIOUS that hold a key. A version already in the revoked-versions
+ * tag is included: the tag and the provider revoke are written together, so a contain retried after the provider
+ * failed finds the tag written and the key still live at the provider (revoking again is idempotent).
+ */
 function liveKeys(description: SecretDescription, reads: Array<StageRead | undefined>): LiveKey[] {
-  const revoked = revokedVersionsOf(description);
   const live: LiveKey[] = [];
   for (const read of reads) {
-    if (!read || revoked.includes(read.versionId)) continue;
+    if (!read) continue;
     const labels = description.versions[read.versionId] ?? [];
     const stage = labels.includes(STAGE.current)
       ? STAGE.current
