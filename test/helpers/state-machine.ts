@@ -129,6 +129,17 @@ function functionError(error: unknown): TaskFailure {
   );
 }
 
+/** The interpreter validates a definition when it is built (about a second under load): once per definition. */
+const machines = new WeakMap<Definition, InstanceType<typeof asl.StateMachine>>();
+function machineFor(definition: Definition) {
+  let machine = machines.get(definition);
+  if (!machine) {
+    machine = new asl.StateMachine(definition, { validationOptions: { checkArn: false } });
+    machines.set(definition, machine);
+  }
+  return machine;
+}
+
 /** Start an execution of `definition` with `input`. */
 export function execute(definition: Definition, input: unknown, options: ExecuteOptions): Execution {
   const name = options.name ?? randomUUID();
@@ -207,20 +218,17 @@ export function execute(definition: Definition, input: unknown, options: Execute
     };
   }
 
-  const run = new asl.StateMachine(definition, { validationOptions: { checkArn: false } }).run(
-    input as never,
-    {
-      overrides: {
-        taskResourceLocalHandlers: handlers as never,
-        waitTimeOverrides: waits,
-        retryIntervalOverrides: retryIntervals,
-      },
-      context: {
-        Execution: { Name: name, Id: `arn:aws:states:eu-west-1:111122223333:execution:local:${name}` },
-        Task: { Token: token },
-      },
+  const run = machineFor(definition).run(input as never, {
+    overrides: {
+      taskResourceLocalHandlers: handlers as never,
+      waitTimeOverrides: waits,
+      retryIntervalOverrides: retryIntervals,
     },
-  );
+    context: {
+      Execution: { Name: name, Id: `arn:aws:states:eu-west-1:111122223333:execution:local:${name}` },
+      Task: { Token: token },
+    },
+  });
   const events = (async () => {
     for await (const event of run.eventLogs) {
       if (event.type === 'StateEntered')
