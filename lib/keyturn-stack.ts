@@ -33,6 +33,7 @@ export class KeyturnStack extends Stack {
       monitoring: props.config.monitoring,
       notificationSubscriptions: props.config.notifications,
       audit: props.config.audit,
+      leakResponse: props.config.leakResponse,
     });
     this.shardPlan = planShards(props.config.keys, pipeline.keyShards);
     if (this.shardPlan.shardCount === 0) {

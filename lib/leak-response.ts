@@ -23,7 +23,9 @@ import {
   EVENTS,
   HEALTH_EXPOSED_CREDENTIAL_CODES,
   LEAK_ENV,
+  LEAK_SENDER_PATTERN,
   LEAK_TAGS,
+  leakBusNameFor,
   METRICS_NAMESPACE,
 } from '../lambdas/core/constants';
 import { KeyturnFunction } from './keyturn-function';
@@ -60,10 +62,12 @@ export interface KeyturnLeakResponseProps {
    */
   readonly secondCheckAfter?: Duration;
   /**
-   * The EventBridge bus the keyturn leak event is put on (AWS Health events always arrive on the default bus).
-   * @default - the account's default bus
+   * IAM principals (role or user ARNs, `*` allowed) that may put keyturn "API Key Leaked" events on the leak bus;
+   * the bus policy denies everyone else, whatever their own policies allow. AWS Health needs no entry (its events
+   * arrive on the default bus).
+   * @default - nobody: leaks can be reported only once senders are listed
    */
-  readonly eventBus?: events.IEventBus;
+  readonly senders?: string[];
 }
 
 /** Between checks of AWSCURRENT while the replacement rotates (40 checks: 10 minutes). */
@@ -73,7 +77,9 @@ export class KeyturnLeakResponse extends Construct {
   public readonly leakFunction: KeyturnFunction;
   public readonly stateMachine: sfn.StateMachine;
   public readonly incidentTable: dynamodb.Table;
-  /** The keyturn "API Key Leaked" event (CLI, scanners, people, alarms). */
+  /** The bus keyturn leak events are put on; its policy names who may put them. */
+  public readonly eventBus: events.EventBus;
+  /** The keyturn "API Key Leaked" event (CLI, scanners, people, alarms), on the leak bus. */
   public readonly leakRule: events.Rule;
   /** AWS Health's exposed-credential events for IAM access keys. */
   public readonly healthRule: events.Rule;
@@ -127,10 +133,10 @@ export class KeyturnLeakResponse extends Construct {
     this.grantTasks(props);
 
     this.stateMachine = this.buildStateMachine(secondCheckAfter, pipeline.logRetention);
-    const bus = props.eventBus;
+    this.eventBus = this.buildBus(pipeline.secretPrefix, props.senders ?? []);
     this.leakRule = new events.Rule(this, 'LeakSignal', {
       description: 'keyturn: a managed API key leaked (keyturn leak, scanners, people, alarms)',
-      eventBus: bus,
+      eventBus: this.eventBus,
       eventPattern: { source: [EVENTS.source], detailType: [EVENTS.apiKeyLeaked] },
     });
     this.healthRule = new events.Rule(this, 'HealthSignal', {
@@ -171,6 +177,49 @@ export class KeyturnLeakResponse extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.failureAlarm.addAlarmAction(new actions.SnsAction(pipeline.notifications.criticalTopic));
+  }
+
+  /**
+   * The leak bus: anyone in the account with `events:PutEvents` can put on the default bus, so leak events have a
+   * bus of their own whose policy denies every principal not listed (an explicit deny beats any identity policy).
+   */
+  private buildBus(secretPrefix: string, senders: string[]): events.EventBus {
+    const bad = senders.filter((s) => !LEAK_SENDER_PATTERN.test(s));
+    if (bad.length)
+      throw new Error(
+        `${this.node.path}: senders ${bad.map((s) => `"${s}"`).join(', ')} must be IAM role or user ARNs, e.g. arn:aws:iam::111122223333:role/oncall-*`,
+      );
+    const bus = new events.EventBus(this, 'LeakBus', {
+      eventBusName: leakBusNameFor(secretPrefix),
+      description: 'keyturn: leak signals; the bus policy names who may report a leak',
+    });
+    const stack = Stack.of(this);
+    if (senders.length) {
+      bus.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'ListedSendersMayReportLeaks',
+          principals: [new iam.AccountPrincipal(stack.account)],
+          actions: ['events:PutEvents'],
+          resources: [bus.eventBusArn],
+          conditions: { ArnLike: { 'aws:PrincipalArn': senders } },
+        }),
+      );
+    }
+    bus.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'NobodyElseMayPutEvents',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['events:PutEvents'],
+        resources: [bus.eventBusArn],
+        ...(senders.length ? { conditions: { ArnNotLike: { 'aws:PrincipalArn': senders } } } : {}),
+      }),
+    );
+    new CfnOutput(this, 'LeakBusName', {
+      value: bus.eventBusName,
+      description: 'keyturn leak puts leak events here (--event-bus); only the configured senders may',
+    });
+    return bus;
   }
 
   private grantTasks(props: KeyturnLeakResponseProps): void {

@@ -32,6 +32,25 @@ export interface CliDeps {
   env: Record<string, string | undefined>;
   /** The process's exit code when the command succeeded but has something to say (bin/cli/exit-codes.ts). */
   setExitCode(code: number): void;
+  /**
+   * Ask on the terminal; true when the answer is `expected`. Absent where there is no terminal (a pipe, CI):
+   * commands that need a confirmation then require --yes.
+   */
+  confirm?(question: string, expected: string): Promise<boolean>;
+}
+
+/** Ask on the controlling terminal (stdin and stderr both TTYs), else undefined. */
+function terminalConfirm(): CliDeps['confirm'] {
+  if (!process.stdin.isTTY || !process.stderr.isTTY) return undefined;
+  return async (question, expected) => {
+    const { createInterface } = await import('node:readline/promises');
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    try {
+      return (await rl.question(question)).trim() === expected;
+    } finally {
+      rl.close();
+    }
+  };
 }
 
 /** The real dependencies: one client per service, created lazily so `--help` needs no AWS configuration. */
@@ -51,5 +70,6 @@ export function defaultDeps(): CliDeps {
     setExitCode: (code) => {
       process.exitCode = code;
     },
+    ...(terminalConfirm() ? { confirm: terminalConfirm() } : {}),
   };
 }

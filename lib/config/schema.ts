@@ -14,6 +14,7 @@ import {
 import { attachHttpApiProfiles, checkHttpApiProfiles, httpApiProfileSchema } from './http-api';
 import { keyAlarmsSchema, monitoringSchema, notificationsSchema } from './monitoring';
 import { auditConfigSchema } from './audit';
+import { leakResponseConfigSchema } from './leak';
 
 /** Secrets Manager tag values allow letters, digits, spaces and `_ . : / = + - @`, up to 256 characters. */
 const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
@@ -189,6 +190,8 @@ export const configSchema = z
     notifications: notificationsSchema,
     /** The daily audit's cadence and thresholds (lib/config/audit.ts). */
     audit: auditConfigSchema,
+    /** Who may report leaks on the leak bus (lib/config/leak.ts). */
+    leakResponse: leakResponseConfigSchema,
     /** Named HTTP admin API profiles that `http-admin-api` keys reference (presets need no entry). */
     httpApis: z
       .record(

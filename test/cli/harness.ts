@@ -17,6 +17,8 @@ export interface Harness {
   onSleep?: (ms: number) => void;
   dynamo?: () => DynamoDBDocumentClient;
   env?: Record<string, string | undefined>;
+  /** A terminal's answer to a confirmation (absent: no terminal). */
+  confirm?: (question: string, expected: string) => Promise<boolean>;
 }
 
 export async function keyturn(argv: string[], harness: Harness = {}): Promise<CliRun> {
@@ -48,6 +50,7 @@ export async function keyturn(argv: string[], harness: Harness = {}): Promise<Cl
     },
     env: harness.env ?? {},
     setExitCode: () => undefined,
+    ...(harness.confirm ? { confirm: harness.confirm } : {}),
   };
   const code = await run(argv, deps);
   return { code, stdout: out.join('\n'), stderr: err.join('\n') };
