@@ -150,6 +150,8 @@ describe('revoke-first (the default)', () => {
       'Runbook:',
       'owner ',
       'https://github.com/acme/app/blob/main/.env',
+      // The free text is marked as claimed; the account is what EventBridge recorded.
+      'reported by secret-scanner (claimed; sent from account 111122223333 (verified by EventBridge) through the leak bus)',
     ])
       expect(page.message).toContain(needed);
     expect(message).toMatchObject({
@@ -369,6 +371,17 @@ describe('signals that are not a managed key, duplicates and retries', () => {
     const b = await contain(world.deps, report());
     expect(b.decision).toBe('respond');
     expect(b.incidentId).toBe(a.incidentId);
+  });
+
+  test('an attacker allowed on the bus claiming to be AWS Health is shown as a claim from its own account', async () => {
+    await selfIssuedKey(world);
+    const forged = { ...report({ reportedBy: 'AWS Health' }), account: '444455556666' };
+    const state = await respond(forged);
+    const reporter = (await incidents.get(state.incidentId))!.reportedBy;
+    expect(reporter).toBe(
+      'AWS Health (claimed; sent from account 444455556666 (verified by EventBridge) through the leak bus)',
+    );
+    for (const m of world.messages) expect(m.message).not.toContain('AWS Health (verified');
   });
 
   test('free text that carries a credential is redacted before it is stored or sent', async () => {

@@ -14,7 +14,7 @@ import { parseSecretContent, type StoredKey } from '../stored-key';
 import { SecretNotFoundError, type LeakDeps, type StageRead } from './ports';
 import { parseLeakEvent, type LeakSignal } from './signal';
 import { act, incidentIdFor, type LeakedVersion, type LeakState, type ManagedKeyRef } from './state';
-import { containedMessage, toRecord } from './record';
+import { containedMessage, reporterOf, toRecord } from './record';
 
 /** Keep the revoked-versions tag under Secrets Manager's 256-character tag value limit. */
 const MAX_REVOKED_IDS = 6;
@@ -43,7 +43,7 @@ export async function contain(deps: LeakDeps, event: unknown): Promise<LeakState
     now,
     'signal received',
     'note',
-    `${signal.origin}: ${signal.where} (reported by ${signal.reportedBy})`,
+    `${signal.origin}: ${signal.where} (reported by ${reporterOf(signal)})`,
   );
 
   const secretId = await resolveSecretId(deps, signal);
