@@ -20,7 +20,7 @@ let output: ReturnType<typeof captureOutput>;
 beforeAll(async () => {
   dynamo = await startDynalite();
   leakMachine();
-});
+}, 300_000);
 afterAll(async () => dynamo.close());
 beforeEach(async () => {
   sm.reset();

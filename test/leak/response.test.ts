@@ -13,7 +13,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { FakeSecretsManager, throttling } from '../helpers/secrets-manager-fake';
 import { managedTags } from '../helpers/keys';
 import { captureOutput } from '../helpers/lambda';
-import { runLeak, type LeakRunOptions } from './machine';
+import { leakMachine, runLeak, type LeakRunOptions } from './machine';
 
 const managedTagsFor = (name: string) => managedTags({ 'keyturn:key': name });
 import { startDynalite, type LocalDynamo } from '../ledger/dynalite';
@@ -32,9 +32,11 @@ let dynamo: LocalDynamo;
 let incidents: DynamoIncidentStore;
 let world: World;
 
+// The first synth of the stack takes tens of seconds on a loaded machine: before the tests, not inside one.
 beforeAll(async () => {
   dynamo = await startDynalite();
-});
+  leakMachine();
+}, 300_000);
 afterAll(async () => dynamo.close());
 let output: ReturnType<typeof captureOutput>;
 beforeEach(async () => {
