@@ -38,6 +38,7 @@ export class KeyturnStack extends Stack {
       monitoring: props.config.monitoring,
       notificationSubscriptions: props.config.notifications,
       audit: props.config.audit,
+      leakResponse: props.config.leakResponse,
     });
     this.addOutputs();
     this.warnOfForeignArns(props.config);
@@ -92,7 +93,7 @@ export class KeyturnStack extends Stack {
     out(
       STACK_OUTPUTS.leakEventBusName,
       bus ?? 'default',
-      'event bus that takes "API Key Leaked" events (source keyturn)',
+      'the leak bus: takes "API Key Leaked" events (source keyturn) from the configured senders only (keyturn leak --event-bus)',
     );
     out(
       STACK_OUTPUTS.revocationTableName,

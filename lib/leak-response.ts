@@ -23,7 +23,9 @@ import {
   EVENTS,
   HEALTH_EXPOSED_CREDENTIAL_CODES,
   LEAK_ENV,
+  LEAK_SENDER_PATTERN,
   LEAK_TAGS,
+  leakBusNameFor,
   METRICS_NAMESPACE,
 } from '../lambdas/core/constants';
 import { KeyturnFunction } from './keyturn-function';
@@ -61,10 +63,12 @@ export interface KeyturnLeakResponseProps {
    */
   readonly secondCheckAfter?: Duration;
   /**
-   * The EventBridge bus the keyturn leak event is put on (AWS Health events always arrive on the default bus).
-   * @default - the account's default bus
+   * IAM principals (role or user ARNs, `*` allowed) that may put keyturn "API Key Leaked" events on the leak bus;
+   * the bus policy denies everyone else, whatever their own policies allow. AWS Health needs no entry (its events
+   * arrive on the default bus).
+   * @default - nobody: leaks can be reported only once senders are listed
    */
-  readonly eventBus?: events.IEventBus;
+  readonly senders?: string[];
 }
 
 /** Between checks of AWSCURRENT while the replacement rotates (40 checks: 10 minutes). */
@@ -76,7 +80,9 @@ export class KeyturnLeakResponse extends Construct {
   public readonly incidentTable: dynamodb.Table;
   /** Written at contain, read by verifiers every few seconds (grantRead for their consumers). */
   public readonly revocations: KeyturnRevocationStore;
-  /** The keyturn "API Key Leaked" event (CLI, scanners, people, alarms). */
+  /** The bus keyturn leak events are put on; its policy names who may put them. */
+  public readonly eventBus: events.EventBus;
+  /** The keyturn "API Key Leaked" event (CLI, scanners, people, alarms), on the leak bus. */
   public readonly leakRule: events.Rule;
   /** AWS Health's exposed-credential events for IAM access keys. */
   public readonly healthRule: events.Rule;
@@ -129,10 +135,10 @@ export class KeyturnLeakResponse extends Construct {
     this.grantTasks(props);
 
     this.stateMachine = this.buildStateMachine(secondCheckAfter, pipeline.logRetention);
-    const bus = props.eventBus;
+    this.eventBus = this.buildBus(pipeline.secretPrefix, props.senders ?? []);
     this.leakRule = new events.Rule(this, 'LeakSignal', {
       description: 'keyturn: a managed API key leaked (keyturn leak, scanners, people, alarms)',
-      eventBus: bus,
+      eventBus: this.eventBus,
       eventPattern: { source: [EVENTS.source], detailType: [EVENTS.apiKeyLeaked] },
     });
     this.healthRule = new events.Rule(this, 'HealthSignal', {
@@ -173,6 +179,45 @@ export class KeyturnLeakResponse extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.failureAlarm.addAlarmAction(new actions.SnsAction(pipeline.notifications.criticalTopic));
+  }
+
+  /**
+   * The leak bus: anyone in the account with `events:PutEvents` can put on the default bus, so leak events have a
+   * bus of their own whose policy denies every principal not listed (an explicit deny beats any identity policy).
+   */
+  private buildBus(secretPrefix: string, senders: string[]): events.EventBus {
+    const bad = senders.filter((s) => !LEAK_SENDER_PATTERN.test(s));
+    if (bad.length)
+      throw new Error(
+        `${this.node.path}: senders ${bad.map((s) => `"${s}"`).join(', ')} must be IAM role or user ARNs, e.g. arn:aws:iam::111122223333:role/oncall-*`,
+      );
+    const bus = new events.EventBus(this, 'LeakBus', {
+      eventBusName: leakBusNameFor(secretPrefix),
+      description: 'keyturn: leak signals; the bus policy names who may report a leak',
+    });
+    const stack = Stack.of(this);
+    if (senders.length) {
+      bus.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'ListedSendersMayReportLeaks',
+          principals: [new iam.AccountPrincipal(stack.account)],
+          actions: ['events:PutEvents'],
+          resources: [bus.eventBusArn],
+          conditions: { ArnLike: { 'aws:PrincipalArn': senders } },
+        }),
+      );
+    }
+    bus.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'NobodyElseMayPutEvents',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['events:PutEvents'],
+        resources: [bus.eventBusArn],
+        ...(senders.length ? { conditions: { ArnNotLike: { 'aws:PrincipalArn': senders } } } : {}),
+      }),
+    );
+    return bus;
   }
 
   private grantTasks(props: KeyturnLeakResponseProps): void {
@@ -249,15 +294,18 @@ export class KeyturnLeakResponse extends Construct {
     const escalate = this.task('Escalate', 'escalate', { error: '$.error' });
     escalate.addRetry({ maxAttempts: 3, interval: Duration.seconds(2), backoffRate: 2 });
     escalate.next(failed);
-    // A step that keeps failing: its input (the state) travels on with the error beside it, to escalate.
-    const withEscalation = (step: tasks.LambdaInvoke) => {
-      step.addRetry({
-        errors: ['States.ALL'],
+    // Every task: retried, then a failure that persists goes to escalate with the state beside the error, so on-call
+    // is paged with what was done (the one exception is escalate itself: its failure fails the execution, which
+    // the failure alarm pages).
+    const withEscalation = (
+      step: tasks.LambdaInvoke,
+      retry: { maxAttempts: number; interval: Duration; maxDelay?: Duration } = {
         maxAttempts: 4,
         interval: Duration.seconds(1),
-        backoffRate: 2,
         maxDelay: Duration.seconds(20),
-      });
+      },
+    ) => {
+      step.addRetry({ errors: ['States.ALL'], backoffRate: 2, ...retry });
       step.addCatch(escalate, { resultPath: '$.error' });
       return step;
     };
@@ -276,6 +324,7 @@ export class KeyturnLeakResponse extends Construct {
       maxDelay: Duration.seconds(20),
     });
     const containFailed = this.task('EscalateContain', 'escalate', { error: '$.error' });
+    containFailed.addRetry({ maxAttempts: 3, interval: Duration.seconds(2), backoffRate: 2 });
     containFailed.next(
       new sfn.Fail(this, 'ContainFailed', {
         error: 'LeakContainFailed',
@@ -283,48 +332,53 @@ export class KeyturnLeakResponse extends Construct {
       }),
     );
     contain.addCatch(
+      // What escalate needs, built from the event (contain could not say more): the state, with the error beside
+      // it as every other catch leaves it.
       new sfn.Pass(this, 'ContainFailedState', {
         parameters: {
-          state: {
-            'incidentId.$': '$$.Execution.Name',
-            decision: 'respond',
-            'detectedAt.$': '$$.Execution.StartTime',
-            signal: {
-              'signalId.$': '$.id',
-              origin: 'keyturn',
-              'receivedAt.$': '$$.Execution.StartTime',
-              where: 'see the execution input',
-              reportedBy: 'see the execution input',
-            },
-            leaked: [],
-            revoked: false,
-            rotation: 'not-started',
-            rotationChecks: 0,
-            actions: [],
+          'incidentId.$': '$$.Execution.Name',
+          decision: 'respond',
+          'detectedAt.$': '$$.Execution.StartTime',
+          signal: {
+            'signalId.$': '$.id',
+            origin: 'keyturn',
+            'receivedAt.$': '$$.Execution.StartTime',
+            where: 'see the execution input',
+            reportedBy: 'see the execution input',
           },
+          leaked: [],
+          revoked: false,
+          rotation: 'not-started',
+          rotationChecks: 0,
+          actions: [],
           'error.$': '$.error',
         },
       }).next(containFailed),
       { resultPath: '$.error' },
     );
 
-    const rotate = this.task('RotateNow', 'rotate');
-    rotate.addRetry({ maxAttempts: 3, interval: Duration.seconds(2), backoffRate: 2 });
+    const short = { maxAttempts: 3, interval: Duration.seconds(2) };
+    const rotate = withEscalation(this.task('RotateNow', 'rotate'), short);
     const wait = new sfn.Wait(this, 'WaitForReplacement', { time: sfn.WaitTime.duration(ROTATION_POLL) });
-    const check = this.task('CheckReplacement', 'check-rotation');
-    check.addRetry({ maxAttempts: 3, interval: Duration.seconds(2), backoffRate: 2 });
+    const check = withEscalation(this.task('CheckReplacement', 'check-rotation'), short);
     const revokeAfter = withEscalation(this.task('RevokeAfterRotation', 'revoke-leaked'));
-    const audit = this.task('AuditExposure', 'audit');
-    audit.addRetry({ maxAttempts: 2, interval: Duration.seconds(5), backoffRate: 2 });
-    const linked = this.task('RotateLinkedKeys', 'rotate-linked');
-    linked.addRetry({ maxAttempts: 2, interval: Duration.seconds(2), backoffRate: 2 });
+    const audit = withEscalation(this.task('AuditExposure', 'audit'), {
+      maxAttempts: 2,
+      interval: Duration.seconds(5),
+    });
+    const linked = withEscalation(this.task('RotateLinkedKeys', 'rotate-linked'), {
+      maxAttempts: 2,
+      interval: Duration.seconds(2),
+    });
     const conclude = withEscalation(this.task('RecordAndNotify', 'conclude'));
     const concludeUnmanaged = withEscalation(this.task('RecordUnmanaged', 'conclude'));
     const waitSecond = new sfn.Wait(this, 'WaitForSecondCheck', {
       time: sfn.WaitTime.duration(secondCheckAfter),
     });
-    const secondCheck = this.task('SecondCheck', 'second-check');
-    secondCheck.addRetry({ maxAttempts: 3, interval: Duration.seconds(5), backoffRate: 2 });
+    const secondCheck = withEscalation(this.task('SecondCheck', 'second-check'), {
+      maxAttempts: 3,
+      interval: Duration.seconds(5),
+    });
     const done = new sfn.Succeed(this, 'Done');
 
     const afterRotation = new sfn.Choice(this, 'RevokeAfterRotation?')

@@ -28,6 +28,7 @@ import { KeyMonitoring } from './monitoring/key-monitoring';
 import { KeyturnMonitoring } from './monitoring/monitoring';
 import { AUDIT_ENTRY, KeyturnAudit } from './audit';
 import type { AuditConfig } from './config/audit';
+import type { LeakResponseConfig } from './config/leak';
 import { KeyturnLeakResponse } from './leak-response';
 import { KeyturnLedger } from './ledger';
 import { KeyturnRegistry } from './key-registry';
@@ -69,6 +70,11 @@ export interface KeyturnPipelineProps {
    * @default - daily at 06:00 UTC with the documented thresholds
    */
   readonly audit?: AuditConfig;
+  /**
+   * Who may put leak events on the leak bus (lib/config/leak.ts).
+   * @default - nobody until senders are listed (AWS Health signals still arrive)
+   */
+  readonly leakResponse?: LeakResponseConfig;
 }
 
 export class KeyturnPipeline extends Construct implements IKeyturnPipeline {
@@ -185,6 +191,7 @@ export class KeyturnPipeline extends Construct implements IKeyturnPipeline {
     this.leakResponse = new KeyturnLeakResponse(this, 'LeakResponse', {
       pipeline: this,
       ledger: this.ledgerTable,
+      senders: props.leakResponse?.senders,
     });
     // The leak function reads every managed secret (to revoke what leaked): not an unexpected reader.
     this.monitoring.trustReader(this.leakResponse.leakFunction.role);

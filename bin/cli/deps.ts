@@ -36,6 +36,11 @@ export interface CliDeps {
   color?: boolean;
   /** Called with `--profile` / `--region` before any command runs: the clients are then built with them. */
   configureAws?(options: AwsOptions): void;
+  /**
+   * Ask on the terminal; true when the answer is `expected`. Absent where there is no terminal (a pipe, CI):
+   * commands that need a confirmation then require --yes.
+   */
+  confirm?(question: string, expected: string): Promise<boolean>;
 }
 
 /** `--profile` and `--region`, which win over AWS_PROFILE / AWS_REGION and the profile's region. */
@@ -54,6 +59,20 @@ export function clientConfig(options: AwsOptions): { profile?: string; region?: 
   return {
     ...(options.profile ? { profile: options.profile } : {}),
     ...(options.region ? { region: options.region } : {}),
+  };
+}
+
+/** Ask on the controlling terminal (stdin and stderr both TTYs), else undefined. */
+function terminalConfirm(): CliDeps['confirm'] {
+  if (!process.stdin.isTTY || !process.stderr.isTTY) return undefined;
+  return async (question, expected) => {
+    const { createInterface } = await import('node:readline/promises');
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    try {
+      return (await rl.question(question)).trim() === expected;
+    } finally {
+      rl.close();
+    }
   };
 }
 
@@ -80,5 +99,6 @@ export function defaultDeps(): CliDeps {
     setExitCode: (code) => {
       process.exitCode = code;
     },
+    ...(terminalConfirm() ? { confirm: terminalConfirm() } : {}),
   };
 }

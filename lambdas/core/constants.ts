@@ -25,6 +25,15 @@ export const EVENTS = {
   apiKeyLeaked: 'API Key Leaked',
 } as const;
 
+/** The pipeline's leak bus (`keyturn-leak-signals` for the prefix `keyturn/`): the stack makes it, `keyturn leak` puts on it. */
+export function leakBusNameFor(secretPrefix: string): string {
+  return `${secretPrefix.replace(/\/$/, '')}-leak-signals`;
+}
+
+/** Who may be named a leak sender: an IAM role or user ARN (or an STS assumed-role ARN); `*` allowed in the name. */
+export const LEAK_SENDER_PATTERN =
+  /^arn:aws[a-z-]*:(iam::\d{12}:(role|user)\/[\w+=,.@/*-]+|sts::\d{12}:assumed-role\/[\w+=,.@/*-]+)$/;
+
 /** Default CloudWatch namespace for keyturn's metrics. */
 export const METRICS_NAMESPACE = 'Keyturn';
 

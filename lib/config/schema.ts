@@ -18,6 +18,7 @@ import { auditConfigSchema } from './audit';
 import { rotationWindowProblems } from '../limits/rotation-window';
 import { MAX_TAG_VALUE_CHARS } from '../limits/tag-values';
 import { cadenceHoursOf, vendorKeyCapProblems, type CappedKey } from '../limits/vendor-key-cap';
+import { leakResponseConfigSchema } from './leak';
 
 /** Secrets Manager tag values allow letters, digits, spaces and `_ . : / = + - @`, up to 256 characters. */
 const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
@@ -247,6 +248,8 @@ export const configSchema = z
     notifications: notificationsSchema,
     /** The daily audit's cadence and thresholds (lib/config/audit.ts). */
     audit: auditConfigSchema,
+    /** Who may report leaks on the leak bus (lib/config/leak.ts). */
+    leakResponse: leakResponseConfigSchema,
     /** Named HTTP admin API profiles that `http-admin-api` keys reference (presets need no entry). */
     httpApis: z
       .record(

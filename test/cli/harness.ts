@@ -19,6 +19,8 @@ export interface Harness {
   env?: Record<string, string | undefined>;
   /** Extra or replaced dependencies (colour, configureAws). */
   deps?: Partial<CliDeps>;
+  /** A terminal's answer to a confirmation (absent: no terminal). */
+  confirm?: (question: string, expected: string) => Promise<boolean>;
 }
 
 export async function keyturn(argv: string[], harness: Harness = {}): Promise<CliRun> {
@@ -51,6 +53,7 @@ export async function keyturn(argv: string[], harness: Harness = {}): Promise<Cl
     env: harness.env ?? {},
     setExitCode: () => undefined,
     ...harness.deps,
+    ...(harness.confirm ? { confirm: harness.confirm } : {}),
   };
   const code = await run(argv, deps);
   return { code, stdout: out.join('\n'), stderr: err.join('\n') };

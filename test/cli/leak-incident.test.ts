@@ -48,6 +48,7 @@ describe('keyturn leak', () => {
       [
         'leak',
         'billing-api',
+        '--yes',
         '--where',
         'https://github.com/acme/app/.env',
         '--exposed-at',
@@ -79,6 +80,7 @@ describe('keyturn leak', () => {
       '--json',
       'leak',
       'prod/billing-api',
+      '--yes',
       '--where',
       'slack',
       '--key-id',
@@ -96,10 +98,10 @@ describe('keyturn leak', () => {
   });
 
   test('an unknown key is a clear error (exit 5) and puts nothing; --unmanaged reports it anyway', async () => {
-    const unknown = await keyturn(['leak', 'no-such-key', '--where', 'slack']);
+    const unknown = await keyturn(['leak', 'no-such-key', '--yes', '--where', 'slack']);
     expect(unknown.code).toBe(EXIT.notFound);
     expect(events.commandCalls(PutEventsCommand)).toHaveLength(0);
-    const unmanaged = await keyturn(['leak', 'vendor-token', '--where', 'slack', '--unmanaged']);
+    const unmanaged = await keyturn(['leak', 'vendor-token', '--yes', '--where', 'slack', '--unmanaged']);
     expect(unmanaged.code).toBe(EXIT.ok);
     expect(putDetail()).toMatchObject({ key: 'vendor-token' });
     expect(unmanaged.stdout).toContain('unmanaged key leaked');
@@ -109,6 +111,7 @@ describe('keyturn leak', () => {
     const { code, stderr } = await keyturn([
       'leak',
       'billing-api',
+      '--yes',
       '--where',
       'x',
       '--exposed-at',
@@ -124,7 +127,7 @@ describe('keyturn leak', () => {
       FailedEntryCount: 1,
       Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }],
     });
-    const refused = await keyturn(['leak', 'billing-api', '--where', 'x']);
+    const refused = await keyturn(['leak', 'billing-api', '--yes', '--where', 'x']);
     expect(refused.code).toBe(EXIT.awsError);
     expect(refused.stderr).toContain('EventBridge did not accept the leak event (InternalFailure)');
 
@@ -133,16 +136,59 @@ describe('keyturn leak', () => {
         name: 'CredentialsProviderError',
       }),
     );
-    expect((await keyturn(['leak', 'billing-api', '--where', 'x'])).code).toBe(EXIT.noCredentials);
+    expect((await keyturn(['leak', 'billing-api', '--yes', '--where', 'x'])).code).toBe(EXIT.noCredentials);
 
     events.on(PutEventsCommand).rejects(
       Object.assign(new Error('User is not authorized to perform: events:PutEvents'), {
         name: 'AccessDeniedException',
       }),
     );
-    const denied = await keyturn(['--json', 'leak', 'billing-api', '--where', 'x']);
+    const denied = await keyturn(['--json', 'leak', 'billing-api', '--yes', '--where', 'x']);
     expect(denied.code).toBe(EXIT.accessDenied);
     expect(errorJson.parse(JSON.parse(denied.stdout)).error.code).toBe(EXIT.accessDenied);
+  });
+  test('no terminal and no --yes: the plan is shown, nothing is sent (usage error)', async () => {
+    const { code, stderr } = await keyturn(['leak', 'prod/billing-api', '--where', 'slack']);
+    expect(code).toBe(EXIT.usage);
+    expect(stderr).toContain('re-run with --yes');
+    expect(stderr).toMatch(/Will REVOKE at once 1 live version\(s\): [0-9a-f-]{36} \(AWSCURRENT\)/);
+    expect(events.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+
+  test('on a terminal: what will be revoked is shown, and it is sent only when the key is typed back', async () => {
+    const asked: string[] = [];
+    const answer = (typed: string) => async (question: string, expected: string) => {
+      asked.push(question);
+      return typed === expected;
+    };
+    const typo = await keyturn(['leak', 'billing-api', '--where', 'slack'], {
+      confirm: answer('prod/billing-ap'),
+    });
+    expect(typo.code).toBe(EXIT.usage);
+    expect(typo.stderr).toContain('Not confirmed: nothing was sent.');
+    expect(typo.stderr).toContain('Policy: revoke-first');
+    expect(events.commandCalls(PutEventsCommand)).toHaveLength(0);
+
+    const ok = await keyturn(['leak', 'billing-api', '--where', 'slack'], {
+      confirm: answer('prod/billing-api'),
+    });
+    expect(ok.code).toBe(EXIT.ok);
+    expect(asked).toEqual([
+      expect.stringContaining('prod/billing-api'),
+      expect.stringContaining('prod/billing-api'),
+    ]);
+    expect(events.commandCalls(PutEventsCommand)[0].args[0].input.Entries![0].EventBusName).toBe(
+      'keyturn-leak-signals',
+    );
+  });
+
+  test('--dry-run shows the plan and sends nothing, even with --yes', async () => {
+    const { code, stdout } = await keyturn(['leak', 'billing-api', '--where', 'slack', '--yes', '--dry-run']);
+    expect(code).toBe(EXIT.ok);
+    expect(stdout).toContain('Key: prod/billing-api');
+    expect(stdout).toContain('Event bus: keyturn-leak-signals');
+    expect(stdout).toContain('Dry run: nothing was sent.');
+    expect(events.commandCalls(PutEventsCommand)).toHaveLength(0);
   });
 });
 

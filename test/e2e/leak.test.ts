@@ -87,7 +87,16 @@ describeWithMoto('leak response through the leak handler against moto', () => {
 
   /** `keyturn leak`, then the event exactly as the rule delivered it. */
   async function reportLeak(ref: string): Promise<unknown> {
-    const cli = await keyturnAgainst(world, ['leak', ref, '--where', 'https://github.com/acme/app/commit/1']);
+    // --yes: no terminal to confirm on; the rule here listens on the default bus (the stack's is the leak bus).
+    const cli = await keyturnAgainst(world, [
+      'leak',
+      ref,
+      '--yes',
+      '--event-bus',
+      'default',
+      '--where',
+      'https://github.com/acme/app/commit/1',
+    ]);
     expect(cli).toMatchObject({ code: 0 });
     const { Messages = [] } = await world.sqs.send(
       new ReceiveMessageCommand({ QueueUrl: signalQueue, MaxNumberOfMessages: 1, WaitTimeSeconds: 2 }),

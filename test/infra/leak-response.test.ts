@@ -8,6 +8,18 @@ import { ENV, LEAK_ENV } from '../../lambdas/core/constants';
 import { KeyturnPipeline } from '../../lib/pipeline';
 import { eventMatches } from '../monitoring/event-pattern-evaluator';
 import { healthEvent, leakEvent } from '../leak/world';
+import { configWith, EXAMPLE_CONFIG } from '../helpers/synth';
+import {
+  evaluate,
+  TemplateResolver,
+  TEST_ENV,
+  type CfnTemplate,
+  type PolicyDocument,
+  type PolicyStatement,
+} from '../helpers/template-iam';
+import { readFileSync } from 'node:fs';
+
+const exampleRaw = () => JSON.parse(readFileSync(EXAMPLE_CONFIG, 'utf8')) as Record<string, unknown>;
 
 const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
 const stack = new Stack(app, 'Test');
@@ -97,11 +109,24 @@ describe('state machine', () => {
     expect(choices[0].Next).toBe('RevokeAfterRotation');
   });
 
-  test('every task is timed; revoke, record and contain retry then escalate to on-call', () => {
+  test('every task is timed and retried; every task but escalate itself catches into escalate', () => {
     const d = definition();
     const taskStates = Object.entries(d.States).filter(([, s]) => s.Type === 'Task');
     expect(taskStates.length).toBeGreaterThanOrEqual(10);
-    for (const [, s] of taskStates) expect(s.TimeoutSeconds).toBe(180);
+    for (const [name, s] of taskStates) {
+      expect(s.TimeoutSeconds).toBe(180);
+      expect(s.Retry).toEqual(
+        expect.arrayContaining([expect.objectContaining({ ErrorEquals: ['States.ALL'] })]),
+      );
+      if (name.startsWith('Escalate')) expect(s.Catch).toBeUndefined();
+      else
+        expect(s.Catch).toEqual([
+          expect.objectContaining({
+            ErrorEquals: ['States.ALL'],
+            Next: name === 'ResolveAndRevoke' ? 'ContainFailedState' : 'Escalate',
+          }),
+        ]);
+    }
     for (const name of ['ResolveAndRevoke', 'RevokeAfterRotation', 'RecordAndNotify']) {
       expect((d.States[name].Retry as Array<{ MaxAttempts: number }>).some((r) => r.MaxAttempts >= 4)).toBe(
         true,
@@ -207,5 +232,98 @@ describe('incident table and the leak role', () => {
           dedupeWindow: Duration.seconds(5),
         }),
     ).toThrow(/dedupeWindow 5s must be 60 s to 7 days/);
+  });
+});
+
+describe('the leak bus: only the listed senders may report a leak (issue 14)', () => {
+  const SENDERS = ['arn:aws:iam::111122223333:role/oncall-*', 'arn:aws:iam::111122223333:user/scanner'];
+  const build = (senders?: string[]) => {
+    const s = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Keyturn', {
+      env: { account: TEST_ENV.account, region: TEST_ENV.region },
+    });
+    const p = new KeyturnPipeline(s, 'Pipeline', senders ? { leakResponse: { senders } } : {});
+    return { s, p, template: Template.fromStack(s).toJSON() as CfnTemplate };
+  };
+  const configured = build(SENDERS);
+  const unconfigured = build();
+
+  /** The bus's policy: every EventBusPolicy statement on it, resolved. */
+  function busPolicy(template: CfnTemplate): { busArn: string; policy: PolicyDocument } {
+    const resolver = new TemplateResolver(template);
+    const [busId] = resolver.ofType('AWS::Events::EventBus')[0];
+    const statements = resolver
+      .ofType('AWS::Events::EventBusPolicy')
+      .filter(([, p]) => JSON.stringify(p.Properties?.EventBusName).includes(busId))
+      .map(([, p]) => resolver.resolve(p.Properties!.Statement) as PolicyStatement);
+    return { busArn: resolver.arnOf(busId), policy: { Version: '2012-10-17', Statement: statements } };
+  }
+  /** `principal` holds events:PutEvents on `*` (a developer's ordinary rights) and puts a leak event on the bus. */
+  const put = (template: CfnTemplate, principal: string) => {
+    const { busArn, policy } = busPolicy(template);
+    return evaluate(
+      principal,
+      [
+        {
+          name: 'broad',
+          policy: {
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: 'events:PutEvents', Resource: '*' }],
+          },
+        },
+      ],
+      {
+        action: 'events:PutEvents',
+        resource: busArn,
+        resourcePolicy: policy,
+        context: { 'aws:PrincipalArn': principal },
+      },
+    );
+  };
+
+  test('the keyturn leak rule listens on the leak bus; the Health rule stays on the default bus', () => {
+    const rules = Object.values(configured.template.Resources).filter((r) => r.Type === 'AWS::Events::Rule');
+    const leakRule = rules.find((r) => /a managed API key leaked/.test(String(r.Properties?.Description)))!;
+    const healthRule = rules.find((r) => /AWS Health reports/.test(String(r.Properties?.Description)))!;
+    expect(JSON.stringify(leakRule.Properties?.EventBusName)).toContain(
+      new TemplateResolver(configured.template).ofType('AWS::Events::EventBus')[0][0],
+    );
+    expect(healthRule.Properties?.EventBusName).toBeUndefined();
+    expect(configured.p.leakResponse.eventBus.eventBusName).toBeDefined();
+    const bus = Object.values(configured.template.Resources).find((r) => r.Type === 'AWS::Events::EventBus')!;
+    expect(bus.Properties?.Name).toBe('keyturn-leak-signals');
+  });
+
+  test.each(['arn:aws:iam::111122223333:role/oncall-alice', 'arn:aws:iam::111122223333:user/scanner'])(
+    'a listed sender (%s) may put leak events',
+    async (principal) => {
+      expect(await put(configured.template, principal)).toBe('Allowed');
+    },
+  );
+
+  test.each([
+    'arn:aws:iam::111122223333:role/developer',
+    'arn:aws:iam::111122223333:user/scanner-2',
+    'arn:aws:iam::444455556666:role/oncall-alice',
+  ])(
+    'an attacker: %s, not in the policy, is denied though its own policy allows PutEvents on *',
+    async (principal) => {
+      expect(await put(configured.template, principal)).toBe('ExplicitlyDenied');
+    },
+  );
+
+  test('with no senders configured, nobody may put leak events (AWS Health still arrives on the default bus)', async () => {
+    expect(await put(unconfigured.template, 'arn:aws:iam::111122223333:role/oncall-alice')).toBe(
+      'ExplicitlyDenied',
+    );
+  });
+
+  test('a sender that is not a role or user ARN is refused, naming it and the fix', () => {
+    expect(() => build(['*'])).toThrow(/senders "\*" must be IAM role or user ARNs, e\.g\. arn:aws:iam::/);
+    expect(() => configWith({ ...exampleRaw(), leakResponse: { senders: ['alice'] } })).toThrow(
+      /leak sender must be an IAM role or user ARN/,
+    );
+    expect(configWith({ ...exampleRaw(), leakResponse: { senders: SENDERS } }).leakResponse.senders).toEqual(
+      SENDERS,
+    );
   });
 });

@@ -1,17 +1,19 @@
 /**
- * The leak response end to end, in the state machine's order (runLeakResponse), against the stateful Secrets
- * Manager fake, providers, a real DynamoDB-compatible incident table and recorders for SNS and the ledger.
+ * The leak response end to end: the synthesized state machine executed with its tasks bound to the real leak
+ * handler (test/leak/machine.ts), against the stateful Secrets Manager fake, providers, a real DynamoDB-compatible
+ * incident table and recorders for SNS and the ledger.
  */
 import { DynamoIncidentStore } from '../../lambdas/aws/incident-store';
 import { LEAK_TAGS } from '../../lambdas/core/constants';
 import { contain } from '../../lambdas/core/leak/contain';
-import { continueLeakResponse, runLeakResponse } from '../../lambdas/core/leak/run';
-import { escalate } from '../../lambdas/core/leak/steps';
+import type { LeakState } from '../../lambdas/core/leak/state';
 import { acceptedVersions } from '../../lambdas/core/retirement';
 import { SecretsManagerSecretStore } from '../../lambdas/aws/secret-store';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { FakeSecretsManager, throttling } from '../helpers/secrets-manager-fake';
 import { managedTags } from '../helpers/keys';
+import { captureOutput } from '../helpers/lambda';
+import { leakMachine, runLeak, type LeakRunOptions } from './machine';
 
 const managedTagsFor = (name: string) => managedTags({ 'keyturn:key': name });
 import { startDynalite, type LocalDynamo } from '../ledger/dynalite';
@@ -30,15 +32,27 @@ let dynamo: LocalDynamo;
 let incidents: DynamoIncidentStore;
 let world: World;
 
+// The first synth of the stack takes tens of seconds on a loaded machine: before the tests, not inside one.
 beforeAll(async () => {
   dynamo = await startDynalite();
-});
+  leakMachine();
+}, 300_000);
 afterAll(async () => dynamo.close());
+let output: ReturnType<typeof captureOutput>;
 beforeEach(async () => {
   sm.reset();
   incidents = new DynamoIncidentStore(dynamo.doc, await createIncidentTable(dynamo.client));
   world = buildWorld(sm, incidents);
+  output = captureOutput();
 });
+afterEach(() => output.restore());
+
+/** The executed state machine to its end; the final state (it must succeed). */
+async function respond(event: unknown, options: LeakRunOptions = {}): Promise<LeakState> {
+  const run = await runLeak(world.deps, event, options);
+  if (run.status !== 'SUCCEEDED') throw new Error(`execution ${run.status}: ${run.error}: ${run.cause}`);
+  return run.state!;
+}
 
 const describe_ = (arn: string) =>
   new SecretsManagerSecretStore(new SecretsManagerClient({ region: 'eu-west-1' })).describe(arn);
@@ -80,13 +94,21 @@ describe('revoke-first (the default)', () => {
       },
     ];
 
-    const contained = await contain(world.deps, report());
-    // Revoked before any rotation: consumers accept neither leaked version any more.
-    expect(contained.revoked).toBe(true);
-    expect(acceptedVersions(await describe_(key.arn))).toEqual([]);
-    expect(world.rotations).toHaveLength(0);
-
-    const state = await continueLeakResponse(world.deps, contained, { secondCheck: true });
+    // Revoked before any rotation: when RotateNow first runs, both versions are marked refused and none rotated.
+    let atRotate: { revoked?: string; rotations: number } | undefined;
+    const state = await respond(report(), {
+      faults: {
+        RotateNow: () => {
+          atRotate ??= {
+            revoked: sm.find(key.arn).tags[LEAK_TAGS.revokedVersions],
+            rotations: world.rotations.length,
+          };
+          return undefined;
+        },
+      },
+    });
+    expect(atRotate!.rotations).toBe(0);
+    expect(atRotate!.revoked!.split(' ').sort()).toEqual([key.current, key.previous].sort());
     expect(state.rotation).toBe('current');
     expect(state.newVersion).toBe(sm.versionWith(key.arn, 'AWSCURRENT'));
     expect(acceptedVersions(await describe_(key.arn))).toEqual([state.newVersion]);
@@ -130,6 +152,8 @@ describe('revoke-first (the default)', () => {
       'Runbook:',
       'owner ',
       'https://github.com/acme/app/blob/main/.env',
+      // The free text is marked as claimed; the account is what EventBridge recorded.
+      'reported by secret-scanner (claimed; sent from account 111122223333 (verified by EventBridge) through the leak bus)',
     ])
       expect(page.message).toContain(needed);
     expect(message).toMatchObject({
@@ -153,13 +177,13 @@ describe('revoke-first (the default)', () => {
     expect([...world.ledger.entries.keys()].sort()).toEqual(
       [`incident#${state.incidentId}`, `revocation#${key.current}`, `revocation#${key.previous}`].sort(),
     );
-    assertNoKeyMaterial(state, record, world.messages, [...world.ledger.entries.values()]);
+    assertNoKeyMaterial(state, record, world.messages, [...world.ledger.entries.values()], output.text());
   });
 
   test('an IAM key from an AWS Health event: mapped by access key id, revoked at the provider, audited by key id', async () => {
     const key = await iamKey(world);
     const currentKeyId = JSON.parse(sm.valueAt(key.arn, 'AWSCURRENT')!).keyId as string;
-    const state = await runLeakResponse(world.deps, healthEvent(currentKeyId));
+    const state = await respond(healthEvent(currentKeyId));
     expect(state.key?.keyName).toBe('deploy-bot');
     expect(state.leaked.map((v) => v.keyId)).toEqual([currentKeyId]);
     expect(world.iam.revoked).toContain(currentKeyId);
@@ -171,55 +195,53 @@ describe('revoke-first (the default)', () => {
     assertNoKeyMaterial(state, world.messages, await incidents.get(state.incidentId));
   });
 
-  test('the provider refusing to revoke throws from contain (retried, then escalated); escalate pages with a clear message', async () => {
+  test('the provider refusing to revoke: contain is retried (each retry revokes again, though the tag was written), then escalated with the cause', async () => {
     await iamKey(world);
     world.iam.failRevoke = new Error('AccessDenied: iam:UpdateAccessKey');
-    const state = await runLeakResponse(
+    let revokeCalls = 0;
+    const revoke = world.iam.revoke.bind(world.iam);
+    world.iam.revoke = async (ctx, key) => {
+      revokeCalls++;
+      return revoke(ctx, key);
+    };
+    const run = await runLeak(
       world.deps,
       leakEvent({ key: 'deploy-bot', environment: 'prod', where: 'pastebin', reportedBy: 'alice' }),
-    ).catch((e: Error) => e);
-    expect(state).toBeInstanceOf(Error);
-    // The state machine catches contain's failure and runs escalate with the state so far.
-    const escalated = await escalate(
-      world.deps,
-      {
-        incidentId: 'inc-x',
-        decision: 'respond',
-        detectedAt: '2026-11-23T10:00:00Z',
-        leaked: [],
-        revoked: false,
-        rotation: 'not-started',
-        rotationChecks: 0,
-        actions: [],
-        signal: {
-          signalId: 'evt',
-          origin: 'keyturn',
-          receivedAt: '2026-11-23T10:00:00Z',
-          where: 'pastebin',
-          reportedBy: 'alice',
-          key: 'deploy-bot',
-        },
-      },
-      {
-        Error: 'ProviderError',
-        Cause: JSON.stringify({
-          errorType: 'ProviderError',
-          errorMessage: 'iam-access-key: revoking failed: AccessDenied',
-        }),
-      },
     );
-    expect(escalated.failure).toContain('ProviderError');
+    expect(run).toMatchObject({ status: 'FAILED', error: 'LeakContainFailed' });
+    expect(run.execution.invocations.filter((i) => i.state === 'ResolveAndRevoke')).toHaveLength(5);
+    // Both live versions (AWSCURRENT, AWSPREVIOUS), on every one of the 5 attempts.
+    expect(revokeCalls).toBe(10);
     expect(world.messages.at(-1)).toMatchObject({ severity: 'critical', kind: 'leak-escalated' });
     expect(world.messages.at(-1)!.message).toContain(
-      'The response stopped: ProviderError: ProviderError: iam-access-key: revoking failed: AccessDenied',
+      'The response stopped: Error: Error: AccessDenied: iam:UpdateAccessKey',
     );
-    expect((await incidents.get('inc-x'))?.status).toBe('escalated');
+    // Contain failed before it could name the incident: the execution's name does.
+    expect((await incidents.get(run.execution.name))?.status).toBe('escalated');
+  });
+
+  test('a provider revoke that fails once: the retried contain revokes the key, though the tag was already written', async () => {
+    const key = await iamKey(world);
+    const currentKeyId = JSON.parse(sm.valueAt(key.arn, 'AWSCURRENT')!).keyId as string;
+    world.iam.failRevoke = new Error('Throttling: Rate exceeded');
+    const revoke = world.iam.revoke.bind(world.iam);
+    world.iam.revoke = async (ctx, k) => {
+      const p = revoke(ctx, k);
+      delete world.iam.failRevoke;
+      return p;
+    };
+    const state = await respond(
+      leakEvent({ key: 'deploy-bot', environment: 'prod', where: 'pastebin', reportedBy: 'alice' }),
+    );
+    expect(world.iam.live.has(currentKeyId)).toBe(false);
+    expect(state).toMatchObject({ revoked: true, verified: true });
   });
 
   test('rotation failing after the revoke: on-call is told the key is revoked and no replacement is current', async () => {
     const key = await selfIssuedKey(world);
     world.failNextRotation();
-    const state = await runLeakResponse(world.deps, report(), { maxRotationChecks: 3, rotationWaitMs: 0 });
+    const state = await respond(report());
+    expect(state.rotationChecks).toBe(40);
     expect(state.revoked).toBe(true);
     expect(state.rotation).toBe('failed');
     expect(sm.versionWith(key.arn, 'AWSCURRENT')).toBe(key.current);
@@ -234,7 +256,7 @@ describe('revoke-first (the default)', () => {
   test('CloudTrail throttling degrades the audit to a note; the response still completes', async () => {
     await selfIssuedKey(world);
     world.trail.failure = throttling();
-    const state = await runLeakResponse(world.deps, report());
+    const state = await respond(report());
     expect(state.audit).toMatchObject({
       partial: true,
       events: 0,
@@ -251,7 +273,7 @@ test('linked systems that are keyturn keys are rotated too; the others are liste
     value: sm.valueAt(sm.find('keyturn/prod/billing-api').arn, 'AWSCURRENT')!,
     tags: managedTagsFor('invoice-api'),
   });
-  const state = await runLeakResponse(world.deps, report());
+  const state = await respond(report());
   expect(world.rotations).toEqual([sm.find('keyturn/prod/billing-api').arn, linked.arn]);
   expect(state.actions).toEqual(
     expect.arrayContaining([
@@ -271,10 +293,7 @@ describe('rotate-then-revoke', () => {
     expect(contained.revoked).toBe(false);
     expect(acceptedVersions(await describe_(key.arn))).toContain(key.current);
 
-    const state = await runLeakResponse(
-      world.deps,
-      report({ keyId: JSON.parse(sm.valueAt(key.arn, 'AWSCURRENT')!).keyId }),
-    );
+    const state = await respond(report({ keyId: JSON.parse(sm.valueAt(key.arn, 'AWSCURRENT')!).keyId }));
     expect(state.leaked.map((v) => v.versionId)).toEqual([key.current]);
     expect(state.revoked).toBe(true);
     expect(acceptedVersions(await describe_(key.arn))).not.toContain(key.current);
@@ -290,7 +309,7 @@ describe('rotate-then-revoke', () => {
   test('a failed rotation leaves the key unrevoked and says so', async () => {
     const key = await selfIssuedKey(world, { 'keyturn:leak-policy': 'rotate-then-revoke' });
     world.failNextRotation();
-    const state = await runLeakResponse(world.deps, report(), { maxRotationChecks: 2, rotationWaitMs: 0 });
+    const state = await respond(report());
     expect(state.revoked).toBe(false);
     expect(acceptedVersions(await describe_(key.arn))).toContain(key.current);
     expect(world.messages[0]).toMatchObject({
@@ -311,8 +330,7 @@ describe('signals that are not a managed key, duplicates and retries', () => {
       sm.callCount('PutSecretValue') +
       sm.callCount('UpdateSecretVersionStage') +
       sm.callCount('RotateSecret');
-    const state = await runLeakResponse(
-      world.deps,
+    const state = await respond(
       leakEvent({ key: 'no-such-key', environment: 'prod', where: 'slack', reportedBy: 'bob' }),
     );
     expect(state.decision).toBe('unmanaged');
@@ -334,9 +352,8 @@ describe('signals that are not a managed key, duplicates and retries', () => {
 
   test('a second signal for the same key within the window joins the open incident and rotates nothing', async () => {
     await selfIssuedKey(world);
-    const first = await runLeakResponse(world.deps, report(), {});
-    const second = await runLeakResponse(
-      world.deps,
+    const first = await respond(report());
+    const second = await respond(
       leakEvent(
         { key: 'billing-api', environment: 'prod', where: 'another scanner', reportedBy: 'gitleaks' },
         'evt-0002-cccc',
@@ -358,11 +375,22 @@ describe('signals that are not a managed key, duplicates and retries', () => {
     expect(b.incidentId).toBe(a.incidentId);
   });
 
+  test('an attacker allowed on the bus claiming to be AWS Health is shown as a claim from its own account', async () => {
+    await selfIssuedKey(world);
+    const forged = { ...report({ reportedBy: 'AWS Health' }), account: '444455556666' };
+    const state = await respond(forged);
+    const reporter = (await incidents.get(state.incidentId))!.reportedBy;
+    expect(reporter).toBe(
+      'AWS Health (claimed; sent from account 444455556666 (verified by EventBridge) through the leak bus)',
+    );
+    for (const m of world.messages) expect(m.message).not.toContain('AWS Health (verified');
+  });
+
   test('free text that carries a credential is redacted before it is stored or sent', async () => {
     await selfIssuedKey(world);
     const leakedText =
       'found AKIAIOSFODNN7EXAMPLE with wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY in config.js';
-    const state = await runLeakResponse(world.deps, report({ where: leakedText }));
+    const state = await respond(report({ where: leakedText }));
     expect(state.signal.where).toBe('found AKIAIOSFODNN7EXAMPLE with [redacted] in config.js');
     expect(JSON.stringify(await incidents.get(state.incidentId))).not.toContain('wJalrXUtnFEMI');
     expect(world.messages).toHaveLength(2);

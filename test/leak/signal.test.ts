@@ -21,6 +21,8 @@ test('a keyturn "API Key Leaked" event becomes a signal', () => {
     receivedAt: '2026-11-23T09:59:00Z',
     where: 'repo',
     reportedBy: 'alice',
+    // What EventBridge verified, beside the claimed free text.
+    senderAccount: '111122223333',
     key: 'keyturn/prod/billing-api',
     exposedAt: '2026-11-22T07:00:00.000Z',
     keyId: 'sha256:0123abcd',

@@ -15,7 +15,7 @@ import { parseSecretContent, type StoredKey } from '../stored-key';
 import { SecretNotFoundError, type LeakDeps, type StageRead } from './ports';
 import { parseLeakEvent, type LeakSignal } from './signal';
 import { act, incidentIdFor, type LeakedVersion, type LeakState, type ManagedKeyRef } from './state';
-import { containedMessage, toRecord } from './record';
+import { containedMessage, reporterOf, toRecord } from './record';
 
 /** Keep the revoked-versions tag under Secrets Manager's 256-character tag value limit. */
 const MAX_REVOKED_IDS = 6;
@@ -44,7 +44,7 @@ export async function contain(deps: LeakDeps, event: unknown): Promise<LeakState
     now,
     'signal received',
     'note',
-    `${signal.origin}: ${signal.where} (reported by ${signal.reportedBy})`,
+    `${signal.origin}: ${signal.where} (reported by ${reporterOf(signal)})`,
   );
 
   const secretId = await resolveSecretId(deps, signal);
@@ -154,12 +154,15 @@ function keyRef(description: SecretDescription, policy: KeyPolicy): ManagedKeyRe
   };
 }
 
-/** The keys consumers may still accept: AWSCURRENT and AWSPREVIOUS that hold a key and are not revoked yet. */
+/**
+ * The keys that may still work: AWSCURRENT and AWSPREVIOUS that hold a key. A version already in the revoked-versions
+ * tag is included: the tag and the provider revoke are written together, so a contain retried after the provider
+ * failed finds the tag written and the key still live at the provider (revoking again is idempotent).
+ */
 function liveKeys(description: SecretDescription, reads: Array<StageRead | undefined>): LiveKey[] {
-  const revoked = revokedVersionsOf(description);
   const live: LiveKey[] = [];
   for (const read of reads) {
-    if (!read || revoked.includes(read.versionId)) continue;
+    if (!read) continue;
     const labels = description.versions[read.versionId] ?? [];
     const stage = labels.includes(STAGE.current)
       ? STAGE.current

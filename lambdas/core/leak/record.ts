@@ -1,7 +1,20 @@
 /** The incident record and on-call's message, both built from the response's state (so neither holds a key). */
 import { describeAudit } from './audit-summary';
 import type { IncidentRecord, LeakNotification } from './ports';
+import type { LeakSignal } from './signal';
 import { keyLabel, type LeakState } from './state';
+
+/**
+ * Who reported it: the free text marked as claimed, beside what AWS verified (the sender's account on the leak bus,
+ * whose policy names who may put; AWS Health's events come from AWS itself).
+ */
+export function reporterOf(signal: LeakSignal): string {
+  if (signal.origin === 'aws-health') return 'AWS Health (verified: aws.health on the default bus)';
+  const verified = signal.senderAccount
+    ? `sent from account ${signal.senderAccount} (verified by EventBridge) through the leak bus`
+    : 'sender account unknown';
+  return `${signal.reportedBy} (claimed; ${verified})`;
+}
 
 export function impactOf(state: LeakState): string {
   if (state.decision === 'unmanaged')
@@ -57,7 +70,7 @@ export function toRecord(state: LeakState, status: IncidentRecord['status']): In
     detectedAt: state.detectedAt,
     ...(signal.exposedAt ? { exposedAt: signal.exposedAt } : {}),
     where: signal.where,
-    reportedBy: signal.reportedBy,
+    reportedBy: reporterOf(signal),
     signals: 1,
     revoked: state.revoked,
     rotation: state.rotation,
@@ -100,7 +113,7 @@ export function containedMessage(state: LeakState): LeakNotification {
           `Key: ${label} (provider ${key.provider}, policy ${key.leakPolicy}), owner ${key.owner ?? 'unknown'}`,
         ]
       : []),
-    `Found: ${signal.where}; reported by ${signal.reportedBy} at ${signal.receivedAt}; exposed ${signal.exposedAt ?? 'at an unknown time'}`,
+    `Found: ${signal.where}; reported by ${reporterOf(signal)} at ${signal.receivedAt}; exposed ${signal.exposedAt ?? 'at an unknown time'}`,
     'Next, automatically: replacement key, CloudTrail audit of the exposure window, linked keys; the full report follows.',
     ...(key?.runbook ? [`Runbook: ${key.runbook}`] : []),
     'Follow up:',
@@ -128,7 +141,7 @@ export function leakMessage(state: LeakState): LeakNotification {
     key
       ? `Key: ${label} (provider ${key.provider}, policy ${key.leakPolicy}), owner ${key.owner ?? 'unknown'}\nSecret: ${key.secretArn}`
       : `Key reported: ${label} (no managed secret matches)`,
-    `Found: ${signal.where}; reported by ${signal.reportedBy} at ${signal.receivedAt}; exposed ${signal.exposedAt ?? 'at an unknown time'}`,
+    `Found: ${signal.where}; reported by ${reporterOf(signal)} at ${signal.receivedAt}; exposed ${signal.exposedAt ?? 'at an unknown time'}`,
     `Impact: ${impactOf(state)}`,
     'What keyturn did:',
     ...state.actions.map((a) => `  ${a.at}  ${a.action}: ${a.outcome}${a.detail ? ` (${a.detail})` : ''}`),

@@ -70,6 +70,11 @@ const healthDetailSchema = z.object({
 
 const envelopeSchema = z.object({
   id: z.string().min(1).max(128),
+  /** Set by EventBridge to the account of the caller of PutEvents (or AWS Health's affected account): verified. */
+  account: z
+    .string()
+    .regex(/^\d{12}$/)
+    .optional(),
   source: z.string().max(256),
   'detail-type': z.string().max(256),
   time: z.iso.datetime({ offset: true }),
@@ -82,7 +87,13 @@ export interface LeakSignal {
   origin: 'keyturn' | 'aws-health';
   receivedAt: string;
   where: string;
+  /** Free text from the event's detail: what the sender CLAIMS (anyone allowed on the bus can write anything). */
   reportedBy: string;
+  /**
+   * What AWS verified about the sender: the account EventBridge recorded for the PutEvents call. Within that
+   * account, only the principals the leak bus policy names could put the event.
+   */
+  senderAccount?: string;
   /** From a keyturn event: a key name, secret name or ARN. */
   key?: string;
   environment?: string;
@@ -107,7 +118,8 @@ function problemsOf(error: z.ZodError, prefix: string): string[] {
 export function parseLeakEvent(event: unknown): LeakSignal {
   const envelope = envelopeSchema.safeParse(event);
   if (!envelope.success) throw new InvalidLeakEventError(problemsOf(envelope.error, ''));
-  const { id, source, time, detail } = envelope.data;
+  const { id, source, time, detail, account } = envelope.data;
+  const sender = account ? { senderAccount: account } : {};
   const detailType = envelope.data['detail-type'];
 
   if (source === EVENTS.source && detailType === EVENTS.apiKeyLeaked) {
@@ -120,6 +132,7 @@ export function parseLeakEvent(event: unknown): LeakSignal {
       receivedAt: time,
       where: redactCredentials(d.where),
       reportedBy: redactCredentials(d.reportedBy),
+      ...sender,
       key: d.key,
       ...(d.environment ? { environment: d.environment } : {}),
       ...(d.exposedAt ? { exposedAt: new Date(d.exposedAt).toISOString() } : {}),
@@ -142,6 +155,7 @@ export function parseLeakEvent(event: unknown): LeakSignal {
       receivedAt: time,
       where: `AWS Health ${parsed.data.eventTypeCode}`,
       reportedBy: 'AWS Health',
+      ...sender,
       keyId: accessKeyId,
       healthCode: parsed.data.eventTypeCode,
     };

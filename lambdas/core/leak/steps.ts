@@ -62,11 +62,7 @@ export async function rotate(deps: LeakDeps, state: LeakState): Promise<LeakStat
   }
 }
 
-export async function checkRotation(
-  deps: LeakDeps,
-  state: LeakState,
-  maxChecks = MAX_ROTATION_CHECKS,
-): Promise<LeakState> {
+export async function checkRotation(deps: LeakDeps, state: LeakState): Promise<LeakState> {
   const key = requireKey(state);
   if (state.rotation !== 'pending') return state;
   const description = await deps.secrets.describe(key.secretArn);
@@ -80,7 +76,7 @@ export async function checkRotation(
       rotationChecks: checks,
     };
   }
-  if (checks >= maxChecks) {
+  if (checks >= MAX_ROTATION_CHECKS) {
     return {
       ...act(
         state,
@@ -276,17 +272,17 @@ export async function conclude(deps: LeakDeps, state: LeakState): Promise<LeakSt
       verified: refused,
     };
   }
-  await deps.incidents.save(
-    toRecord(
-      next,
-      next.decision === 'unmanaged' || next.rotation === 'failed' || next.verified === false
-        ? 'escalated'
-        : 'resolved',
-    ),
-  );
+  await deps.incidents.save(toRecord(next, outcomeOf(next)));
   await recordLedger(deps, next);
   await deps.notify(leakMessage(next));
   return next;
+}
+
+/** Resolved only when the key is managed, replaced and (if revoked) verified refused; else a person must act. */
+function outcomeOf(state: LeakState): 'resolved' | 'escalated' {
+  return state.decision === 'unmanaged' || state.rotation === 'failed' || state.verified === false
+    ? 'escalated'
+    : 'resolved';
 }
 
 /** A task failed after its retries: on-call must take over. Records what is known and pages. */
@@ -312,7 +308,8 @@ export async function secondCheck(deps: LeakDeps, state: LeakState): Promise<Lea
     ...act(state, deps.now(), 'second check of the revocation', refused ? 'done' : 'failed'),
     secondCheck: refused ? ('refused' as const) : ('still-accepted' as const),
   };
-  await deps.incidents.save(toRecord(next, refused ? 'resolved' : 'escalated'));
+  // A passing second check never turns an incident that needed a person (no replacement…) into "resolved".
+  await deps.incidents.save(toRecord(next, refused ? outcomeOf(next) : 'escalated'));
   if (!refused) {
     const message = leakMessage(next);
     await deps.notify({
