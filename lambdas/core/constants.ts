@@ -265,3 +265,17 @@ export const REVOCATION_SCHEMA = {
   revokedAttribute: 'revoked',
   updatedAttribute: 'at',
 } as const;
+
+/** Environment of the secret scanning intake (lib/scanning-intake.ts, lambdas/intake). */
+export const INTAKE_ENV = {
+  /** The leak response's state machine: the intake starts it with the report as the signal. */
+  stateMachineArn: 'KEYTURN_LEAK_STATE_MACHINE_ARN',
+  /** Where the partner publishes its signing keys (GitHub's public-keys endpoint). */
+  publicKeysUrl: 'KEYTURN_SCANNING_KEYS_URL',
+  /** Per-container token bucket: requests per second and burst. */
+  ratePerSecond: 'KEYTURN_INTAKE_RATE_PER_SECOND',
+  burst: 'KEYTURN_INTAKE_BURST',
+} as const;
+
+/** GitHub's published secret scanning signing keys. */
+export const GITHUB_SCANNING_KEYS_URL = 'https://api.github.com/meta/public_keys/secret_scanning';
