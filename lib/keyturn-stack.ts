@@ -1,6 +1,5 @@
 /** The default keyturn stack: one pipeline and every configured key. */
 import { Annotations, CfnOutput, NestedStack, Stack, Token, type StackProps } from 'aws-cdk-lib';
-import type * as events from 'aws-cdk-lib/aws-events';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { foreignArns } from './config/arns';
@@ -8,9 +7,10 @@ import type { KeyturnConfig } from './config/schema';
 import type { ManagedKey } from './managed-key';
 import { KeyturnPipeline } from './pipeline';
 import { planShards, type ShardPlan } from './key-shards';
-import { ENV, LEAK_ENV, STACK_OUTPUTS } from '../lambdas/core/constants';
+import { ENV, LEAK_ENV, SCANNING_OUTPUTS, STACK_OUTPUTS } from '../lambdas/core/constants';
 
-export { STACK_OUTPUTS };
+export { SCANNING_OUTPUTS, STACK_OUTPUTS };
+import { KeyturnScanningIntake } from './scanning-intake';
 
 export interface KeyturnStackProps extends StackProps {
   /** The validated configuration (see lib/config). */
@@ -28,6 +28,8 @@ export class KeyturnStack extends Stack {
   /** The nested stacks holding the keys when they are sharded (empty: the keys are in this stack). */
   public readonly keyShards: NestedStack[] = [];
   public readonly shardPlan: ShardPlan;
+  /** The secret scanning intake, when `secretScanning.enabled`. */
+  public readonly scanningIntake?: KeyturnScanningIntake;
 
   constructor(scope: Construct, id: string, props: KeyturnStackProps) {
     super(scope, id, props);
@@ -40,6 +42,17 @@ export class KeyturnStack extends Stack {
       audit: props.config.audit,
       leakResponse: props.config.leakResponse,
     });
+    const scanning = props.config.secretScanning;
+    if (scanning?.enabled) {
+      this.scanningIntake = new KeyturnScanningIntake(this, 'SecretScanning', {
+        pipeline: this.pipeline,
+        stateMachine: this.pipeline.leakResponse.stateMachine,
+        publicKeysUrl: scanning.publicKeysUrl,
+        rateLimitPerSecond: scanning.rateLimitPerSecond,
+        burstLimit: scanning.burstLimit,
+        reservedConcurrency: scanning.reservedConcurrency,
+      });
+    }
     this.addOutputs();
     this.warnOfForeignArns(props.config);
     this.shardPlan = planShards(props.config.keys, pipeline.keyShards);
@@ -89,10 +102,9 @@ export class KeyturnStack extends Stack {
       leakResponse.stateMachine.stateMachineArn,
       'keyturn leak response state machine',
     );
-    const bus = (leakResponse.leakRule.node.defaultChild as events.CfnRule).eventBusName;
     out(
       STACK_OUTPUTS.leakEventBusName,
-      bus ?? 'default',
+      leakResponse.eventBus.eventBusName,
       'the leak bus: takes "API Key Leaked" events (source keyturn) from the configured senders only (keyturn leak --event-bus)',
     );
     out(
@@ -100,6 +112,18 @@ export class KeyturnStack extends Stack {
       leakResponse.revocations.tableName,
       `keyturn revocation table: pass it to ApiKeyVerifier({ revocations: { tableName } }) (docs/verifier.md); the leak function has it as $${LEAK_ENV.revocationTable}`,
     );
+    if (this.scanningIntake) {
+      out(
+        SCANNING_OUTPUTS.reportUrl,
+        this.scanningIntake.reportUrl,
+        'Register with the scanning partner as the endpoint for leak reports (docs/secret-scanning.md)',
+      );
+      out(
+        SCANNING_OUTPUTS.validityUrl,
+        this.scanningIntake.validityUrl,
+        'Register with the scanning partner as the validity-check endpoint (docs/secret-scanning.md)',
+      );
+    }
   }
 
   /**

@@ -253,6 +253,12 @@ export const STACK_OUTPUTS = {
   revocationTableName: 'RevocationTableName',
 } as const;
 
+/** The secret scanning intake's outputs, present only when `secretScanning.enabled` (docs/secret-scanning.md). */
+export const SCANNING_OUTPUTS = {
+  reportUrl: 'SecretScanningReportUrl',
+  validityUrl: 'SecretScanningValidityUrl',
+} as const;
+
 /** The default stack name (`pipeline.stackName`). */
 export const DEFAULT_STACK_NAME = 'Keyturn';
 

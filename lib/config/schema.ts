@@ -3,6 +3,7 @@
  * and the field, and says how to fix it.
  */
 import * as z from 'zod';
+import { secretScanningSchema } from './secret-scanning';
 import {
   DEFAULT_OVERLAP_HOURS,
   KEY_PREFIX_PATTERN,
@@ -250,6 +251,8 @@ export const configSchema = z
     audit: auditConfigSchema,
     /** Who may report leaks on the leak bus (lib/config/leak.ts). */
     leakResponse: leakResponseConfigSchema,
+    /** The secret scanning intake, off unless enabled (lib/config/secret-scanning.ts, docs/secret-scanning.md). */
+    secretScanning: secretScanningSchema.optional(),
     /** Named HTTP admin API profiles that `http-admin-api` keys reference (presets need no entry). */
     httpApis: z
       .record(
