@@ -6,6 +6,7 @@ import { cpus, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { benchBundles } from './bundles';
 import { benchFleet } from './fleet';
+import { benchIntake } from './intake';
 import { benchLeak } from './leak';
 import { benchRotationCalls } from './rotation-calls';
 import { benchScale } from './scale';
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
     ['API calls per rotation', () => benchRotationCalls()],
     ['leak response', () => benchLeak({ quick })],
     ['verifier', () => benchVerifier({ quick })],
+    ['secret scanning intake', () => benchIntake({ quick })],
     ['scale', () => benchScale({ quick })],
     ['fleet rotation', () => benchFleet({ quick })],
   ];
