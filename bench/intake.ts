@@ -25,6 +25,7 @@ import { SecretsManagerManagedKeys } from '../lambdas/intake/managed-keys';
 import { MapProviderRegistry } from '../lambdas/providers/registry';
 import { SelfIssuedProvider } from '../lambdas/providers/self-issued';
 import { managedTags } from '../test/helpers/keys';
+import { deployedRegistry } from '../test/helpers/registry';
 import { FakeSecretsManager } from '../test/helpers/secrets-manager-fake';
 import { median, spread, type BenchRow } from './table';
 
@@ -47,6 +48,7 @@ export async function benchIntake(opts: { quick: boolean }): Promise<BenchRow[]>
   const client = new SecretsManagerClient({ region: 'eu-west-1' });
   const store = new SecretsManagerSecretStore(client);
   const providers = new MapProviderRegistry([new SelfIssuedProvider()]);
+  const registry = deployedRegistry(sm);
   const cold: number[] = [];
   const warm: number[] = [];
   try {
@@ -70,7 +72,10 @@ export async function benchIntake(opts: { quick: boolean }): Promise<BenchRow[]>
       for (let i = 0; i < 2; i++) {
         const token = sm.beginRotation(s.arn);
         for (const Step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const)
-          await runRotationStep({ store, providers }, { Step, SecretId: s.arn, ClientRequestToken: token });
+          await runRotationStep(
+            { store, providers, registry },
+            { Step, SecretId: s.arn, ClientRequestToken: token },
+          );
         tokens.push(JSON.parse(s.versions.get(token)!.value!).key as string);
       }
       sm.latencyMs = LATENCY_MS;

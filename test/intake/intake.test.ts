@@ -21,12 +21,14 @@ import { SelfIssuedProvider } from '../../lambdas/providers/self-issued';
 import { managedTags } from '../helpers/keys';
 import { captureOutput, lambdaContext } from '../helpers/lambda';
 import { FakeSecretsManager, throttling } from '../helpers/secrets-manager-fake';
+import { deployedRegistry } from '../helpers/registry';
 import { installTagResource } from '../retire/fakes';
 
 const sm = new FakeSecretsManager();
 const sfn = mockClient(SFNClient);
 const store = new SecretsManagerSecretStore(new SecretsManagerClient({}));
 const providers = new MapProviderRegistry([new SelfIssuedProvider()]);
+const registry = deployedRegistry(sm);
 
 interface PartnerKey {
   id: string;
@@ -102,7 +104,7 @@ afterEach(() => output.restore());
 async function rotate(arn: string): Promise<string> {
   const token = sm.beginRotation(arn);
   for (const Step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const)
-    await runRotationStep({ store, providers }, { Step, SecretId: arn, ClientRequestToken: token });
+    await runRotationStep({ store, providers, registry }, { Step, SecretId: arn, ClientRequestToken: token });
   return token;
 }
 
