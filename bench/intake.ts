@@ -11,7 +11,6 @@ import { performance } from 'node:perf_hooks';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { SecretInventory } from '../lambdas/aws/secret-inventory';
 import { SecretsManagerSecretStore } from '../lambdas/aws/secret-store';
 import { BOOTSTRAP_SECRET_VALUE } from '../lambdas/core/constants';
 import { ReplayGuard, TokenBucket } from '../lambdas/core/intake/guards';
@@ -21,7 +20,7 @@ import { TokenIndex } from '../lambdas/core/intake/token-index';
 import { runRotationStep } from '../lambdas/core/rotation';
 import { HttpPartnerKeySource } from '../lambdas/intake/github-keys';
 import { StepFunctionsLeakStarter } from '../lambdas/intake/leak-starter';
-import { SecretsManagerManagedKeys } from '../lambdas/intake/managed-keys';
+import { RegistryManagedKeys } from '../lambdas/intake/managed-keys';
 import { MapProviderRegistry } from '../lambdas/providers/registry';
 import { SelfIssuedProvider } from '../lambdas/providers/self-issued';
 import { managedTags } from '../test/helpers/keys';
@@ -81,9 +80,7 @@ export async function benchIntake(opts: { quick: boolean }): Promise<BenchRow[]>
       sm.latencyMs = LATENCY_MS;
       const deps: IntakeDeps = {
         keys: new PartnerKeyRing(new HttpPartnerKeySource(url)),
-        index: new TokenIndex(
-          new SecretsManagerManagedKeys(new SecretInventory(client, { secretPrefix: 'keyturn/' }), store),
-        ),
+        index: new TokenIndex(new RegistryManagedKeys(registry, store)),
         leak: new StepFunctionsLeakStarter(
           new SFNClient({}),
           'arn:aws:states:eu-west-1:111122223333:stateMachine:leak',
@@ -118,7 +115,7 @@ export async function benchIntake(opts: { quick: boolean }): Promise<BenchRow[]>
       goal: '(no goal)',
       met: 'n/a',
       notes:
-        'four calls in sequence (partner keys; ListSecrets; key values in parallel; StartExecution) plus signature and hashing CPU',
+        'five calls in sequence (partner keys; registry Scan, free here; DescribeSecret per key in parallel; key values in parallel; StartExecution) plus signature and hashing CPU',
     },
     {
       figure: `5. secret scanning: signed report to leak response started, warm`,

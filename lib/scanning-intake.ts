@@ -9,6 +9,7 @@ import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type { KeyturnRegistry } from './key-registry';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -23,6 +24,8 @@ export const VALIDITY_PATH = '/secret-scanning/validity';
 export interface ScanningIntakeHost {
   readonly secretPrefix: string;
   readonly logRetention: logs.RetentionDays;
+  /** The deployed registry: the intake indexes the keys it names, nothing else. */
+  readonly registry: Pick<KeyturnRegistry, 'grantList'>;
   grantOnManagedSecrets(grantee: iam.IGrantable, actions: string[], kmsActions: string[]): iam.Grant;
 }
 
@@ -95,16 +98,10 @@ export class KeyturnScanningIntake extends Construct {
       },
     });
     const role = this.intakeFunction.role;
-    props.pipeline.grantOnManagedSecrets(role, ['GetSecretValue'], ['Decrypt']);
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['secretsmanager:ListSecrets'], resources: ['*'] }),
-    );
+    // The registry names the keys to index (no ListSecrets, no tags); each is described and read by its ARN.
+    props.pipeline.registry.grantList(this.intakeFunction);
+    props.pipeline.grantOnManagedSecrets(role, ['DescribeSecret', 'GetSecretValue'], ['Decrypt']);
     props.stateMachine.grantStartExecution(role);
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'secretsmanager:ListSecrets and X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; ListSecrets returns metadata only',
-    });
 
     this.api = new apigwv2.HttpApi(this, 'Api', {
       description: 'keyturn secret scanning intake (partner reports and validity checks)',

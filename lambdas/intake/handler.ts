@@ -9,17 +9,18 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { SecretInventory } from '../aws/secret-inventory';
+import { registryFromEnv } from '../aws/registry-from-env';
 import { SecretsManagerSecretStore } from '../aws/secret-store';
-import { DEFAULT_SECRET_PREFIX, ENV, GITHUB_SCANNING_KEYS_URL, INTAKE_ENV } from '../core/constants';
+import { GITHUB_SCANNING_KEYS_URL, INTAKE_ENV } from '../core/constants';
 import { ReplayGuard, TokenBucket } from '../core/intake/guards';
 import { handleIntake, type IntakeDeps, type IntakeRequest } from '../core/intake/intake';
 import { PartnerKeyRing } from '../core/intake/signature';
 import { TokenIndex } from '../core/intake/token-index';
+import type { KeyRegistry } from '../core/registry';
 import { createLogger, createMetrics, describeError } from '../shared/powertools';
 import { HttpPartnerKeySource } from './github-keys';
 import { StepFunctionsLeakStarter } from './leak-starter';
-import { SecretsManagerManagedKeys } from './managed-keys';
+import { RegistryManagedKeys } from './managed-keys';
 
 export const logger = createLogger('keyturn-intake');
 export const metrics = createMetrics('keyturn-intake');
@@ -31,19 +32,17 @@ export interface HttpApiEvent {
   isBase64Encoded?: boolean;
 }
 
-export function buildDeps(env: NodeJS.ProcessEnv = process.env): IntakeDeps {
+/** The registry is the deployed one (REGISTRY_ENV.table) unless a test hands in another. */
+export function buildDeps(
+  env: NodeJS.ProcessEnv = process.env,
+  registry: KeyRegistry = registryFromEnv(env),
+): IntakeDeps {
   const sm = new SecretsManagerClient({});
-  const prefix = env[ENV.secretNamePrefix] ?? DEFAULT_SECRET_PREFIX;
   return {
     keys: new PartnerKeyRing(
       new HttpPartnerKeySource(env[INTAKE_ENV.publicKeysUrl] ?? GITHUB_SCANNING_KEYS_URL),
     ),
-    index: new TokenIndex(
-      new SecretsManagerManagedKeys(
-        new SecretInventory(sm, { secretPrefix: prefix }),
-        new SecretsManagerSecretStore(sm),
-      ),
-    ),
+    index: new TokenIndex(new RegistryManagedKeys(registry, new SecretsManagerSecretStore(sm))),
     leak: new StepFunctionsLeakStarter(new SFNClient({}), env[INTAKE_ENV.stateMachineArn] ?? ''),
     bucket: new TokenBucket(Number(env[INTAKE_ENV.ratePerSecond] ?? 10), Number(env[INTAKE_ENV.burst] ?? 20)),
     replays: new ReplayGuard(),

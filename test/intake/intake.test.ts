@@ -90,32 +90,41 @@ beforeEach(() => {
   keyFetches = 0;
   keysDown = false;
   setDeps(
-    buildDeps({
-      [INTAKE_ENV.publicKeysUrl]: keysUrl,
-      [INTAKE_ENV.stateMachineArn]: 'arn:aws:states:eu-west-1:111122223333:stateMachine:leak',
-      [INTAKE_ENV.ratePerSecond]: '5',
-      [INTAKE_ENV.burst]: '30',
-    }),
+    buildDeps(
+      {
+        [INTAKE_ENV.publicKeysUrl]: keysUrl,
+        [INTAKE_ENV.stateMachineArn]: 'arn:aws:states:eu-west-1:111122223333:stateMachine:leak',
+        [INTAKE_ENV.ratePerSecond]: '5',
+        [INTAKE_ENV.burst]: '30',
+      },
+      registry,
+    ),
   );
   output = captureOutput();
 });
 afterEach(() => output.restore());
 
-async function rotate(arn: string): Promise<string> {
+async function rotate(arn: string, by = registry): Promise<string> {
   const token = sm.beginRotation(arn);
   for (const Step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const)
-    await runRotationStep({ store, providers, registry }, { Step, SecretId: arn, ClientRequestToken: token });
+    await runRotationStep(
+      { store, providers, registry: by },
+      { Step, SecretId: arn, ClientRequestToken: token },
+    );
   return token;
 }
 
-/** A managed self-issued key rotated twice: returns its ARN and both keys. */
-async function managedKey(name = 'billing-api') {
+/**
+ * A managed self-issued key rotated twice: returns its ARN and both keys. `registeredIn` is the registry that
+ * rotated it: the intake's deployed one by default; another one plays a secret the deployment never registered.
+ */
+async function managedKey(name = 'billing-api', registeredIn = registry) {
   const s = sm.addSecret(`keyturn/prod/${name}`, {
     value: BOOTSTRAP_SECRET_VALUE,
     tags: managedTags({ [TAGS.keyName]: name }),
   });
-  const previous = await rotate(s.arn);
-  const current = await rotate(s.arn);
+  const previous = await rotate(s.arn, registeredIn);
+  const current = await rotate(s.arn, registeredIn);
   const valueOf = (v: string) => JSON.parse(s.versions.get(v)!.value!) as { key: string; keyId: string };
   return { arn: s.arn, previous, current, currentKey: valueOf(current), previousKey: valueOf(previous) };
 }
@@ -151,7 +160,7 @@ async function call(event: HttpApiEvent) {
 }
 
 const sha = (t: string) => hash('sha256', t, 'hex');
-const smReads = () => sm.callCount('GetSecretValue') + sm.callCount('ListSecrets');
+const smReads = () => sm.callCount('GetSecretValue') + sm.callCount('DescribeSecret');
 
 describe('reports', () => {
   test('rule: a signed report of a managed key is a true positive and starts the leak response with the report as its signal', async () => {
@@ -186,21 +195,38 @@ describe('reports', () => {
     expect(started.map((s) => parseLeakEvent(s.input).keyId)).toEqual([key.previousKey.keyId]);
   });
 
+  test('attacker: the key of a secret planted under the prefix with the managed tags is a false positive and starts nothing (the registry names the keys, not tags)', async () => {
+    const key = await managedKey();
+    // Rotated by a registry the deployment never wrote: the secret looks managed, its value holds a real key.
+    const planted = await managedKey('planted-api', deployedRegistry(sm));
+    const res = await call(signed(report([planted.currentKey.key, key.currentKey.key])));
+    expect(res.json).toEqual([
+      {
+        token_hash: sha(planted.currentKey.key),
+        token_type: 'keyturn_live_api_key',
+        label: 'false_positive',
+      },
+      { token_hash: sha(key.currentKey.key), token_type: 'keyturn_live_api_key', label: 'true_positive' },
+    ]);
+    expect(started.map((s) => parseLeakEvent(s.input).key)).toEqual([key.arn]);
+  });
+
   test('rule: a token listed twice in one report starts one leak response', async () => {
     const key = await managedKey();
     await call(signed(report([key.currentKey.key, key.currentKey.key])));
     expect(started).toHaveLength(1);
   });
 
-  test('rule: warm, a report reaches the leak response in one round trip (StartExecution); cold, in four', async () => {
+  test('rule: warm, a report reaches the leak response in one round trip (StartExecution); cold, in five', async () => {
     const key = await managedKey();
-    const setup = sm.callCount('GetSecretValue');
+    const setup = { values: sm.callCount('GetSecretValue'), describes: sm.callCount('DescribeSecret') };
     await call(signed(report([key.currentKey.key])));
-    // Cold: the partner keys (1), ListSecrets (1), both versions' values in parallel (1), StartExecution (1).
+    // Cold: the partner keys (1), the registry (1 Scan; in memory here), DescribeSecret per registered key in
+    // parallel (1), both versions' values in parallel (1), StartExecution (1).
     expect([
       keyFetches,
-      sm.callCount('ListSecrets'),
-      sm.callCount('GetSecretValue') - setup,
+      sm.callCount('DescribeSecret') - setup.describes,
+      sm.callCount('GetSecretValue') - setup.values,
       started.length,
     ]).toEqual([1, 1, 2, 1]);
     const before = smReads();
@@ -281,7 +307,7 @@ describe('replays and floods', () => {
   test('rule: a report our side failed on (503) may be retried with the same signature', async () => {
     const key = await managedKey();
     sm.faults.push({
-      command: 'ListSecrets',
+      command: 'DescribeSecret',
       when: 'before',
       error: Object.assign(new Error('down'), { name: 'InternalServiceError' }),
     });
@@ -296,10 +322,13 @@ describe('replays and floods', () => {
     const event = signed(report([key.currentKey.key]));
     await call(event);
     setDeps(
-      buildDeps({
-        [INTAKE_ENV.publicKeysUrl]: keysUrl,
-        [INTAKE_ENV.stateMachineArn]: 'arn:aws:states:eu-west-1:111122223333:stateMachine:leak',
-      }),
+      buildDeps(
+        {
+          [INTAKE_ENV.publicKeysUrl]: keysUrl,
+          [INTAKE_ENV.stateMachineArn]: 'arn:aws:states:eu-west-1:111122223333:stateMachine:leak',
+        },
+        registry,
+      ),
     );
     expect((await call(event)).status).toBe(200);
     expect(started).toHaveLength(1);
@@ -308,12 +337,13 @@ describe('replays and floods', () => {
 
   test('attacker: a flood beyond the burst is 429 before any signature check, key fetch or secret read', async () => {
     const key = await managedKey();
+    const describes = sm.callCount('DescribeSecret');
     const statuses: number[] = [];
     for (let i = 0; i < 60; i++) statuses.push((await call(signed(report([`kt_live_flood${i}`])))).status);
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(25);
     expect(statuses.slice(0, 30).every((s) => s === 200)).toBe(true);
     expect(keyFetches).toBe(1);
-    expect(sm.callCount('ListSecrets')).toBeLessThanOrEqual(2);
+    expect(sm.callCount('DescribeSecret') - describes).toBeLessThanOrEqual(2);
     expect(started).toHaveLength(0);
     void key;
   });
