@@ -26,7 +26,12 @@ export class RegistryManagedKeys implements ManagedKeySource {
   }
 
   private async versionsOf(entry: RegistryEntry): Promise<ManagedKeyVersion[]> {
-    const secret = await this.store.describe(entry.secretArn);
+    const secret = await this.store.describe(entry.secretArn).catch((error: unknown) => {
+      // A registered secret deleted since the deployment holds no key to match; the others still answer.
+      if (error instanceof Error && error.name === 'ResourceNotFoundException') return undefined;
+      throw error;
+    });
+    if (!secret) return [];
     // Same checks as every function: a secret re-created under the name or moved to another KMS key is not indexed.
     const admitted = await admitSecret(this.registry, secret).then(
       () => true,

@@ -28,7 +28,8 @@ const sm = new FakeSecretsManager();
 const sfn = mockClient(SFNClient);
 const store = new SecretsManagerSecretStore(new SecretsManagerClient({}));
 const providers = new MapProviderRegistry([new SelfIssuedProvider()]);
-const registry = deployedRegistry(sm);
+/** The deployment's registry, fresh per test (a test's secrets are what that deployment registered). */
+let registry = deployedRegistry(sm);
 
 interface PartnerKey {
   id: string;
@@ -73,6 +74,7 @@ let started: Array<{ name: string; input: unknown }>;
 let output: ReturnType<typeof captureOutput>;
 beforeEach(() => {
   sm.reset();
+  registry = deployedRegistry(sm);
   installTagResource(sm);
   sfn.reset();
   started = [];
@@ -209,6 +211,17 @@ describe('reports', () => {
       { token_hash: sha(key.currentKey.key), token_type: 'keyturn_live_api_key', label: 'true_positive' },
     ]);
     expect(started.map((s) => parseLeakEvent(s.input).key)).toEqual([key.arn]);
+  });
+
+  test('rule: a registered secret deleted since the deployment does not stop the others from matching', async () => {
+    const gone = await managedKey('retired-api');
+    const key = await managedKey();
+    sm.secrets.get(gone.arn)!.deleted = true;
+    const res = await call(signed(report([key.currentKey.key, gone.currentKey.key])));
+    expect(res.json).toEqual([
+      { token_hash: sha(key.currentKey.key), token_type: 'keyturn_live_api_key', label: 'true_positive' },
+      { token_hash: sha(gone.currentKey.key), token_type: 'keyturn_live_api_key', label: 'false_positive' },
+    ]);
   });
 
   test('rule: a token listed twice in one report starts one leak response', async () => {

@@ -57,12 +57,14 @@ test('rule: the intake role may list and read managed secrets and start the leak
     .filter((p) => JSON.stringify(p.Properties.Roles).includes(roleId))
     .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>);
   const actions = [...new Set(statements.flatMap((s) => [s.Action].flat()))].sort();
-  // (Its own log group's writes; kms:Decrypt through Secrets Manager is granted by the key's policy.)
+  // (The registry's reads, its own log group's writes; kms:Decrypt is granted by the keys' policies.)
   expect(actions).toEqual([
+    'dynamodb:GetItem',
+    'dynamodb:Scan',
     'logs:CreateLogStream',
     'logs:PutLogEvents',
+    'secretsmanager:DescribeSecret',
     'secretsmanager:GetSecretValue',
-    'secretsmanager:ListSecrets',
     'states:StartExecution',
     'xray:PutTelemetryRecords',
     'xray:PutTraceSegments',

@@ -8,19 +8,26 @@
  */
 const TOKEN = /[A-Za-z0-9+/_=.~-]{16,}/g;
 
-function credentialLike(token: string): boolean {
-  const upper = /[A-Z]/.test(token);
-  const lower = /[a-z]/.test(token);
-  const digit = /[0-9]/.test(token);
-  if (token.length >= 20 && upper && lower && digit) return true;
-  if (/[0-9a-fA-F]{32,}/.test(token)) return true;
-  // Lowercase base36 and similar: a run of 20+ letters and digits with several of each (words rarely have 4 digits).
-  for (const run of token.match(/[a-z0-9]{20,}/g) ?? []) {
-    if ((run.match(/[0-9]/g)?.length ?? 0) >= 4 && (run.match(/[a-z]/g)?.length ?? 0) >= 4) return true;
-  }
-  return false;
+const HEX_RUN = /[0-9a-fA-F]{32,}/g;
+/** Lowercase base36 and similar: 20+ letters and digits with several of each (words rarely have 4 digits). */
+const LOWER_RUN = /[a-z0-9]{20,}/g;
+
+const mixedCase = (token: string) =>
+  token.length >= 20 && /[A-Z]/.test(token) && /[a-z]/.test(token) && /[0-9]/.test(token);
+const base36Like = (run: string) =>
+  (run.match(/[0-9]/g)?.length ?? 0) >= 4 && (run.match(/[a-z]/g)?.length ?? 0) >= 4;
+
+/**
+ * A mixed-case token (base64, base62, dotted keys) goes whole; in any other token only the credential-like runs
+ * go, so a URL keeps its host and path (`github.com/org/repo/blob/[redacted]/.env`).
+ */
+function redactToken(token: string): string {
+  if (mixedCase(token)) return '[redacted]';
+  return token
+    .replace(HEX_RUN, '[redacted]')
+    .replace(LOWER_RUN, (run) => (base36Like(run) ? '[redacted]' : run));
 }
 
 export function redactCredentials(text: string): string {
-  return text.replace(TOKEN, (token) => (credentialLike(token) ? '[redacted]' : token));
+  return text.replace(TOKEN, redactToken);
 }
