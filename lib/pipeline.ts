@@ -262,6 +262,7 @@ export class KeyturnPipeline extends Construct implements IKeyturnPipeline {
     );
     provideProviderEnvironment(this.leakResponse.leakFunction.function, options.key);
     const managedKey = new ManagedKey(scope, id, { ...options, pipeline: this });
+    this.monitoring.addKey(options.key);
     // Per-key alarms live inside the key's construct, so they move with it (e.g. into a shard stack).
     new KeyMonitoring(managedKey, 'Monitoring', {
       key: options.key,

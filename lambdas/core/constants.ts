@@ -146,7 +146,24 @@ export const TRAIL_METRICS = {
 export const NOTIFY_ENV = {
   dedupeTable: 'KEYTURN_NOTIFY_DEDUPE_TABLE',
   dedupeWindowSeconds: 'KEYTURN_NOTIFY_DEDUPE_SECONDS',
+  /** Path of the monitoring policy file (what each key allows and its thresholds), written by the deployment. */
+  policyFile: 'KEYTURN_MONITORING_POLICY_FILE',
 } as const;
+
+/** What the notify function counts per outcome (namespace `METRICS_NAMESPACE`; the dashboard reads these names). */
+export const NOTIFY_METRICS = {
+  published: 'NotificationPublished',
+  duplicate: 'NotificationDeduplicated',
+  allowed: 'AllowedReadSeen',
+} as const;
+
+/**
+ * Where the deployment puts the monitoring policy: a file in a Lambda layer (layers unpack under /opt), so only a
+ * deployment can change it. lib/monitoring/policy.ts writes it; lambdas/core/notify/policy.ts reads its shape.
+ */
+export const MONITORING_POLICY_LAYER_DIR = 'keyturn';
+export const MONITORING_POLICY_FILE_NAME = 'monitoring-policy.json';
+export const MONITORING_POLICY_PATH = `/opt/${MONITORING_POLICY_LAYER_DIR}/${MONITORING_POLICY_FILE_NAME}`;
 
 /** The daily audit's environment: thresholds of its rules (lambdas/core/audit). */
 export const AUDIT_ENV = {

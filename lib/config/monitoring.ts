@@ -105,6 +105,16 @@ export const monitoringSchema = z
         trailName: z.string().regex(/^[\w.-]{3,128}$/, 'trailName must be a CloudTrail trail name'),
       })
       .optional(),
+    /**
+     * Roles that deploy keyturn (they create, tag and rotate managed secrets): writes by them are not tampering.
+     * Default: the CDK bootstrap's CloudFormation execution role (`cdk-hnb659fds-cfn-exec-role-<account>-<region>`).
+     */
+    deployRoleArns: z
+      .array(
+        z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'must be an IAM role ARN'),
+      )
+      .min(1)
+      .optional(),
     /** Retention of the created trail's log group, in days. */
     trailLogRetentionDays: z.number().int().min(1).max(3653).default(365),
     /** Denied calls on managed secrets or the KMS key, per hour (all keys together). */

@@ -1,29 +1,20 @@
 /**
  * One key's alarms, created inside its ManagedKey so they move with the key into a shard stack:
- * 1 EventBridge rule (reads by principals outside `allowedReaders`, in state ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS)
- * + 1 read-rate anomaly alarm + 5 verifier alarms = 7 resources per key (KEY_MONITORING_RESOURCES).
+ * 1 read-rate anomaly alarm + 5 verifier alarms = 6 resources per key (KEY_MONITORING_RESOURCES). Unexpected
+ * readers are one rule for the whole prefix (lib/monitoring/monitoring.ts).
  */
-import { ArnFormat, Duration, Lazy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
-import { createHash } from 'node:crypto';
 import { METRICS_NAMESPACE, TRAIL_METRICS, VERIFIER_METRICS } from '../../lambdas/core/constants';
 import type { KeyConfig } from '../config/schema';
 import type { Thresholds } from '../config/monitoring';
 import { ALARMS, alarmDescription, type AlarmSpec } from './alarm-catalog';
 import type { IKeyturnMonitoring } from './monitoring';
-import {
-  MAX_EVENT_PATTERN_LENGTH,
-  secretIdForms,
-  splitAllowedReaders,
-  unexpectedSecretReadEventPattern,
-  worstCaseUnexpectedReadPatternLength,
-} from './patterns';
 
 /** CloudFormation resources one key's monitoring adds (sharding budgets with it). */
-export const KEY_MONITORING_RESOURCES = 7;
+export const KEY_MONITORING_RESOURCES = 6;
 
 /** Verifier rejected-share alarms ignore windows with fewer requests than this (1 of 2 is not 50 % of anything). */
 export const MIN_REQUESTS_FOR_SHARE = 20;
@@ -40,7 +31,6 @@ export interface KeyMonitoringProps {
 }
 
 export class KeyMonitoring extends Construct {
-  public readonly readerRule: events.CfnRule;
   public readonly anomalyAlarm: cloudwatch.CfnAlarm;
   public readonly alarms: cloudwatch.Alarm[] = [];
   private readonly props: KeyMonitoringProps;
@@ -61,39 +51,8 @@ export class KeyMonitoring extends Construct {
       resourceName: '',
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-    const ids = secretIdForms(props.secretName, props.secretArn, partialArnPrefix);
-
-    // Reads by unexpected principals: EventBridge, not a metric filter, because a log group holds at most 100
-    // filters (a per-key filter stops at ~90 keys) and `anything-but` expresses "not an allowed reader" exactly.
-    const worstCase = worstCaseUnexpectedReadPatternLength(props.secretName, key.allowedReaders);
-    if (worstCase > MAX_EVENT_PATTERN_LENGTH) {
-      throw new Error(
-        `${this.node.path}: allowedReaders of key "${label}" (${key.allowedReaders.length} ARNs) make its reader rule up to ` +
-          `${worstCase} characters, over EventBridge's ${MAX_EVENT_PATTERN_LENGTH}: list fewer readers (e.g. one shared role)`,
-      );
-    }
-    const readers = splitAllowedReaders(key.allowedReaders);
-    this.readerRule = new events.CfnRule(this, 'UnexpectedReaders', {
-      name: `${monitoring.ruleNamePrefix}${createHash('sha256').update(label).digest('hex').slice(0, 16)}`,
-      description: `keyturn: reads of ${label} by principals outside its allowed readers`,
-      state: 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS',
-      // Lazy: keyturn functions created after this key (retire, leak, audit) are trusted too.
-      eventPattern: Lazy.any({
-        produce: () =>
-          unexpectedSecretReadEventPattern(
-            ids,
-            [...readers.roles, ...monitoring.trustedReaderRoleArns],
-            readers.users,
-          ),
-      }),
-      targets: [
-        {
-          id: 'Notify',
-          arn: monitoring.notifyFunction.functionArn,
-          retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 10 },
-        },
-      ],
-    });
+    // The three spellings of the secret in `requestParameters.secretId`: name, full ARN, partial ARN.
+    const ids = [props.secretName, props.secretArn, `${partialArnPrefix}${props.secretName}`];
 
     this.anomalyAlarm = this.readAnomalyAlarm(ids, bandWidth, label);
 

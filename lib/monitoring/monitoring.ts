@@ -4,8 +4,7 @@
  * Per-key alarms live in KeyMonitoring (lib/monitoring/key-monitoring.ts), created inside each ManagedKey.
  */
 import * as path from 'node:path';
-import { createHash } from 'node:crypto';
-import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Aspects, Duration, Lazy, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -26,10 +25,19 @@ import {
   destructiveChangesEventPattern,
   destructiveKmsChangesPattern,
   destructiveSecretChangesPattern,
+  managedSecretReadsEventPattern,
   managedSecretReadsPattern,
   rotationProblemsEventPattern,
+  tamperWritesEventPattern,
   trailTamperingPattern,
 } from './patterns';
+import {
+  MonitoringPolicyLayer,
+  policyKeyFor,
+  type MonitoringPolicyDocument,
+  type MonitoringPolicyKey,
+} from './policy';
+import type { KeyConfig } from '../config/schema';
 import { TrailSource } from './trail-source';
 
 export const NOTIFY_ENTRY = path.join(__dirname, '..', '..', 'lambdas', 'notify', 'handler.ts');
@@ -58,12 +66,7 @@ export interface KeyturnMonitoringProps {
 /** What a key's monitoring needs from the pipeline's (an interface, so keys may live in shard stacks). */
 export interface IKeyturnMonitoring {
   readonly notifications: KeyturnNotifications;
-  readonly notifyFunction: lambda.IFunction;
   readonly config: MonitoringConfig;
-  /** Per-key reader rules are named `<ruleNamePrefix><hash>`; one invoke permission covers them all. */
-  readonly ruleNamePrefix: string;
-  /** Roles that may always read managed secrets (keyturn's own functions); complete only at synth, so read lazily. */
-  readonly trustedReaderRoleArns: string[];
   /** `<slug>-` prefix of every alarm name. */
   readonly alarmNamePrefix: string;
 }
@@ -78,9 +81,16 @@ export class KeyturnMonitoring extends Construct implements IKeyturnMonitoring {
   public readonly dashboard?: cloudwatch.Dashboard;
   public readonly notifications: KeyturnNotifications;
   public readonly config: MonitoringConfig;
-  public readonly ruleNamePrefix: string;
   public readonly alarmNamePrefix: string;
+  /** Reads of any managed secret by a non-keyturn principal (one rule for the prefix; allowed readers: policy). */
+  public readonly readerRule: events.CfnRule;
+  /** CreateSecret / TagResource / UntagResource / PutSecretValue / RotateSecret by anyone but keyturn and deploy. */
+  public readonly tamperRule: events.CfnRule;
+  /** The deployed monitoring policy (built once every key is added). */
+  public policyLayer?: MonitoringPolicyLayer;
   private readonly trustedRoles: iam.IRole[] = [];
+  private readonly policyKeys: MonitoringPolicyKey[] = [];
+  private readonly secretPrefix: string;
 
   constructor(scope: Construct, id: string, props: KeyturnMonitoringProps) {
     super(scope, id);
@@ -89,7 +99,7 @@ export class KeyturnMonitoring extends Construct implements IKeyturnMonitoring {
     const stack = Stack.of(this);
     const slug = props.secretPrefix.slice(0, -1);
     this.alarmNamePrefix = `${slug}-`;
-    this.ruleNamePrefix = `${slug.slice(0, 20)}-reads-${createHash('sha256').update(`${stack.stackName}/${this.node.path}`).digest('hex').slice(0, 6)}-`;
+    this.secretPrefix = props.secretPrefix;
 
     // CloudWatch alarms publish to KMS-encrypted topics only if CloudWatch may use the key.
     props.encryptionKey.grant(
@@ -148,18 +158,6 @@ export class KeyturnMonitoring extends Construct implements IKeyturnMonitoring {
     });
     props.grantDescribeManagedSecrets(this.notify.role);
     this.dedupeTable.grant(this.notify.role, 'dynamodb:PutItem');
-    // One permission for every per-key reader rule (also those in shard stacks): a policy per rule would outgrow
-    // the function's 20 KB resource policy at a few hundred keys.
-    this.notify.function.addPermission('EventBridgeReaderRules', {
-      principal: new iam.ServicePrincipal('events.amazonaws.com'),
-      action: 'lambda:InvokeFunction',
-      sourceAccount: stack.account,
-      sourceArn: stack.formatArn({
-        service: 'events',
-        resource: 'rule',
-        resourceName: `${this.ruleNamePrefix}*`,
-      }),
-    });
 
     // --- EventBridge: page within a minute ----------------------------------------------------------------------
     const managedArnPrefix = stack.formatArn({
@@ -181,13 +179,43 @@ export class KeyturnMonitoring extends Construct implements IKeyturnMonitoring {
     this.eventRule(
       'DestructiveChanges',
       'Destructive changes to managed secrets, the keyturn KMS key or its trail',
-      destructiveChangesEventPattern(
-        props.secretPrefix,
-        managedArnPrefix,
-        props.encryptionKey.keyArn,
-        trailArn,
-      ),
+      destructiveChangesEventPattern(props.secretPrefix, managedArnPrefix, props.encryptionKey.keyArn, {
+        name: this.trailSource.trailName,
+        arn: trailArn,
+      }),
     );
+    const deployRoleArns = props.config.deployRoleArns ??
+      // The CDK bootstrap's CloudFormation execution role (default qualifier): CloudFormation acts as it.
+      [
+        `arn:${stack.partition}:iam::${stack.account}:role/cdk-hnb659fds-cfn-exec-role-${stack.account}-${stack.region}`,
+      ];
+    // Lazy: keyturn functions created after this construct (retire, leak, audit) are trusted too.
+    this.readerRule = this.eventRule(
+      'ManagedSecretReads',
+      'Reads of managed secrets by principals other than keyturn (allowed readers: the monitoring policy)',
+      Lazy.any({
+        produce: () =>
+          managedSecretReadsEventPattern(props.secretPrefix, managedArnPrefix, this.trustedReaderRoleArns),
+      }),
+      'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS',
+    );
+    this.tamperRule = this.eventRule(
+      'TamperWrites',
+      'Create, tag, untag, value writes and rotations of managed secrets outside keyturn and the deploy role',
+      Lazy.any({
+        produce: () =>
+          tamperWritesEventPattern(props.secretPrefix, managedArnPrefix, [
+            ...this.trustedReaderRoleArns,
+            ...deployRoleArns,
+          ]),
+      }),
+    );
+    // The policy file is built once every key is known (keys are added after this construct).
+    Aspects.of(this).add({
+      visit: (node) => {
+        if (node === this && !this.policyLayer) this.buildPolicyLayer();
+      },
+    });
 
     // --- metric filters and pipeline alarms ---------------------------------------------------------------------
     const denied = this.countFilter(
@@ -250,20 +278,41 @@ export class KeyturnMonitoring extends Construct implements IKeyturnMonitoring {
     if (props.config.dashboard) this.dashboard = this.buildDashboard();
   }
 
-  /** Role ARNs every per-key reader rule treats as expected (keyturn's own functions); read lazily by the rules. */
+  /** Role ARNs the reader and tamper rules treat as keyturn's own (read lazily by the rules). */
   get trustedReaderRoleArns(): string[] {
     return this.trustedRoles.map((r) => r.roleArn);
   }
 
-  /** Reads of managed secrets by `role` are expected (rotate, retire, leak and audit functions call this). */
+  /** Reads and writes of managed secrets by `role` are keyturn's own (rotate, retire, leak and audit call this). */
   trustReader(role: iam.IRole): void {
     if (!this.trustedRoles.includes(role)) this.trustedRoles.push(role);
   }
 
-  private eventRule(id: string, description: string, eventPattern: Record<string, unknown>): events.CfnRule {
+  /** Monitor a managed key: its entry in the deployed monitoring policy (no CloudFormation resource per key). */
+  addKey(key: KeyConfig): void {
+    if (this.policyLayer) throw new Error(`${this.node.path}: keys must be added before synthesis`);
+    this.policyKeys.push(policyKeyFor(this.secretPrefix, key, this.config));
+  }
+
+  /** The policy document as the notify function will read it. */
+  get policyDocument(): MonitoringPolicyDocument {
+    return { version: 1, secretPrefix: this.secretPrefix, keys: [...this.policyKeys] };
+  }
+
+  private buildPolicyLayer(): void {
+    this.policyLayer = new MonitoringPolicyLayer(this, 'Policy', { document: this.policyDocument });
+    this.notify.function.addLayers(this.policyLayer.layer);
+  }
+
+  private eventRule(
+    id: string,
+    description: string,
+    eventPattern: unknown,
+    state: 'ENABLED' | 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS' = 'ENABLED',
+  ): events.CfnRule {
     const rule = new events.CfnRule(this, id, {
       description: `keyturn: ${description}`,
-      state: 'ENABLED',
+      state,
       eventPattern,
       targets: [
         {
@@ -273,9 +322,11 @@ export class KeyturnMonitoring extends Construct implements IKeyturnMonitoring {
         },
       ],
     });
+    // The rule's exact ARN: a rule named like keyturn's (or any other) cannot invoke notify.
     this.notify.function.addPermission(`${id}Invoke`, {
       principal: new iam.ServicePrincipal('events.amazonaws.com'),
       action: 'lambda:InvokeFunction',
+      sourceAccount: Stack.of(this).account,
       sourceArn: rule.attrArn,
     });
     return rule;

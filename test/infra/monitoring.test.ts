@@ -12,6 +12,7 @@ import type { KeyturnConfig } from '../../lib/config/schema';
 import { ALARMS } from '../../lib/monitoring/alarm-catalog';
 import { KEY_MONITORING_RESOURCES } from '../../lib/monitoring/key-monitoring';
 import { managedSecretReadsPattern, trailTamperingPattern } from '../../lib/monitoring/patterns';
+import { parseMonitoringPolicy, PolicyIndex } from '../../lambdas/core/notify/policy';
 import { EXAMPLE_CONFIG, configWith, exampleConfig, testApp } from '../helpers/synth';
 
 function synth(config: KeyturnConfig = exampleConfig()) {
@@ -230,34 +231,81 @@ describe('EventBridge rules', () => {
     expect(rule.Properties.Targets[0].Arn['Fn::GetAtt'][0]).toMatch(/MonitoringNotifyFunction/);
   });
 
-  test('each key has a reader rule that sees read-only calls, excludes its allowed readers and keyturn roles', () => {
-    const raw = rawExample();
-    raw.keys[0].allowedReaders = [
-      'arn:aws:iam::111122223333:role/billing-service',
-      'arn:aws:iam::111122223333:user/ci/deployer',
-    ];
-    const { stack: s, template: t } = synth(configWith(raw));
-    const readerRules = Object.values(t.findResources('AWS::Events::Rule')).filter(
-      (r) => r.Properties.State === 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS',
+  test('one reader rule for the whole prefix sees read-only calls and excludes only keyturn roles', () => {
+    const readerRules = rules.filter(
+      ([, r]) => r.Properties.State === 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS',
     );
-    expect(readerRules).toHaveLength(2);
-    const billing = readerRules.find((r) => r.Properties.Description.includes('prod/billing-api'))!;
-    const detail = billing.Properties.EventPattern.detail;
-    const roles = detail.$or[0].userIdentity.sessionContext.sessionIssuer.arn[0]['anything-but'];
-    expect(roles[0]).toBe('arn:aws:iam::111122223333:role/billing-service');
-    expect(JSON.stringify(roles)).toContain('PipelineRotateRole');
-    expect(JSON.stringify(roles)).toContain('RetireRole');
-    expect(detail.$or[1].userIdentity.arn[0]['anything-but']).toEqual([
-      'arn:aws:iam::111122223333:user/ci/deployer',
-    ]);
-    // One invoke permission covers every reader rule by name prefix (also rules in shard stacks).
-    const prefix = s.pipeline.monitoring.ruleNamePrefix;
-    expect(billing.Properties.Name.startsWith(prefix)).toBe(true);
-    expect(billing.Properties.Name.length).toBeLessThanOrEqual(64);
-    t.hasResourceProperties('AWS::Lambda::Permission', {
-      Principal: 'events.amazonaws.com',
-      SourceArn: { 'Fn::Join': ['', Match.arrayWith([`:rule/${prefix}*`])] },
+    expect(readerRules).toHaveLength(1);
+    const detail = readerRules[0][1].Properties.EventPattern.detail;
+    expect(JSON.stringify(detail.requestParameters.secretId)).toContain('"prefix":"keyturn/"');
+    const roles = JSON.stringify(detail.$or[0].userIdentity.sessionContext.sessionIssuer.arn);
+    for (const role of ['PipelineRotateRole', 'RetireRole', 'LeakRole']) expect(roles).toContain(role);
+    // The audit never reads values: a read by its role would be a finding, not a keyturn routine.
+    expect(roles).not.toContain('AuditRole');
+  });
+
+  test('the notify function carries the deployed monitoring policy: every key, its readers and thresholds', () => {
+    const raw = rawExample();
+    raw.keys[0].allowedReaders = ['arn:aws:sts::111122223333:assumed-role/billing-service/pod-1'];
+    raw.keys[0].alarms = { requestsPerMinute: { warning: 50, critical: 80 } };
+    const { stack: s2, template: t } = synth(configWith(raw));
+    const monitoring = s2.pipeline.monitoring;
+    const policy = parseMonitoringPolicy(JSON.stringify(monitoring.policyDocument));
+    expect(policy.keys.map((k) => k.secretName).sort()).toEqual(
+      s2.keys.map((k) => `keyturn/${k.config.environment}/${k.config.name}`).sort(),
+    );
+    const billing = policy.keys.find((k) => k.keyName === 'billing-api')!;
+    expect(billing.requestsPerMinute).toEqual({ warning: 50, critical: 80 });
+    expect(billing.rejectedPercent).toEqual({ warning: 5, critical: 10 });
+    expect(
+      new PolicyIndex(policy).isAllowedReader(billing, {
+        type: 'AssumedRole',
+        issuerArn: 'arn:aws:iam::111122223333:role/billing-service',
+      }),
+    ).toBe(true);
+    const layerId = s2.getLogicalId(monitoring.policyLayer!.layer.node.defaultChild as never);
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('incidents into one clear on-call message'),
+      Layers: [{ Ref: layerId }],
     });
+  });
+
+  test("the tamper rule trusts keyturn's roles and the CDK deploy role, nobody else", () => {
+    const [, rule] = rules.find(([id]) => id.includes('TamperWrites'))!;
+    const detail = rule.Properties.EventPattern.detail;
+    expect(detail.eventName).toEqual([
+      'CreateSecret',
+      'TagResource',
+      'UntagResource',
+      'PutSecretValue',
+      'RotateSecret',
+    ]);
+    const trusted = JSON.stringify(detail.userIdentity.$or[0].sessionContext.sessionIssuer.arn);
+    expect(trusted).toContain('PipelineRotateRole');
+    expect(trusted).toContain('cdk-hnb659fds-cfn-exec-role-');
+    const raw = rawExample();
+    raw.monitoring = { deployRoleArns: ['arn:aws:iam::111122223333:role/platform-deployer'] };
+    const t = synth(configWith(raw)).template;
+    const custom = Object.entries(t.findResources('AWS::Events::Rule')).find(([id]) =>
+      id.includes('TamperWrites'),
+    )![1];
+    const customTrusted = JSON.stringify(custom.Properties.EventPattern.detail.userIdentity);
+    expect(customTrusted).toContain('role/platform-deployer');
+    expect(customTrusted).not.toContain('cdk-hnb659fds');
+  });
+
+  test('every rule that targets notify has its own invoke permission naming its exact ARN', () => {
+    const toNotify = rules.filter(([, r]) =>
+      JSON.stringify(r.Properties.Targets ?? []).includes('MonitoringNotifyFunction'),
+    );
+    expect(toNotify.length).toBeGreaterThanOrEqual(4);
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter(
+      (p) => p.Properties.Principal === 'events.amazonaws.com',
+    );
+    for (const p of permissions) expect(JSON.stringify(p.Properties.SourceArn)).not.toContain('*');
+    for (const [id] of toNotify) {
+      expect(permissions.some((p) => p.Properties.SourceArn?.['Fn::GetAtt']?.[0] === id)).toBe(true);
+    }
   });
 
   test(`per-key monitoring adds ${KEY_MONITORING_RESOURCES} resources, all inside the key's construct`, () => {
@@ -266,22 +314,6 @@ describe('EventBridge rules', () => {
     );
     expect(perKey).toHaveLength(KEY_MONITORING_RESOURCES);
   });
-});
-
-test('a key whose allowed readers would overflow the event-pattern quota stops synth, naming key and fix', () => {
-  const raw = rawExample();
-  raw.keys[0].allowedReaders = Array.from(
-    { length: 30 },
-    (_, i) => `arn:aws:iam::111122223333:role/consumer-service-${i}`,
-  );
-  expect(() => synth(configWith(raw))).toThrow(
-    /allowedReaders of key "prod\/billing-api" \(30 ARNs\).*list fewer readers/,
-  );
-  raw.keys[0].allowedReaders = Array.from(
-    { length: 5 },
-    (_, i) => `arn:aws:iam::111122223333:role/consumer-service-${i}`,
-  );
-  expect(() => synth(configWith(raw))).not.toThrow();
 });
 
 describe('notify function', () => {
