@@ -39,6 +39,7 @@ import {
 } from './policy';
 import type { KeyConfig } from '../config/schema';
 import { TrailSource } from './trail-source';
+import { SignalDelivery } from '../signal-delivery';
 
 export const NOTIFY_ENTRY = path.join(__dirname, '..', '..', 'lambdas', 'notify', 'handler.ts');
 
@@ -86,6 +87,8 @@ export class KeyturnMonitoring extends Construct implements IKeyturnMonitoring {
   public readonly readerRule: events.CfnRule;
   /** CreateSecret / TagResource / UntagResource / PutSecretValue / RotateSecret by anyone but keyturn and deploy. */
   public readonly tamperRule: events.CfnRule;
+  /** Retry + dead-letter queue + alarm for every rule that targets notify. */
+  public readonly signalDelivery: SignalDelivery;
   /** The deployed monitoring policy (built once every key is added). */
   public policyLayer?: MonitoringPolicyLayer;
   private readonly trustedRoles: iam.IRole[] = [];
@@ -160,6 +163,13 @@ export class KeyturnMonitoring extends Construct implements IKeyturnMonitoring {
     this.dedupeTable.grant(this.notify.role, 'dynamodb:PutItem');
 
     // --- EventBridge: page within a minute ----------------------------------------------------------------------
+    this.signalDelivery = new SignalDelivery(this, 'SignalDelivery', {
+      signals:
+        'CloudTrail incidents for the notify function (rotation failures, destructive changes, readers, tamper writes)',
+      runbook:
+        'Read the queue (`aws sqs receive-message`): each message is a CloudTrail event that paged nobody; act on it, fix the notify function (its permission or errors), then purge.',
+      alarmTopic: props.notifications.criticalTopic,
+    });
     const managedArnPrefix = stack.formatArn({
       service: 'secretsmanager',
       resource: 'secret',
@@ -314,14 +324,12 @@ export class KeyturnMonitoring extends Construct implements IKeyturnMonitoring {
       description: `keyturn: ${description}`,
       state,
       eventPattern,
+      // No lost signal: retries, then the dead-letter queue whose alarm pages (lib/signal-delivery.ts).
       targets: [
-        {
-          id: 'Notify',
-          arn: this.notify.function.functionArn,
-          retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 10 },
-        },
+        { id: 'Notify', arn: this.notify.function.functionArn, ...this.signalDelivery.cfnTargetProperties() },
       ],
     });
+    this.signalDelivery.allowRule(rule);
     // The rule's exact ARN: a rule named like keyturn's (or any other) cannot invoke notify.
     this.notify.function.addPermission(`${id}Invoke`, {
       principal: new iam.ServicePrincipal('events.amazonaws.com'),

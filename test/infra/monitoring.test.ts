@@ -303,7 +303,12 @@ describe('EventBridge rules', () => {
       (p) => p.Properties.Principal === 'events.amazonaws.com',
     );
     for (const p of permissions) expect(JSON.stringify(p.Properties.SourceArn)).not.toContain('*');
-    for (const [id] of toNotify) {
+    for (const [id, r] of toNotify) {
+      // No lost signal: retries, then the signal-delivery dead-letter queue (whose alarm pages).
+      expect(r.Properties.Targets[0].RetryPolicy.MaximumRetryAttempts).toBeGreaterThan(0);
+      expect(JSON.stringify(r.Properties.Targets[0].DeadLetterConfig)).toMatch(
+        /SignalDeliveryDeadLetterQueue/,
+      );
       expect(permissions.some((p) => p.Properties.SourceArn?.['Fn::GetAtt']?.[0] === id)).toBe(true);
     }
   });
