@@ -150,6 +150,23 @@ export const NOTIFY_ENV = {
   policyFile: 'KEYTURN_MONITORING_POLICY_FILE',
 } as const;
 
+/** The fleet evaluator's environment (lambdas/notify/evaluate.ts). */
+export const EVALUATOR_ENV = {
+  /** The trail's log group (reads of managed secrets). */
+  trailLogGroup: 'KEYTURN_TRAIL_LOG_GROUP',
+  /** JSON array of the verifying services' log groups; empty: no verifier findings. */
+  verifierLogGroups: 'KEYTURN_VERIFIER_LOG_GROUPS',
+  /** Seconds during which the same finding (key, kind, severity) pages once. */
+  findingDedupeSeconds: 'KEYTURN_FINDING_DEDUPE_SECONDS',
+} as const;
+
+/** What the fleet evaluator counts per run (namespace `METRICS_NAMESPACE`). */
+export const EVALUATOR_METRICS = {
+  findings: 'UsageFindings',
+  published: 'UsageFindingsPublished',
+  keysEvaluated: 'KeysEvaluated',
+} as const;
+
 /** What the notify function counts per outcome (namespace `METRICS_NAMESPACE`; the dashboard reads these names). */
 export const NOTIFY_METRICS = {
   published: 'NotificationPublished',

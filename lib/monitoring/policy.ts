@@ -36,13 +36,13 @@ export interface MonitoringPolicyDocument {
   keys: MonitoringPolicyKey[];
 }
 
-/** A key's effective monitoring settings: its own override, else the pipeline's `monitoring.keyDefaults`. */
+/** A key's effective monitoring settings: its own override, else its tier's `monitoring.tierDefaults`, else `keyDefaults`. */
 export function policyKeyFor(
   secretPrefix: string,
   key: KeyConfig,
   config: MonitoringConfig,
 ): MonitoringPolicyKey {
-  const d = config.keyDefaults;
+  const d = { ...config.keyDefaults, ...(config.tierDefaults[key.tier] ?? {}) };
   return {
     secretName: secretNameFor(secretPrefix, key),
     keyName: key.name,

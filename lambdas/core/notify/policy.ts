@@ -64,10 +64,12 @@ export function parseMonitoringPolicy(text: string): MonitoringPolicy {
 export class PolicyIndex {
   private readonly byName = new Map<string, PolicyKey>();
   private readonly readers = new Map<PolicyKey, { roles: Set<string>; users: Set<string> }>();
+  private readonly byKeyName = new Map<string, PolicyKey[]>();
 
   constructor(public readonly policy: MonitoringPolicy) {
     for (const key of policy.keys) {
       this.byName.set(key.secretName, key);
+      this.byKeyName.set(key.keyName, [...(this.byKeyName.get(key.keyName) ?? []), key]);
       const { roles, users } = splitAllowedReaders(key.allowedReaders);
       this.readers.set(key, { roles: new Set(roles), users: new Set(users) });
     }
@@ -87,6 +89,11 @@ export class PolicyIndex {
     const name = secretId.slice(marker + ':secret:'.length);
     // A full ARN ends in "-" and six random characters; a partial ARN is the name itself.
     return this.byName.get(name) ?? this.byName.get(name.replace(/-[A-Za-z0-9]{6}$/, ''));
+  }
+
+  /** The keys called `keyName` (one per environment), as the verifier names them in its usage records. */
+  keysNamed(keyName: string): PolicyKey[] {
+    return this.byKeyName.get(keyName) ?? [];
   }
 
   /**
