@@ -5,6 +5,7 @@
 import { cpus, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { benchBundles } from './bundles';
+import { benchCost } from './cost';
 import { benchFleet } from './fleet';
 import { benchLeak } from './leak';
 import { benchRotationCalls } from './rotation-calls';
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
     ['verifier', () => benchVerifier({ quick })],
     ['scale', () => benchScale({ quick })],
     ['fleet rotation', () => benchFleet({ quick })],
+    ['monitoring cost', () => benchCost({ quick })],
   ];
   for (const [name, bench] of benches) {
     const t = performance.now();

@@ -123,15 +123,17 @@ export const RETIREMENT_TAGS = {
 } as const;
 
 /**
- * The verifier's per-key usage metrics as lambdas/verifier emits them (namespace `METRICS_NAMESPACE`; dimensions
- * Powertools' `service` and `KeyName`); the per-key alarms (lib/monitoring) read exactly these names.
+ * The verifier's usage metrics as lambdas/verifier emits them (namespace `METRICS_NAMESPACE`, dimension Powertools'
+ * `service` only) with the key's name as the record property `KeyName`: the fleet evaluator and the dashboard sum
+ * them per key from the logs (readsQuery / usageQuery below).
  */
 export const VERIFIER_METRICS = {
   accepted: 'KeyAccepted',
   rejected: 'KeyRejected',
   retiredKeyPresented: 'RetiredKeyPresented',
+  refreshFailed: 'KeySetRefreshFailed',
   dimensionService: 'service',
-  dimensionKey: 'KeyName',
+  keyProperty: 'KeyName',
 } as const;
 
 /** Metrics the CloudTrail metric filters write (namespace `METRICS_NAMESPACE`). */
@@ -267,3 +269,55 @@ export const STACK_OUTPUTS = {
 
 /** The default stack name (`pipeline.stackName`). */
 export const DEFAULT_STACK_NAME = 'Keyturn';
+
+/**
+ * The two CloudWatch Logs Insights queries of the fleet evaluator, in one place for the function (lambdas/notify),
+ * the dashboard (lib/monitoring) and the tests. Each returns at most 10,000 rows (Logs Insights' limit): one row per active key.
+ */
+
+/** Logs Insights' row limit per query. */
+export const MAX_QUERY_ROWS = 10_000;
+
+/** A regex literal matching `<prefix>` at the start of a secret name or after `:secret:` in an ARN. */
+function prefixRegex(secretPrefix: string): string {
+  return `/(^|:secret:)${secretPrefix.replace(/[/.\\-]/g, (c) => `\\${c}`)}/`;
+}
+
+/** Successful GetSecretValue calls on managed secrets, counted per secret id, from the trail's log group. */
+export function readsQuery(secretPrefix: string): string {
+  return [
+    'filter eventSource = "secretsmanager.amazonaws.com" and eventName = "GetSecretValue" and not ispresent(errorCode)',
+    '| fields requestParameters.secretId as secretId',
+    `| filter secretId like ${prefixRegex(secretPrefix)}`,
+    '| stats count(*) as reads by secretId',
+    '| sort reads desc',
+    `| limit ${MAX_QUERY_ROWS}`,
+  ].join('\n');
+}
+
+/**
+ * The verifier's usage records (EMF lines whose `KeyName` is a property, not a metric dimension), summed per
+ * service and key.
+ */
+export function usageQuery(): string {
+  return [
+    `filter ispresent(${VERIFIER_METRICS.keyProperty})`,
+    `| stats sum(${VERIFIER_METRICS.accepted}) as accepted, sum(${VERIFIER_METRICS.rejected}) as rejected, sum(${VERIFIER_METRICS.retiredKeyPresented}) as retired by ${VERIFIER_METRICS.dimensionService}, ${VERIFIER_METRICS.keyProperty}`,
+    `| limit ${MAX_QUERY_ROWS}`,
+  ].join('\n');
+}
+
+/** Dashboard: the keys most read, most refused, most often presented retired. */
+export function topKeysQuery(metric: 'reads' | 'refused' | 'requests', secretPrefix: string): string {
+  if (metric === 'reads') return readsQuery(secretPrefix).replace(`| limit ${MAX_QUERY_ROWS}`, '| limit 20');
+  const expression =
+    metric === 'refused'
+      ? `sum(${VERIFIER_METRICS.rejected}) + sum(${VERIFIER_METRICS.retiredKeyPresented})`
+      : `sum(${VERIFIER_METRICS.accepted}) + sum(${VERIFIER_METRICS.rejected}) + sum(${VERIFIER_METRICS.retiredKeyPresented})`;
+  return [
+    `filter ispresent(${VERIFIER_METRICS.keyProperty})`,
+    `| stats ${expression} as ${metric} by ${VERIFIER_METRICS.dimensionService}, ${VERIFIER_METRICS.keyProperty}`,
+    `| sort ${metric} desc`,
+    '| limit 20',
+  ].join('\n');
+}

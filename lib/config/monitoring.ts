@@ -120,6 +120,11 @@ export const monitoringSchema = z
       )
       .min(1)
       .optional(),
+    /**
+     * Keep the trail keyturn creates when `existingTrail` is not set, acknowledging its cost: a second copy of every
+     * management event is $2.00 per 100,000 events (free if it is the account's only trail). Unset: synth warns.
+     */
+    createTrail: z.boolean().optional(),
     /** Retention of the created trail's log group, in days. */
     trailLogRetentionDays: z.number().int().min(1).max(3653).default(365),
     /** Denied calls on managed secrets or the KMS key, per hour (all keys together). */
