@@ -165,7 +165,7 @@ export async function benchCost(options: { quick?: boolean } = {}): Promise<Benc
   const sizes = options.quick ? [10, 1000] : [10, 1000, 10_000];
   const results = sizes.map((keys) => {
     const templates = synthTemplates(
-      costConfig(keys, { existingTrail: true, shards: keys > 40 ? Math.ceil(keys / 200) : undefined }),
+      costConfig(keys, { existingTrail: true, shards: keys > 40 ? Math.ceil(keys / 100) : undefined }),
     );
     const counts = countAssembly(templates, keys, Math.min(keys, 10));
     return { keys, counts, cost: monthlyCost(counts) };

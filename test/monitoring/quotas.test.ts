@@ -63,7 +63,7 @@ afterAll(() => process.stdout.write(`${figures.join('\n')}\n`));
 
 test('1,000 keys: every default quota the assembly touches holds, and monitoring does not grow with the keys', () => {
   const small = check(10, 0);
-  const r = check(1000, 5);
+  const r = check(1000, 10);
   figures.push(`quota check, 1,000 keys: ${JSON.stringify(r)}`);
   expectWithin(r);
   // O(1): the same rules, alarms and filters for 10 keys and for 1,000.
@@ -74,9 +74,9 @@ test('1,000 keys: every default quota the assembly touches holds, and monitoring
   ]);
 }, 900_000);
 
-test('10,000 keys synthesize within the same quotas (50 key shards)', () => {
-  const r = check(10_000, 50);
+test('10,000 keys synthesize within the same quotas (100 key shards)', () => {
+  const r = check(10_000, 100);
   figures.push(`quota check, 10,000 keys: ${JSON.stringify(r)}`);
   expectWithin(r);
-  expect(r.templates).toBe(51);
+  expect(r.templates).toBe(101);
 }, 1_800_000);
