@@ -73,7 +73,7 @@ export class FleetEvaluator extends Construct {
     props.table.grant(role, 'dynamodb:PutItem', 'dynamodb:BatchGetItem');
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        actions: ['logs:StartQuery'],
+        actions: ['logs:StartQuery', 'logs:GetQueryResults'],
         resources: [props.trailLogGroup.logGroupName, ...props.verifierLogGroupNames].map((name) =>
           stack.formatArn({
             service: 'logs',
@@ -84,27 +84,6 @@ export class FleetEvaluator extends Construct {
         ),
       }),
     );
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['logs:GetQueryResults'], resources: ['*'] }),
-    );
-    // `:*` is how IAM names a log group for Logs Insights; each one named here is acknowledged, nothing else.
-    const trailChild = props.trailLogGroup.node.defaultChild as CfnResource | undefined;
-    const shown = [
-      trailChild ? `<${stack.getLogicalId(trailChild)}>` : props.trailLogGroup.logGroupName,
-      ...props.verifierLogGroupNames,
-    ];
-    for (const name of shown) {
-      Validations.of(role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:${name}:*]`,
-        reason:
-          'Logs Insights queries name a log group as log-group:<name>:*; only the trail and verifier groups are listed',
-      });
-    }
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'logs:GetQueryResults supports no resource-level permissions (it reads only queries this role started)',
-    });
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
       reason:

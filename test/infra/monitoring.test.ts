@@ -203,7 +203,8 @@ describe('alarms', () => {
     const statements = Object.values(t.findResources('AWS::IAM::Policy'))
       .filter((p) => JSON.stringify(p.Properties.Roles).includes('FleetEvaluate'))
       .flatMap((p) => p.Properties.PolicyDocument.Statement);
-    const start = statements.find((st: any) => st.Action === 'logs:StartQuery');
+    const start = statements.find((st: any) => [st.Action].flat().includes('logs:StartQuery'));
+    expect([start.Action].flat()).toEqual(['logs:StartQuery', 'logs:GetQueryResults']);
     expect(JSON.stringify(start.Resource)).toContain('log-group:/aws/lambda/billing-service:*');
     expect(start.Resource).toHaveLength(2);
     expect(JSON.stringify(statements)).not.toMatch(/GetSecretValue/);
