@@ -84,6 +84,19 @@ export class FleetEvaluator extends Construct {
         ),
       }),
     );
+    // `:*` is how IAM names a log group for Logs Insights; each one named here is acknowledged, nothing else.
+    const trailChild = props.trailLogGroup.node.defaultChild as CfnResource | undefined;
+    const shown = [
+      trailChild ? `<${stack.getLogicalId(trailChild)}>` : props.trailLogGroup.logGroupName,
+      ...props.verifierLogGroupNames,
+    ];
+    for (const name of shown) {
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:${name}:*]`,
+        reason:
+          'Logs Insights queries name a log group as log-group:<name>:*; only the trail and verifier groups are listed',
+      });
+    }
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
       reason:
