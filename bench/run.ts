@@ -5,6 +5,7 @@
 import { cpus, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { benchBundles } from './bundles';
+import { benchCost } from './cost';
 import { benchFleet } from './fleet';
 import { benchIntake } from './intake';
 import { benchLeak } from './leak';
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
     ['secret scanning intake', () => benchIntake({ quick })],
     ['scale', () => benchScale({ quick })],
     ['fleet rotation', () => benchFleet({ quick })],
+    ['monitoring cost', () => benchCost({ quick })],
   ];
   for (const [name, bench] of benches) {
     const t = performance.now();

@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { ALARMS, alarmNamePrefixFor, catalogAlarm } from './monitoring/alarm-catalog';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -141,16 +141,12 @@ export class KeyturnAudit extends Construct {
       },
     });
 
-    this.failureAlarm = new cloudwatch.Alarm(this, 'FailureAlarm', {
-      alarmDescription:
-        'keyturn: the daily key audit failed, so overdue, stuck or unretired keys go unnoticed. Read the audit ' +
-        "function's log (errorName), fix the cause (often permissions or throttling), then invoke it again.",
+    this.failureAlarm = catalogAlarm(this, 'FailureAlarm', ALARMS.auditFailed, {
+      notifications: pipeline.notifications,
+      alarmNamePrefix: alarmNamePrefixFor(pipeline.secretPrefix),
       metric: this.auditFunction.function.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }),
       threshold: 1,
-      evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.failureAlarm.addAlarmAction(new actions.SnsAction(pipeline.notifications.criticalTopic));
   }
 }

@@ -6,10 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { KeyConfig } from './config/schema';
-import { KEY_MONITORING_RESOURCES } from './monitoring/key-monitoring';
 
-/** A key's own resources: its secret, its rotation schedule, its registry entry and its monitoring. */
-export const KEY_RESOURCES = 3 + KEY_MONITORING_RESOURCES;
+/** A key's own resources: its secret, its rotation schedule and its registry entry (monitoring adds none per key). */
+export const KEY_RESOURCES = 3;
 /** CloudFormation's limit of resources per stack. */
 export const MAX_STACK_RESOURCES = 500;
 /** Keys the main stack holds beside the pipeline (about 80 resources) before keys are sharded by default. */

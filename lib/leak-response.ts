@@ -8,7 +8,6 @@
 import * as path from 'node:path';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -33,6 +32,7 @@ import type { KeyturnLedger } from './ledger';
 import type { KeyturnNotifications } from './notifications';
 import { KeyturnRevocationStore } from './revocation-store';
 import { SignalDelivery } from './signal-delivery';
+import { ALARMS, alarmNamePrefixFor, catalogAlarm } from './monitoring/alarm-catalog';
 
 export const LEAK_ENTRY = path.join(__dirname, '..', 'lambdas', 'leak', 'handler.ts');
 
@@ -161,10 +161,9 @@ export class KeyturnLeakResponse extends Construct {
       rule.addTarget(new targets.SfnStateMachine(this.stateMachine, this.signalDelivery.targetOptions()));
     }
 
-    this.failureAlarm = new cloudwatch.Alarm(this, 'FailureAlarm', {
-      alarmDescription:
-        'keyturn: a leak response failed or timed out; the leaked key may still work. Open the execution in Step Functions, ' +
-        'read the failed step, then follow the leak runbook (docs/leak-response.md).',
+    this.failureAlarm = catalogAlarm(this, 'FailureAlarm', ALARMS.leakResponseFailed, {
+      notifications: pipeline.notifications,
+      alarmNamePrefix: alarmNamePrefixFor(pipeline.secretPrefix),
       metric: new cloudwatch.MathExpression({
         expression: 'failed + timedOut',
         usingMetrics: {
@@ -174,11 +173,8 @@ export class KeyturnLeakResponse extends Construct {
         period: Duration.minutes(1),
       }),
       threshold: 1,
-      evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.failureAlarm.addAlarmAction(new actions.SnsAction(pipeline.notifications.criticalTopic));
   }
 
   /**

@@ -13,7 +13,7 @@ import { Construct } from 'constructs';
 import { DEFAULT_SECRET_PREFIX, ENV, METRICS_NAMESPACE, TAGS } from '../lambdas/core/constants';
 import { KeyturnFunction } from './keyturn-function';
 import { encryptLogGroups } from './log-encryption';
-import { ManagedKey, secretNameFor, type ManagedKeyOptions } from './managed-key';
+import { ManagedKey, type ManagedKeyOptions } from './managed-key';
 import { KeyturnNotifications } from './notifications';
 import type { IKeyturnPipeline } from './pipeline-interface';
 import { grantProviderAccess, provideProviderEnvironment } from './provider-grants';
@@ -24,7 +24,6 @@ import {
   type MonitoringConfig,
   type NotificationsConfig,
 } from './config/monitoring';
-import { KeyMonitoring } from './monitoring/key-monitoring';
 import { KeyturnMonitoring } from './monitoring/monitoring';
 import { AUDIT_ENTRY, KeyturnAudit } from './audit';
 import type { AuditConfig } from './config/audit';
@@ -269,13 +268,7 @@ export class KeyturnPipeline extends Construct implements IKeyturnPipeline {
     );
     provideProviderEnvironment(this.leakResponse.leakFunction.function, options.key);
     const managedKey = new ManagedKey(scope, id, { ...options, pipeline: this });
-    // Per-key alarms live inside the key's construct, so they move with it (e.g. into a shard stack).
-    new KeyMonitoring(managedKey, 'Monitoring', {
-      key: options.key,
-      secretName: secretNameFor(this.secretPrefix, options.key),
-      secretArn: managedKey.secret.secretArn,
-      monitoring: this.monitoring,
-    });
+    this.monitoring.addKey(options.key);
     return managedKey;
   }
 }

@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { ALARMS, alarmNamePrefixFor, catalogAlarm } from './monitoring/alarm-catalog';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -150,20 +150,16 @@ export class KeyturnRetirement extends Construct {
     );
     this.deadLetterQueue.grantSendMessages(this.schedulerRole);
 
-    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
-      alarmDescription:
-        'keyturn: a key retirement failed every retry; an old API key may still work. Read the message ' +
-        '(secretId, versionId), fix the cause, then re-invoke the retire function with it.',
+    this.deadLetterAlarm = catalogAlarm(this, 'DeadLetterAlarm', ALARMS.retirementFailed, {
+      notifications: pipeline.notifications,
+      alarmNamePrefix: alarmNamePrefixFor(pipeline.secretPrefix),
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(5),
         statistic: 'Maximum',
       }),
       threshold: 1,
-      evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.deadLetterAlarm.addAlarmAction(new actions.SnsAction(pipeline.notifications.criticalTopic));
   }
 
   /** `arn:…:scheduler:<region>:<account>:schedule/<group>/*`: the retirement schedules and nothing else. */

@@ -142,15 +142,17 @@ export const RETIREMENT_TAGS = {
 } as const;
 
 /**
- * The verifier's per-key usage metrics as lambdas/verifier emits them (namespace `METRICS_NAMESPACE`; dimensions
- * Powertools' `service` and `KeyName`); the per-key alarms (lib/monitoring) read exactly these names.
+ * The verifier's usage metrics as lambdas/verifier emits them (namespace `METRICS_NAMESPACE`, dimension Powertools'
+ * `service` only) with the key's name as the record property `KeyName`: the fleet evaluator and the dashboard sum
+ * them per key from the logs (readsQuery / usageQuery below).
  */
 export const VERIFIER_METRICS = {
   accepted: 'KeyAccepted',
   rejected: 'KeyRejected',
   retiredKeyPresented: 'RetiredKeyPresented',
+  refreshFailed: 'KeySetRefreshFailed',
   dimensionService: 'service',
-  dimensionKey: 'KeyName',
+  keyProperty: 'KeyName',
 } as const;
 
 /** Metrics the CloudTrail metric filters write (namespace `METRICS_NAMESPACE`). */
@@ -165,7 +167,41 @@ export const TRAIL_METRICS = {
 export const NOTIFY_ENV = {
   dedupeTable: 'KEYTURN_NOTIFY_DEDUPE_TABLE',
   dedupeWindowSeconds: 'KEYTURN_NOTIFY_DEDUPE_SECONDS',
+  /** Path of the monitoring policy file (what each key allows and its thresholds), written by the deployment. */
+  policyFile: 'KEYTURN_MONITORING_POLICY_FILE',
 } as const;
+
+/** The fleet evaluator's environment (lambdas/notify/evaluate.ts). */
+export const EVALUATOR_ENV = {
+  /** The trail's log group (reads of managed secrets). */
+  trailLogGroup: 'KEYTURN_TRAIL_LOG_GROUP',
+  /** JSON array of the verifying services' log groups; empty: no verifier findings. */
+  verifierLogGroups: 'KEYTURN_VERIFIER_LOG_GROUPS',
+  /** Seconds during which the same finding (key, kind, severity) pages once. */
+  findingDedupeSeconds: 'KEYTURN_FINDING_DEDUPE_SECONDS',
+} as const;
+
+/** What the fleet evaluator counts per run (namespace `METRICS_NAMESPACE`). */
+export const EVALUATOR_METRICS = {
+  findings: 'UsageFindings',
+  published: 'UsageFindingsPublished',
+  keysEvaluated: 'KeysEvaluated',
+} as const;
+
+/** What the notify function counts per outcome (namespace `METRICS_NAMESPACE`; the dashboard reads these names). */
+export const NOTIFY_METRICS = {
+  published: 'NotificationPublished',
+  duplicate: 'NotificationDeduplicated',
+  allowed: 'AllowedReadSeen',
+} as const;
+
+/**
+ * Where the deployment puts the monitoring policy: a file in a Lambda layer (layers unpack under /opt), so only a
+ * deployment can change it. lib/monitoring/policy.ts writes it; lambdas/core/notify/policy.ts reads its shape.
+ */
+export const MONITORING_POLICY_LAYER_DIR = 'keyturn';
+export const MONITORING_POLICY_FILE_NAME = 'monitoring-policy.json';
+export const MONITORING_POLICY_PATH = `/opt/${MONITORING_POLICY_LAYER_DIR}/${MONITORING_POLICY_FILE_NAME}`;
 
 /** The daily audit's environment: thresholds of its rules (lambdas/core/audit). */
 export const AUDIT_ENV = {
@@ -285,3 +321,55 @@ export const INTAKE_ENV = {
 
 /** GitHub's published secret scanning signing keys. */
 export const GITHUB_SCANNING_KEYS_URL = 'https://api.github.com/meta/public_keys/secret_scanning';
+
+/**
+ * The two CloudWatch Logs Insights queries of the fleet evaluator, in one place for the function (lambdas/notify),
+ * the dashboard (lib/monitoring) and the tests. Each returns at most 10,000 rows (Logs Insights' limit): one row per active key.
+ */
+
+/** Logs Insights' row limit per query. */
+export const MAX_QUERY_ROWS = 10_000;
+
+/** A regex literal matching `<prefix>` at the start of a secret name or after `:secret:` in an ARN. */
+function prefixRegex(secretPrefix: string): string {
+  return `/(^|:secret:)${secretPrefix.replace(/[/.\\-]/g, (c) => `\\${c}`)}/`;
+}
+
+/** Successful GetSecretValue calls on managed secrets, counted per secret id, from the trail's log group. */
+export function readsQuery(secretPrefix: string): string {
+  return [
+    'filter eventSource = "secretsmanager.amazonaws.com" and eventName = "GetSecretValue" and not ispresent(errorCode)',
+    '| fields requestParameters.secretId as secretId',
+    `| filter secretId like ${prefixRegex(secretPrefix)}`,
+    '| stats count(*) as reads by secretId',
+    '| sort reads desc',
+    `| limit ${MAX_QUERY_ROWS}`,
+  ].join('\n');
+}
+
+/**
+ * The verifier's usage records (EMF lines whose `KeyName` is a property, not a metric dimension), summed per
+ * service and key.
+ */
+export function usageQuery(): string {
+  return [
+    `filter ispresent(${VERIFIER_METRICS.keyProperty})`,
+    `| stats sum(${VERIFIER_METRICS.accepted}) as accepted, sum(${VERIFIER_METRICS.rejected}) as rejected, sum(${VERIFIER_METRICS.retiredKeyPresented}) as retired by ${VERIFIER_METRICS.dimensionService}, ${VERIFIER_METRICS.keyProperty}`,
+    `| limit ${MAX_QUERY_ROWS}`,
+  ].join('\n');
+}
+
+/** Dashboard: the keys most read, most refused, most often presented retired. */
+export function topKeysQuery(metric: 'reads' | 'refused' | 'requests', secretPrefix: string): string {
+  if (metric === 'reads') return readsQuery(secretPrefix).replace(`| limit ${MAX_QUERY_ROWS}`, '| limit 20');
+  const expression =
+    metric === 'refused'
+      ? `sum(${VERIFIER_METRICS.rejected}) + sum(${VERIFIER_METRICS.retiredKeyPresented})`
+      : `sum(${VERIFIER_METRICS.accepted}) + sum(${VERIFIER_METRICS.rejected}) + sum(${VERIFIER_METRICS.retiredKeyPresented})`;
+  return [
+    `filter ispresent(${VERIFIER_METRICS.keyProperty})`,
+    `| stats ${expression} as ${metric} by ${VERIFIER_METRICS.dimensionService}, ${VERIFIER_METRICS.keyProperty}`,
+    `| sort ${metric} desc`,
+    '| limit 20',
+  ].join('\n');
+}

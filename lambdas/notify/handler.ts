@@ -12,10 +12,11 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDedupeClaims } from '../aws/dedupe-table';
 import { SnsNotifier } from '../aws/notifier';
 import { SecretsManagerSecretStore } from '../aws/secret-store';
-import { ENV, NOTIFY_ENV } from '../core/constants';
+import { ENV, NOTIFY_ENV, NOTIFY_METRICS } from '../core/constants';
 import { Deduplicator } from '../core/notify/dedupe';
 import { notifyIncident, type NotifyDeps } from '../core/notify/notify';
 import { createLogger, createMetrics, describeError } from '../shared/powertools';
+import { loadPolicyIndex } from './policy-file';
 
 export const logger = createLogger('keyturn-notify');
 export const metrics = createMetrics('keyturn-notify');
@@ -33,7 +34,9 @@ export const deps: NotifyDeps = {
     table ? new DynamoDedupeClaims(new DynamoDBClient({}), table) : undefined,
   ),
   publish: (n) => notifier.publish(n),
+  policy: loadPolicyIndex(),
 };
+if (!deps.policy) logger.warn('no monitoring policy file: every read by a non-keyturn principal pages');
 
 export async function notify(event: unknown): Promise<string> {
   const outcome = await notifyIncident(deps, event, (error) =>
@@ -44,11 +47,7 @@ export async function notify(event: unknown): Promise<string> {
     kind: outcome.incident.kind,
     eventId: outcome.incident.eventId,
   });
-  metrics.addMetric(
-    outcome.status === 'published' ? 'NotificationPublished' : 'NotificationDeduplicated',
-    MetricUnit.Count,
-    1,
-  );
+  metrics.addMetric(NOTIFY_METRICS[outcome.status], MetricUnit.Count, 1);
   return outcome.status;
 }
 

@@ -1,11 +1,16 @@
 /**
  * What the verifier measures, per key name: accepted, rejected, and "retired key presented" (a strong sign of a
  * leaked old key or a client that never picked up the new one). Powertools is optional: pass any VerifierMetrics.
+ *
+ * Each count is one EMF record whose metric is dimensioned by the service only (a few series for the whole fleet)
+ * and which carries the key's name as a property: keyturn's fleet evaluator sums the records per key with Logs
+ * Insights (usageQuery in lambdas/core/constants.ts), so no custom metric series exists per key (issue 16).
  */
 import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { VERIFIER_METRICS } from '../core/constants';
 
-export type VerifierMetricName =
-  'KeyAccepted' | 'KeyRejected' | 'RetiredKeyPresented' | 'KeySetRefreshFailed';
+export type VerifierMetricName = (typeof VERIFIER_METRICS)[
+  'accepted' | 'rejected' | 'retiredKeyPresented' | 'refreshFailed'];
 
 export interface VerifierMetrics {
   count(metric: VerifierMetricName, keyName: string): void;
@@ -28,10 +33,11 @@ export class PowertoolsVerifierMetrics implements VerifierMetrics {
   flush(): void {
     for (const [keyName, perKey] of this.counts) {
       for (const [metric, value] of perKey) {
-        // A single metric publishes on addMetric, with its own KeyName dimension. 'Count' is MetricUnit.Count:
-        // the literal keeps Powertools a type-only dependency of this library.
+        // A single metric publishes on addMetric. `KeyName` is metadata (a property of the record, not a
+        // dimension): per-key series would cost $0.30 each a month. 'Count' is MetricUnit.Count: the literal keeps
+        // Powertools a type-only dependency of this library.
         const single = this.metrics.singleMetric();
-        single.addDimension('KeyName', keyName);
+        single.addMetadata(VERIFIER_METRICS.keyProperty, keyName);
         single.addMetric(metric, 'Count' as never, value);
       }
     }

@@ -3,9 +3,15 @@
  * per-key `alarms` overrides. Thresholds are data keyed by severity (warning → notice topic, critical → pages).
  */
 import * as z from 'zod';
+import { TIER_NAMES, type Tier } from '../../lambdas/core/constants';
 
 /** A warning and a critical threshold; critical must be the higher one. */
 export function thresholdsSchema(what: string, defaults: { warning: number; critical: number }, max: number) {
+  return thresholdsObject(what, defaults, max).default(defaults);
+}
+
+/** The same without a default for the whole pair: a key's override that is left out stays undefined. */
+function thresholdsObject(what: string, defaults: { warning: number; critical: number }, max: number) {
   return z
     .strictObject({
       warning: z.number().positive().max(max).default(defaults.warning),
@@ -13,8 +19,7 @@ export function thresholdsSchema(what: string, defaults: { warning: number; crit
     })
     .refine((t) => t.warning < t.critical, {
       message: `${what}: warning must be below critical (e.g. warning ${defaults.warning}, critical ${defaults.critical})`,
-    })
-    .default(defaults);
+    });
 }
 
 export const DEFAULT_THRESHOLDS = {
@@ -28,13 +33,13 @@ export const DEFAULT_THRESHOLDS = {
 /** Per-key alarm overrides; anything left out takes the `monitoring.keyDefaults` value. */
 export const keyAlarmsSchema = z.strictObject({
   /** Verifier requests per minute for this key. */
-  requestsPerMinute: thresholdsSchema(
+  requestsPerMinute: thresholdsObject(
     'requestsPerMinute',
     DEFAULT_THRESHOLDS.requestsPerMinute,
     1e9,
   ).optional(),
   /** Share of requests presenting a rejected key, in percent. */
-  rejectedPercent: thresholdsSchema('rejectedPercent', DEFAULT_THRESHOLDS.rejectedPercent, 100).optional(),
+  rejectedPercent: thresholdsObject('rejectedPercent', DEFAULT_THRESHOLDS.rejectedPercent, 100).optional(),
   /** Anomaly band width (standard deviations) of the read-rate alarm; higher is quieter. */
   readAnomalyBandWidth: z.number().min(1).max(10).optional(),
   /**
@@ -105,6 +110,21 @@ export const monitoringSchema = z
         trailName: z.string().regex(/^[\w.-]{3,128}$/, 'trailName must be a CloudTrail trail name'),
       })
       .optional(),
+    /**
+     * Roles that deploy keyturn (they create, tag and rotate managed secrets): writes by them are not tampering.
+     * Default: the CDK bootstrap's CloudFormation execution role (`cdk-hnb659fds-cfn-exec-role-<account>-<region>`).
+     */
+    deployRoleArns: z
+      .array(
+        z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'must be an IAM role ARN'),
+      )
+      .min(1)
+      .optional(),
+    /**
+     * Keep the trail keyturn creates when `existingTrail` is not set, acknowledging its cost: a second copy of every
+     * management event is $2.00 per 100,000 events (free if it is the account's only trail). Unset: synth warns.
+     */
+    createTrail: z.boolean().optional(),
     /** Retention of the created trail's log group, in days. */
     trailLogRetentionDays: z.number().int().min(1).max(3653).default(365),
     /** Denied calls on managed secrets or the KMS key, per hour (all keys together). */
@@ -121,6 +141,28 @@ export const monitoringSchema = z
         rejectedPercent: DEFAULT_THRESHOLDS.rejectedPercent,
         readAnomalyBandWidth: DEFAULT_THRESHOLDS.readAnomalyBandWidth,
       }),
+    /**
+     * Per-tier defaults of key thresholds, between `keyDefaults` and a key's own `alarms`: e.g. critical-tier keys
+     * page at a lower request rate. Anything left out takes `keyDefaults`.
+     */
+    tierDefaults: z
+      .partialRecord(
+        z.enum(TIER_NAMES as [Tier, ...Tier[]]),
+        keyAlarmsSchema.pick({ requestsPerMinute: true, rejectedPercent: true, readAnomalyBandWidth: true }),
+      )
+      .default({}),
+    /**
+     * Log groups where the services that verify keys (lambdas/verifier) write their usage records: the fleet
+     * evaluator counts requests, rejected keys and retired keys per key from them. Empty: no verifier findings.
+     */
+    verifierLogGroups: z
+      .array(
+        z
+          .string()
+          .regex(/^[\w\-./#]{1,512}$/, 'verifierLogGroups entries must be CloudWatch Logs group names'),
+      )
+      .max(50, 'verifierLogGroups: at most 50 log groups per query')
+      .default([]),
     /** Build the pipeline's CloudWatch dashboard. */
     dashboard: z.boolean().default(true),
   })
@@ -132,6 +174,8 @@ export const monitoringSchema = z
       rejectedPercent: DEFAULT_THRESHOLDS.rejectedPercent,
       readAnomalyBandWidth: DEFAULT_THRESHOLDS.readAnomalyBandWidth,
     },
+    tierDefaults: {},
+    verifierLogGroups: [],
     dashboard: true,
   });
 

@@ -1,15 +1,25 @@
 /**
- * Alarms as data: every alarm keyturn creates, its severity (→ topic), what it means, its default threshold and
- * the runbook step. The constructs build alarms from this table and docs/alarms.md lists it; a test keeps them equal.
+ * Alarms as data, and the one path every alarm takes (issue 19): each alarm and each per-key finding keyturn
+ * raises, its severity (→ topic), what it means, its default threshold and its runbook step. `catalogAlarm` is the
+ * only way a construct builds a CloudWatch alarm: the name (`<slug>-<id>`), the description, the action on the topic
+ * of its severity and the dashboard tile all come from here; docs/alarms.md lists the table and a test keeps them
+ * equal. Per-key findings (scope `finding`) are raised by the fleet evaluator, one page per key, not by an alarm.
  */
-import type { Severity } from '../notifications';
+import { Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { Construct } from 'constructs';
+import type { KeyturnNotifications, Severity } from '../notifications';
 
 export interface AlarmSpec {
   /** Stable id, used in the alarm name (`keyturn-<id>...`). */
   readonly id: string;
   readonly severity: Severity;
-  /** `pipeline`: one per pipeline; `key`: one per managed key. */
-  readonly scope: 'pipeline' | 'key';
+  /**
+   * `pipeline`: one CloudWatch alarm per pipeline; `finding`: raised per key by the fleet evaluator (one page
+   * naming the key; no CloudFormation resource per key).
+   */
+  readonly scope: 'pipeline' | 'finding';
   readonly meaning: string;
   readonly defaultThreshold: string;
   readonly runbook: string;
@@ -82,37 +92,37 @@ export const ALARMS = {
   readAnomaly: spec({
     id: 'read-anomaly',
     severity: 'critical',
-    scope: 'key',
+    scope: 'finding',
     meaning:
-      "The key's secret is read (GetSecretValue) far more often than its learned pattern: a scraper, or a runaway consumer.",
+      "The key's secret is read (GetSecretValue) far more often than its own baseline: a scraper, or a runaway consumer.",
     defaultThreshold:
-      'above the anomaly band, 3 standard deviations (alarms.readAnomalyBandWidth), 3 of 3 five-minute periods',
+      'above mean + 3 standard deviations of its baseline (alarms.readAnomalyBandWidth) and at least 10 reads, 3 five-minute windows in a row',
     runbook:
       'Find the readers in CloudTrail (`lookup-events` by the secret name); if any is not expected, rotate now (`aws secretsmanager rotate-secret`) and follow the leak runbook.',
   }),
   requestsWarning: spec({
     id: 'requests-warning',
     severity: 'notice',
-    scope: 'key',
+    scope: 'finding',
     meaning: 'Requests that present this key to the verifier, per minute, are unusually high.',
-    defaultThreshold: '> 500 per minute (alarms.requestsPerMinute.warning)',
+    defaultThreshold: '> 500 per minute, averaged over 5 minutes (alarms.requestsPerMinute.warning)',
     runbook:
       'Check with the owner whether the traffic is expected (a launch, a batch); raise the threshold in the key configuration if so.',
   }),
   requestsCritical: spec({
     id: 'requests-critical',
     severity: 'critical',
-    scope: 'key',
+    scope: 'finding',
     meaning:
       'Requests with this key exceed the critical rate: abuse of a leaked key, or a client stuck in a loop.',
-    defaultThreshold: '> 1,000 per minute (alarms.requestsPerMinute.critical)',
+    defaultThreshold: '> 1,000 per minute, averaged over 5 minutes (alarms.requestsPerMinute.critical)',
     runbook:
       'Identify the source of the traffic in the service logs; if it is not the owner, treat the key as leaked.',
   }),
   rejectedShareWarning: spec({
     id: 'rejected-share-warning',
     severity: 'notice',
-    scope: 'key',
+    scope: 'finding',
     meaning:
       'A rising share of requests present a wrong, malformed or revoked key for this service (at least 20 requests in 5 minutes).',
     defaultThreshold: '> 5 % over 5 minutes (alarms.rejectedPercent.warning)',
@@ -122,7 +132,7 @@ export const ALARMS = {
   rejectedShareCritical: spec({
     id: 'rejected-share-critical',
     severity: 'critical',
-    scope: 'key',
+    scope: 'finding',
     meaning: 'Many requests present rejected keys: key guessing, or a broken rollout of the new key.',
     defaultThreshold: '> 10 % over 5 minutes (alarms.rejectedPercent.critical)',
     runbook:
@@ -131,12 +141,50 @@ export const ALARMS = {
   retiredKeyPresented: spec({
     id: 'retired-key-presented',
     severity: 'notice',
-    scope: 'key',
+    scope: 'finding',
     meaning:
       'Someone presented a key that keyturn already retired: a consumer missed the rotation, or an old copy leaked.',
     defaultThreshold: '>= 1 in 5 minutes',
     runbook:
       'Find the caller in the service logs; a known consumer must re-read the secret; an unknown one means the old key leaked: follow the leak runbook.',
+  }),
+  evaluatorFailures: spec({
+    id: 'fleet-evaluator-failures',
+    severity: 'critical',
+    scope: 'pipeline',
+    meaning:
+      'The fleet evaluator failed: per-key request, rejected-share, retired-key and read-anomaly findings are not being checked.',
+    defaultThreshold: '>= 1 error in 15 minutes',
+    runbook:
+      "Read the evaluator function's log (errorName): a Logs Insights query failure, throttling or a missing log group; fix it; the next run (5 minutes) catches up.",
+  }),
+  retirementFailed: spec({
+    id: 'retirement-failed',
+    severity: 'critical',
+    scope: 'pipeline',
+    meaning: 'A key retirement failed every retry: an old API key may still work.',
+    defaultThreshold: '>= 1 message in the retirement dead-letter queue',
+    runbook:
+      'Read the message (secretId, versionId), fix the cause, then re-invoke the retire function with it (docs/retirement.md).',
+  }),
+  auditFailed: spec({
+    id: 'audit-failed',
+    severity: 'critical',
+    scope: 'pipeline',
+    meaning: 'The daily key audit failed, so overdue, stuck or unretired keys go unnoticed.',
+    defaultThreshold: '>= 1 error in 1 hour',
+    runbook:
+      "Read the audit function's log (errorName), fix the cause (often permissions or throttling), then invoke it again.",
+  }),
+  leakResponseFailed: spec({
+    id: 'leak-response-failed',
+    severity: 'critical',
+    scope: 'pipeline',
+    meaning:
+      'A Step Functions execution failed or timed out: a leak response failed, so the leaked key may still work.',
+    defaultThreshold: '>= 1 failed or timed-out execution in 1 minute',
+    runbook:
+      'Open the execution in Step Functions, read the failed step, then follow the leak runbook (docs/leak.md).',
   }),
 } as const;
 
@@ -152,4 +200,60 @@ export function alarmDescription(
     0,
     1024,
   );
+}
+
+export interface CatalogAlarmProps {
+  /** The topics; the alarm notifies the one of its spec's severity. */
+  readonly notifications: KeyturnNotifications;
+  /** `<slug>-`: the prefix of every keyturn alarm name. */
+  readonly alarmNamePrefix: string;
+  readonly metric: cloudwatch.IMetric;
+  readonly threshold: number;
+  readonly comparisonOperator: cloudwatch.ComparisonOperator;
+  /** @default 1 */
+  readonly evaluationPeriods?: number;
+  /** What the alarm watches, for its description. @default 'all managed keys' */
+  readonly subject?: string;
+  /** The threshold as people read it. @default the spec's defaultThreshold */
+  readonly thresholdText?: string;
+}
+
+const catalogued = new WeakMap<Stack, cloudwatch.Alarm[]>();
+
+/**
+ * Build one catalogued alarm: named `<slug>-<id>`, described from the catalogue, acting on the topic of its severity.
+ * Missing data is not breaching: every keyturn alarm counts failures or matching records, and a silent source is
+ * caught by its own alarm (trail tampering, evaluator failures).
+ */
+export function catalogAlarm(
+  scope: Construct,
+  id: string,
+  spec: AlarmSpec,
+  props: CatalogAlarmProps,
+): cloudwatch.Alarm {
+  if (spec.scope !== 'pipeline')
+    throw new Error(`${spec.id} is a per-key finding, raised by the fleet evaluator, not an alarm`);
+  const alarm = new cloudwatch.Alarm(scope, id, {
+    alarmName: `${props.alarmNamePrefix}${spec.id}`,
+    alarmDescription: alarmDescription(spec, props.subject ?? 'all managed keys', props.thresholdText),
+    metric: props.metric,
+    threshold: props.threshold,
+    comparisonOperator: props.comparisonOperator,
+    evaluationPeriods: props.evaluationPeriods ?? 1,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+  alarm.addAlarmAction(new cwActions.SnsAction(props.notifications.topicFor(spec.severity)));
+  const stack = Stack.of(scope);
+  catalogued.set(stack, [...(catalogued.get(stack) ?? []), alarm]);
+  return alarm;
+}
+
+/** Every catalogued alarm of a stack, for the dashboard's alarm tiles. */
+export function cataloguedAlarms(stack: Stack): cloudwatch.Alarm[] {
+  return [...(catalogued.get(stack) ?? [])];
+}
+
+/** `<slug>-` for a secret prefix `<slug>/`. */
+export function alarmNamePrefixFor(secretPrefix: string): string {
+  return `${secretPrefix.slice(0, -1)}-`;
 }

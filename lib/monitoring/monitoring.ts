@@ -4,10 +4,17 @@
  * Per-key alarms live in KeyMonitoring (lib/monitoring/key-monitoring.ts), created inside each ManagedKey.
  */
 import * as path from 'node:path';
-import { createHash } from 'node:crypto';
-import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import {
+  Annotations,
+  ArnFormat,
+  Aspects,
+  Duration,
+  Lazy,
+  RemovalPolicy,
+  Stack,
+  Validations,
+} from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -16,21 +23,41 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENV, METRICS_NAMESPACE, NOTIFY_ENV, TRAIL_METRICS } from '../../lambdas/core/constants';
+import {
+  ENV,
+  EVALUATOR_METRICS,
+  METRICS_NAMESPACE,
+  NOTIFY_ENV,
+  NOTIFY_METRICS,
+  TRAIL_METRICS,
+  VERIFIER_METRICS,
+  topKeysQuery,
+} from '../../lambdas/core/constants';
 import type { MonitoringConfig, Thresholds } from '../config/monitoring';
 import { KeyturnFunction } from '../keyturn-function';
 import type { KeyturnNotifications } from '../notifications';
-import { ALARMS, alarmDescription, type AlarmSpec } from './alarm-catalog';
+import { ALARMS, alarmNamePrefixFor, catalogAlarm, cataloguedAlarms, type AlarmSpec } from './alarm-catalog';
 import {
   deniedCallsPattern,
   destructiveChangesEventPattern,
   destructiveKmsChangesPattern,
   destructiveSecretChangesPattern,
+  managedSecretReadsEventPattern,
   managedSecretReadsPattern,
   rotationProblemsEventPattern,
+  tamperWritesEventPattern,
   trailTamperingPattern,
 } from './patterns';
+import {
+  MonitoringPolicyLayer,
+  policyKeyFor,
+  type MonitoringPolicyDocument,
+  type MonitoringPolicyKey,
+} from './policy';
+import type { KeyConfig } from '../config/schema';
 import { TrailSource } from './trail-source';
+import { SignalDelivery } from '../signal-delivery';
+import { FleetEvaluator } from './evaluator';
 
 export const NOTIFY_ENTRY = path.join(__dirname, '..', '..', 'lambdas', 'notify', 'handler.ts');
 
@@ -58,12 +85,7 @@ export interface KeyturnMonitoringProps {
 /** What a key's monitoring needs from the pipeline's (an interface, so keys may live in shard stacks). */
 export interface IKeyturnMonitoring {
   readonly notifications: KeyturnNotifications;
-  readonly notifyFunction: lambda.IFunction;
   readonly config: MonitoringConfig;
-  /** Per-key reader rules are named `<ruleNamePrefix><hash>`; one invoke permission covers them all. */
-  readonly ruleNamePrefix: string;
-  /** Roles that may always read managed secrets (keyturn's own functions); complete only at synth, so read lazily. */
-  readonly trustedReaderRoleArns: string[];
   /** `<slug>-` prefix of every alarm name. */
   readonly alarmNamePrefix: string;
 }
@@ -75,21 +97,33 @@ export class KeyturnMonitoring extends Construct implements IKeyturnMonitoring {
   public readonly notifyDeadLetterQueue: sqs.Queue;
   public readonly dedupeTable: dynamodb.Table;
   public readonly alarms: cloudwatch.Alarm[] = [];
-  public readonly dashboard?: cloudwatch.Dashboard;
+  public dashboard?: cloudwatch.Dashboard;
+  /** Per-key usage findings and read anomalies for the whole fleet (built once every key is known). */
+  public evaluator?: FleetEvaluator;
+  private readonly logRetention?: logs.RetentionDays;
   public readonly notifications: KeyturnNotifications;
   public readonly config: MonitoringConfig;
-  public readonly ruleNamePrefix: string;
   public readonly alarmNamePrefix: string;
+  /** Reads of any managed secret by a non-keyturn principal (one rule for the prefix; allowed readers: policy). */
+  public readonly readerRule: events.CfnRule;
+  /** CreateSecret / TagResource / UntagResource / PutSecretValue / RotateSecret by anyone but keyturn and deploy. */
+  public readonly tamperRule: events.CfnRule;
+  /** Retry + dead-letter queue + alarm for every rule that targets notify. */
+  public readonly signalDelivery: SignalDelivery;
+  /** The deployed monitoring policy (built once every key is added). */
+  public policyLayer?: MonitoringPolicyLayer;
   private readonly trustedRoles: iam.IRole[] = [];
+  private readonly policyKeys: MonitoringPolicyKey[] = [];
+  private readonly secretPrefix: string;
 
   constructor(scope: Construct, id: string, props: KeyturnMonitoringProps) {
     super(scope, id);
     this.notifications = props.notifications;
     this.config = props.config;
     const stack = Stack.of(this);
-    const slug = props.secretPrefix.slice(0, -1);
-    this.alarmNamePrefix = `${slug}-`;
-    this.ruleNamePrefix = `${slug.slice(0, 20)}-reads-${createHash('sha256').update(`${stack.stackName}/${this.node.path}`).digest('hex').slice(0, 6)}-`;
+    this.alarmNamePrefix = alarmNamePrefixFor(props.secretPrefix);
+    this.secretPrefix = props.secretPrefix;
+    this.logRetention = props.logRetention;
 
     // CloudWatch alarms publish to KMS-encrypted topics only if CloudWatch may use the key.
     props.encryptionKey.grant(
@@ -148,20 +182,15 @@ export class KeyturnMonitoring extends Construct implements IKeyturnMonitoring {
     });
     props.grantDescribeManagedSecrets(this.notify.role);
     this.dedupeTable.grant(this.notify.role, 'dynamodb:PutItem');
-    // One permission for every per-key reader rule (also those in shard stacks): a policy per rule would outgrow
-    // the function's 20 KB resource policy at a few hundred keys.
-    this.notify.function.addPermission('EventBridgeReaderRules', {
-      principal: new iam.ServicePrincipal('events.amazonaws.com'),
-      action: 'lambda:InvokeFunction',
-      sourceAccount: stack.account,
-      sourceArn: stack.formatArn({
-        service: 'events',
-        resource: 'rule',
-        resourceName: `${this.ruleNamePrefix}*`,
-      }),
-    });
 
     // --- EventBridge: page within a minute ----------------------------------------------------------------------
+    this.signalDelivery = new SignalDelivery(this, 'SignalDelivery', {
+      signals:
+        'CloudTrail incidents for the notify function (rotation failures, destructive changes, readers, tamper writes)',
+      runbook:
+        'Read the queue (`aws sqs receive-message`): each message is a CloudTrail event that paged nobody; act on it, fix the notify function (its permission or errors), then purge.',
+      alarmTopic: props.notifications.criticalTopic,
+    });
     const managedArnPrefix = stack.formatArn({
       service: 'secretsmanager',
       resource: 'secret',
@@ -181,13 +210,43 @@ export class KeyturnMonitoring extends Construct implements IKeyturnMonitoring {
     this.eventRule(
       'DestructiveChanges',
       'Destructive changes to managed secrets, the keyturn KMS key or its trail',
-      destructiveChangesEventPattern(
-        props.secretPrefix,
-        managedArnPrefix,
-        props.encryptionKey.keyArn,
-        trailArn,
-      ),
+      destructiveChangesEventPattern(props.secretPrefix, managedArnPrefix, props.encryptionKey.keyArn, {
+        name: this.trailSource.trailName,
+        arn: trailArn,
+      }),
     );
+    const deployRoleArns = props.config.deployRoleArns ??
+      // The CDK bootstrap's CloudFormation execution role (default qualifier): CloudFormation acts as it.
+      [
+        `arn:${stack.partition}:iam::${stack.account}:role/cdk-hnb659fds-cfn-exec-role-${stack.account}-${stack.region}`,
+      ];
+    // Lazy: keyturn functions created after this construct (retire, leak, audit) are trusted too.
+    this.readerRule = this.eventRule(
+      'ManagedSecretReads',
+      'Reads of managed secrets by principals other than keyturn (allowed readers: the monitoring policy)',
+      Lazy.any({
+        produce: () =>
+          managedSecretReadsEventPattern(props.secretPrefix, managedArnPrefix, this.trustedReaderRoleArns),
+      }),
+      'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS',
+    );
+    this.tamperRule = this.eventRule(
+      'TamperWrites',
+      'Create, tag, untag, value writes and rotations of managed secrets outside keyturn and the deploy role',
+      Lazy.any({
+        produce: () =>
+          tamperWritesEventPattern(props.secretPrefix, managedArnPrefix, [
+            ...this.trustedReaderRoleArns,
+            ...deployRoleArns,
+          ]),
+      }),
+    );
+    // The policy file is built once every key is known (keys are added after this construct).
+    Aspects.of(this).add({
+      visit: (node) => {
+        if (node === this && !this.policyLayer) this.finalize();
+      },
+    });
 
     // --- metric filters and pipeline alarms ---------------------------------------------------------------------
     const denied = this.countFilter(
@@ -227,15 +286,12 @@ export class KeyturnMonitoring extends Construct implements IKeyturnMonitoring {
         cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       );
     }
-    new logs.MetricFilter(this, 'ManagedSecretReadsFilter', {
-      logGroup: this.trailSource.logGroup,
-      filterPattern: logs.FilterPattern.literal(managedSecretReadsPattern(props.secretPrefix)),
-      metricNamespace: METRICS_NAMESPACE,
-      metricName: TRAIL_METRICS.managedSecretReads,
-      metricValue: '1',
-      dimensions: { [TRAIL_METRICS.dimensionSecretId]: '$.requestParameters.secretId' },
-      unit: cloudwatch.Unit.COUNT,
-    });
+    // The fleet's read count (one series); per-key reads are counted by the fleet evaluator from the logs.
+    this.countFilter(
+      'ManagedSecretReads',
+      TRAIL_METRICS.managedSecretReads,
+      managedSecretReadsPattern(props.secretPrefix),
+    );
     this.alarm(
       'NotifyFailures',
       ALARMS.notifyFailures,
@@ -247,35 +303,88 @@ export class KeyturnMonitoring extends Construct implements IKeyturnMonitoring {
       cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     );
 
-    if (props.config.dashboard) this.dashboard = this.buildDashboard();
+    if (!props.config.existingTrail && props.config.createTrail !== true) {
+      Annotations.of(this).addWarningV2(
+        'keyturn:second-trail',
+        'keyturn creates its own trail: if the account already has one, this second copy of every management event ' +
+          'costs $2.00 per 100,000 events (plus $0.50/GB into CloudWatch Logs). Set monitoring.existingTrail to reuse ' +
+          "yours, or monitoring.createTrail: true to keep this one (free if it is the account's only trail).",
+      );
+    }
+    if (props.config.verifierLogGroups.length === 0) {
+      Annotations.of(this).addWarningV2(
+        'keyturn:no-verifier-logs',
+        'monitoring.verifierLogGroups is empty: request-rate, rejected-share and retired-key findings are off. ' +
+          'List the log groups of the services that verify keys with lambdas/verifier.',
+      );
+    }
   }
 
-  /** Role ARNs every per-key reader rule treats as expected (keyturn's own functions); read lazily by the rules. */
+  /** Role ARNs the reader and tamper rules treat as keyturn's own (read lazily by the rules). */
   get trustedReaderRoleArns(): string[] {
     return this.trustedRoles.map((r) => r.roleArn);
   }
 
-  /** Reads of managed secrets by `role` are expected (rotate, retire, leak and audit functions call this). */
+  /** Reads and writes of managed secrets by `role` are keyturn's own (rotate, retire, leak and audit call this). */
   trustReader(role: iam.IRole): void {
     if (!this.trustedRoles.includes(role)) this.trustedRoles.push(role);
   }
 
-  private eventRule(id: string, description: string, eventPattern: Record<string, unknown>): events.CfnRule {
+  /** Monitor a managed key: its entry in the deployed monitoring policy (no CloudFormation resource per key). */
+  addKey(key: KeyConfig): void {
+    if (this.policyLayer) throw new Error(`${this.node.path}: keys must be added before synthesis`);
+    this.policyKeys.push(policyKeyFor(this.secretPrefix, key, this.config));
+  }
+
+  /** The policy document as the notify function will read it. */
+  get policyDocument(): MonitoringPolicyDocument {
+    return { version: 1, secretPrefix: this.secretPrefix, keys: [...this.policyKeys] };
+  }
+
+  /** Once every key is known: the policy layer, the fleet evaluator that reads it, its alarm, the dashboard. */
+  private finalize(): void {
+    this.policyLayer = new MonitoringPolicyLayer(this, 'Policy', { document: this.policyDocument });
+    this.notify.function.addLayers(this.policyLayer.layer);
+    this.evaluator = new FleetEvaluator(this, 'Fleet', {
+      trailLogGroup: this.trailSource.logGroup,
+      verifierLogGroupNames: this.config.verifierLogGroups,
+      table: this.dedupeTable,
+      notifications: this.notifications,
+      signalDelivery: this.signalDelivery,
+      policyLayer: this.policyLayer.layer,
+      logRetention: this.logRetention,
+    });
+    this.alarm(
+      'EvaluatorFailures',
+      ALARMS.evaluatorFailures,
+      this.evaluator.evaluate.function.metricErrors({ period: Duration.minutes(15), statistic: 'Sum' }),
+      1,
+      cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    );
+    if (this.config.dashboard) this.dashboard = this.buildDashboard();
+  }
+
+  private eventRule(
+    id: string,
+    description: string,
+    eventPattern: unknown,
+    state: 'ENABLED' | 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS' = 'ENABLED',
+  ): events.CfnRule {
     const rule = new events.CfnRule(this, id, {
       description: `keyturn: ${description}`,
-      state: 'ENABLED',
+      state,
       eventPattern,
+      // No lost signal: retries, then the dead-letter queue whose alarm pages (lib/signal-delivery.ts).
       targets: [
-        {
-          id: 'Notify',
-          arn: this.notify.function.functionArn,
-          retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 10 },
-        },
+        { id: 'Notify', arn: this.notify.function.functionArn, ...this.signalDelivery.cfnTargetProperties() },
       ],
     });
+    this.signalDelivery.allowRule(rule);
+    // The rule's exact ARN: a rule named like keyturn's (or any other) cannot invoke notify.
     this.notify.function.addPermission(`${id}Invoke`, {
       principal: new iam.ServicePrincipal('events.amazonaws.com'),
       action: 'lambda:InvokeFunction',
+      sourceAccount: Stack.of(this).account,
       sourceArn: rule.attrArn,
     });
     return rule;
@@ -331,22 +440,19 @@ export class KeyturnMonitoring extends Construct implements IKeyturnMonitoring {
     comparisonOperator: cloudwatch.ComparisonOperator,
     thresholdText?: string,
   ): cloudwatch.Alarm {
-    const alarm = new cloudwatch.Alarm(this, `${id}Alarm`, {
-      alarmName: `${this.alarmNamePrefix}${spec.id}`,
-      alarmDescription: alarmDescription(spec, 'all managed keys', thresholdText),
+    const alarm = catalogAlarm(this, `${id}Alarm`, spec, {
+      notifications: this.notifications,
+      alarmNamePrefix: this.alarmNamePrefix,
       metric,
       threshold,
       comparisonOperator,
-      evaluationPeriods: 1,
-      // No data = no matching records (filters publish 0 while the trail delivers): not an incident by itself;
-      // a silent trail is caught by the trail-tampering alarm and rule.
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      thresholdText,
     });
-    alarm.addAlarmAction(new cwActions.SnsAction(this.notifications.topicFor(spec.severity)));
     this.alarms.push(alarm);
     return alarm;
   }
 
+  /** The fleet at a glance: every catalogued alarm, the top keys by reads, requests and refusals, and findings. */
   private buildDashboard(): cloudwatch.Dashboard {
     const search = (expression: string, label: string, stat = 'Sum') =>
       new cloudwatch.MathExpression({
@@ -358,21 +464,50 @@ export class KeyturnMonitoring extends Construct implements IKeyturnMonitoring {
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: `${this.alarmNamePrefix}keyturn`.replace(/[^A-Za-z0-9_-]/g, '-'),
     });
+    const verifierGroups = this.config.verifierLogGroups;
     dashboard.addWidgets(
+      new cloudwatch.AlarmStatusWidget({
+        title: 'keyturn alarms (every catalogued alarm)',
+        alarms: cataloguedAlarms(Stack.of(this)),
+        width: 24,
+      }),
+      new cloudwatch.LogQueryWidget({
+        title: 'Top keys by secret reads (CloudTrail)',
+        logGroupNames: [this.trailSource.logGroup.logGroupName],
+        queryLines: topKeysQuery('reads', this.secretPrefix).split('\n'),
+        view: cloudwatch.LogQueryVisualizationType.TABLE,
+        width: 8,
+      }),
+      ...(verifierGroups.length
+        ? (['requests', 'refused'] as const).map(
+            (metric) =>
+              new cloudwatch.LogQueryWidget({
+                title: `Top keys by ${metric === 'refused' ? 'rejected or retired keys presented' : 'verifier requests'}`,
+                logGroupNames: verifierGroups,
+                queryLines: topKeysQuery(metric, this.secretPrefix).split('\n'),
+                view: cloudwatch.LogQueryVisualizationType.TABLE,
+                width: 8,
+              }),
+          )
+        : []),
       new cloudwatch.GraphWidget({
-        title: 'Rotations: steps succeeded / failed',
+        title: 'Keys with findings, and pages',
         left: [
-          search('MetricName="RotationStepSucceeded"', 'succeeded'),
-          search('MetricName="RotationStepFailed"', 'failed'),
+          search(`MetricName="${EVALUATOR_METRICS.findings}"`, 'findings'),
+          search(`MetricName="${NOTIFY_METRICS.published}"`, 'incident pages'),
+          search(`MetricName="${EVALUATOR_METRICS.published}"`, 'finding pages'),
         ],
         width: 12,
       }),
       new cloudwatch.GraphWidget({
-        title: 'Leak incidents and notifications',
-        left: [search('Leak', 'leak metrics'), search('MetricName="NotificationPublished"', 'notifications')],
+        title: 'Fleet usage: secret reads and verifier requests',
+        left: [
+          search(`MetricName="${TRAIL_METRICS.managedSecretReads}"`, 'secret reads'),
+          search(`MetricName="${VERIFIER_METRICS.accepted}"`, 'verifier: accepted keys'),
+          search(`MetricName="${VERIFIER_METRICS.rejected}"`, 'verifier: rejected keys'),
+        ],
         width: 12,
       }),
-      new cloudwatch.AlarmStatusWidget({ title: 'Pipeline alarms', alarms: this.alarms, width: 24 }),
       new cloudwatch.GraphWidget({
         title: 'Denied calls and destructive changes (CloudTrail)',
         left: [
@@ -382,10 +517,10 @@ export class KeyturnMonitoring extends Construct implements IKeyturnMonitoring {
         width: 12,
       }),
       new cloudwatch.GraphWidget({
-        title: 'Key usage: secret reads and verifier requests',
+        title: 'Rotations: steps succeeded / failed',
         left: [
-          search(`MetricName="${TRAIL_METRICS.managedSecretReads}"`, 'secret reads'),
-          search('MetricName="KeyAccepted"', 'verifier: accepted keys'),
+          search('MetricName="RotationStepSucceeded"', 'succeeded'),
+          search('MetricName="RotationStepFailed"', 'failed'),
         ],
         width: 12,
       }),

@@ -74,20 +74,12 @@ export function trailTamperingPattern(trailName: string): string {
   );
 }
 
-/**
- * Successful reads of managed secrets; the metric filter publishes them with the secret id as a dimension
- * (`$.requestParameters.secretId`), so each key's anomaly alarm reads its own series.
- */
+/** Successful reads of managed secrets (the fleet's read count; per-key counts come from the evaluator). */
 export function managedSecretReadsPattern(secretPrefix: string): string {
   return (
     `{ ($.eventSource = "secretsmanager.amazonaws.com") && ($.eventName = "GetSecretValue")` +
     ` && ($.errorCode NOT EXISTS) && (${managedSecretIdClause(secretPrefix)}) }`
   );
-}
-
-/** The three spellings of one secret in `requestParameters.secretId`: name, full ARN, partial ARN. */
-export function secretIdForms(secretName: string, secretArn: string, partialArnPrefix: string): string[] {
-  return [secretName, secretArn, `${partialArnPrefix}${secretName}`];
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -116,7 +108,7 @@ export function destructiveChangesEventPattern(
   managedSecretNamePrefix: string,
   managedSecretArnPrefix: string,
   kmsKeyArn: string,
-  trailArn: string | undefined,
+  trail: { name: string; arn: string } | undefined,
 ): EventPattern {
   const secretIds = [{ prefix: managedSecretNamePrefix }, { prefix: managedSecretArnPrefix }];
   const alternatives: EventPattern[] = [
@@ -136,11 +128,12 @@ export function destructiveChangesEventPattern(
       resources: { ARN: [kmsKeyArn] },
     },
   ];
-  if (trailArn) {
+  if (trail) {
+    // CloudTrail accepts the trail's plain name as well as its ARN (issue 15, fix 3).
     alternatives.push({
       eventSource: ['cloudtrail.amazonaws.com'],
       eventName: [...TRAIL_TAMPERING_EVENTS],
-      requestParameters: { name: [trailArn] },
+      requestParameters: { name: [trail.arn, trail.name] },
     });
   }
   return {
@@ -150,69 +143,71 @@ export function destructiveChangesEventPattern(
   };
 }
 
+/** Writes that plant or change a managed secret; outside a deployment they are tampering (issue 14). */
+export const TAMPER_SECRET_EVENTS = [
+  'CreateSecret',
+  'TagResource',
+  'UntagResource',
+  'PutSecretValue',
+  'RotateSecret',
+] as const;
+
+/** Callers other than `trustedRoleArns`: any other role's sessions, IAM users, root, federated users. */
+function callerNotIn(trustedRoleArns: string[]): EventPattern[] {
+  const issuer = trustedRoleArns.length ? [{ 'anything-but': trustedRoleArns }] : [{ exists: true }];
+  return [
+    { userIdentity: { type: ['AssumedRole'], sessionContext: { sessionIssuer: { arn: issuer } } } },
+    { userIdentity: { type: [{ 'anything-but': ['AssumedRole', 'AWSService'] }] } },
+  ];
+}
+
 /**
- * Reads of ONE managed secret by a principal outside its allowed readers. Needs a rule in state
- * ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS (read-only calls reach EventBridge only then).
- * Roles are compared by the session issuer (the role ARN), IAM users by their ARN; anything else (root, federated
- * users, other accounts' principals) is always unexpected.
+ * Reads (GetSecretValue) of ANY managed secret by a principal other than keyturn's own roles: one rule for the
+ * whole prefix, so the rule count does not grow with the keys. Whether the reader is allowed for that key is
+ * decided by the notify function against the deployed monitoring policy (no per-key pattern, no pattern-size
+ * limit on a key's readers). Needs state ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS (read-only calls reach
+ * EventBridge only then).
  */
-export function unexpectedSecretReadEventPattern(
-  secretIds: string[],
-  allowedRoleArns: string[],
-  allowedUserArns: string[],
+export function managedSecretReadsEventPattern(
+  managedSecretNamePrefix: string,
+  managedSecretArnPrefix: string,
+  trustedRoleArns: string[],
 ): EventPattern {
-  const notIn = (list: string[]) => (list.length ? [{ 'anything-but': list }] : [{ exists: true }]);
   return {
     source: ['aws.secretsmanager'],
     'detail-type': ['AWS API Call via CloudTrail'],
     detail: {
       eventName: ['GetSecretValue'],
-      requestParameters: { secretId: secretIds },
-      $or: [
-        {
-          userIdentity: {
-            type: ['AssumedRole'],
-            sessionContext: { sessionIssuer: { arn: notIn(allowedRoleArns) } },
-          },
-        },
-        { userIdentity: { type: ['IAMUser'], arn: notIn(allowedUserArns) } },
-        { userIdentity: { type: [{ 'anything-but': ['AssumedRole', 'IAMUser', 'AWSService'] }] } },
-      ],
+      requestParameters: {
+        secretId: [{ prefix: managedSecretNamePrefix }, { prefix: managedSecretArnPrefix }],
+      },
+      $or: callerNotIn(trustedRoleArns),
     },
   };
 }
 
-/** Split configured allowed readers into role ARNs and IAM user ARNs (assumed-role session ARNs map to their role). */
-export function splitAllowedReaders(readers: string[]): { roles: string[]; users: string[] } {
-  const roles: string[] = [];
-  const users: string[] = [];
-  for (const arn of readers) {
-    const session = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)(?:\/.*)?$/.exec(arn);
-    if (session) roles.push(`arn:${session[1]}:iam::${session[2]}:role/${session[3]}`);
-    else if (/:user\//.test(arn)) users.push(arn);
-    else roles.push(arn);
-  }
-  return { roles, users };
+/**
+ * CreateSecret, TagResource, UntagResource, PutSecretValue and RotateSecret under the prefix by anyone but
+ * keyturn's roles and the deploy role (issue 14): a planted secret, a changed tag or a hand-written value.
+ * CreateSecret names the secret in `name`, the others in `secretId` (a name or an ARN).
+ */
+export function tamperWritesEventPattern(
+  managedSecretNamePrefix: string,
+  managedSecretArnPrefix: string,
+  trustedRoleArns: string[],
+): EventPattern {
+  const ids = [{ prefix: managedSecretNamePrefix }, { prefix: managedSecretArnPrefix }];
+  return {
+    source: ['aws.secretsmanager'],
+    'detail-type': ['AWS API Call via CloudTrail'],
+    detail: {
+      eventName: [...TAMPER_SECRET_EVENTS],
+      errorCode: [{ exists: false }],
+      $or: [{ requestParameters: { secretId: ids } }, { requestParameters: { name: ids } }],
+      userIdentity: { $or: callerNotIn(trustedRoleArns).map((alt) => alt.userIdentity as EventPattern) },
+    },
+  };
 }
 
 /** EventBridge's default event-pattern quota, in characters (adjustable to 4096). */
 export const MAX_EVENT_PATTERN_LENGTH = 2048;
-
-/** keyturn function roles a reader rule trusts, budgeted in advance (rotate, retire, leak, audit, and spare). */
-export const TRUSTED_ROLE_BUDGET = 6;
-
-/**
- * Worst-case length of one key's unexpected-reader pattern once CloudFormation resolves its ARNs (longest
- * partition, region and generated role names), so synth can refuse a key whose rule would not deploy.
- */
-export function worstCaseUnexpectedReadPatternLength(secretName: string, allowedReaders: string[]): number {
-  const arnHead = 'arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:';
-  const generatedRole = `arn:aws-us-gov:iam::123456789012:role/${'x'.repeat(64)}`;
-  const { roles, users } = splitAllowedReaders(allowedReaders);
-  const pattern = unexpectedSecretReadEventPattern(
-    secretIdForms(secretName, `${arnHead}${secretName}-AbCdEf`, arnHead),
-    [...roles, ...Array.from({ length: TRUSTED_ROLE_BUDGET }, () => generatedRole)],
-    users,
-  );
-  return JSON.stringify(pattern).length;
-}

@@ -91,9 +91,10 @@ test('1,000 keys fit: the default plan keeps every shard under the limit with ro
 });
 
 test('too few pinned shards fail at synth with the fix', () => {
-  expect(() => planShards(config(keysNamed(200)).keys, 1)).toThrow(
+  const n = 300; // past 500 resources in one stack at KEY_RESOURCES per key
+  expect(() => planShards(config(keysNamed(n)).keys, 1)).toThrow(
     new RegExp(
-      `key shard 0 would hold 200 keys \\(${200 * KEY_RESOURCES} resources.*raise pipeline\\.keyShards \\(now 1\\) to at least 7`,
+      `key shard 0 would hold ${n} keys \\(${n * KEY_RESOURCES} resources.*raise pipeline\\.keyShards \\(now 1\\) to at least ${Math.ceil(n / 30)}`,
     ),
   );
   expect(() => config(keysNamed(2), { keyShards: -1 })).toThrow();

@@ -6,12 +6,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { buildKeyturnApp } from '../../lib/app';
 import type { KeyturnConfig } from '../../lib/config/schema';
 import { ALARMS } from '../../lib/monitoring/alarm-catalog';
-import { KEY_MONITORING_RESOURCES } from '../../lib/monitoring/key-monitoring';
+import { EVALUATION_RATE } from '../../lib/monitoring/evaluator';
+import { EVALUATION_MINUTES } from '../../lambdas/core/notify/evaluate';
 import { managedSecretReadsPattern, trailTamperingPattern } from '../../lib/monitoring/patterns';
+import { parseMonitoringPolicy, PolicyIndex } from '../../lambdas/core/notify/policy';
 import { EXAMPLE_CONFIG, configWith, exampleConfig, testApp } from '../helpers/synth';
 
 function synth(config: KeyturnConfig = exampleConfig()) {
@@ -79,14 +81,14 @@ describe('CloudTrail source', () => {
 });
 
 describe('metric filters come from the shared patterns module', () => {
-  test('managed secret reads: the exact pattern, dimensioned by secret id', () => {
+  test('managed secret reads: the exact pattern, one fleet series (no per-key dimension)', () => {
     template.hasResourceProperties('AWS::Logs::MetricFilter', {
       FilterPattern: managedSecretReadsPattern('keyturn/'),
       MetricTransformations: [
         Match.objectLike({
           MetricName: 'ManagedSecretReads',
           MetricNamespace: 'Keyturn',
-          Dimensions: [{ Key: 'SecretId', Value: '$.requestParameters.secretId' }],
+          Dimensions: Match.absent(),
         }),
       ],
     });
@@ -110,20 +112,37 @@ describe('alarms', () => {
   const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
   const specs = Object.values(ALARMS);
 
-  test('every alarm has exactly one action: the topic of its severity, and a deliberate missing-data policy', () => {
+  test('every alarm is catalogued: named, one action on the topic of its severity, missing data not breaching', () => {
     const keyturnAlarms = alarms.filter((a) => String(a.AlarmName).startsWith('keyturn-'));
-    // 6 pipeline alarms + 6 per key (2 keys); the retirement area's own alarm is checked by its tests.
-    expect(keyturnAlarms).toHaveLength(6 + 6 * 2);
+    expect(keyturnAlarms.length).toBeGreaterThanOrEqual(specs.filter((s) => s.scope === 'pipeline').length);
     for (const alarm of keyturnAlarms) {
-      const spec = specs.find((s) => String(alarm.AlarmName).endsWith(`-${s.id}`));
+      const spec = specs.find((s) => alarm.AlarmName === `keyturn-${s.id}`);
       expect(spec).toBeDefined();
       expect(alarm.AlarmActions).toEqual([topicRef(spec!.severity)]);
       expect(alarm.TreatMissingData).toBe('notBreaching');
       expect(alarm.AlarmDescription).toContain('Runbook:');
     }
+    // One alarm path: only the signal-delivery queues' alarms are built outside the catalogue (lib/signal-delivery.ts).
+    const others = alarms.filter((a) => !String(a.AlarmName ?? '').startsWith('keyturn-'));
+    for (const a of others) expect(a.AlarmDescription).toMatch(/could not be delivered after every retry/);
   });
 
-  test('default thresholds: denied 10/50 per hour, requests 500/1000 per minute, rejected share 5/10 %', () => {
+  test('no alarm, rule or filter per key: the same count for 2 keys and for 60', () => {
+    const count = (t: Template) => {
+      const json = t.toJSON().Resources as Record<string, { Type: string }>;
+      const of = (type: string) => Object.values(json).filter((r) => r.Type === type).length;
+      return [of('AWS::CloudWatch::Alarm'), of('AWS::Events::Rule'), of('AWS::Logs::MetricFilter')];
+    };
+    const raw = rawExample();
+    raw.pipeline = { ...(raw.pipeline as object), keyShards: 2 };
+    raw.keys = Array.from({ length: 60 }, (_, i) => ({ ...raw.keys[i % 2], name: `api-${i}` }));
+    const many = synth(configWith(raw)).stack;
+    const shards = many.keyShards.map((sh) => Template.fromStack(sh));
+    expect(count(Template.fromStack(many))).toEqual(count(template));
+    for (const t of shards) expect(count(t)).toEqual([0, 0, 0]);
+  });
+
+  test('default thresholds: denied 10/50 per hour', () => {
     const byName = (n: string) => alarms.find((a) => a.AlarmName === n)!;
     expect(byName('keyturn-denied-calls-warning')).toMatchObject({
       Threshold: 10,
@@ -131,82 +150,88 @@ describe('alarms', () => {
       ComparisonOperator: 'GreaterThanThreshold',
     });
     expect(byName('keyturn-denied-calls-critical')).toMatchObject({ Threshold: 50, Period: 3600 });
-    const requests = byName('keyturn-prod-billing-api-requests-warning');
-    expect(requests).toMatchObject({ Threshold: 500, EvaluationPeriods: 3 });
-    const sum = requests.Metrics.find((m: any) => m.Expression);
-    expect(sum.Expression).toBe('FILL(acc, 0) + FILL(rej, 0) + FILL(ret, 0)');
-    // The verifier's own metric names and dimensions (lambdas/verifier): service = the first linked system.
-    const stats = requests.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat);
-    expect(stats.map((s: any) => s.Metric.MetricName).sort()).toEqual([
-      'KeyAccepted',
-      'KeyRejected',
-      'RetiredKeyPresented',
-    ]);
-    for (const s of stats) {
-      expect(s).toMatchObject({ Period: 60, Stat: 'Sum' });
-      expect(s.Metric.Namespace).toBe('Keyturn');
-      expect(s.Metric.Dimensions).toEqual(
-        expect.arrayContaining([
-          { Name: 'service', Value: 'billing-service' },
-          { Name: 'KeyName', Value: 'billing-api' },
-        ]),
-      );
-    }
-    expect(byName('keyturn-prod-billing-api-requests-critical')).toMatchObject({ Threshold: 1000 });
-    expect(byName('keyturn-prod-billing-api-rejected-share-warning')).toMatchObject({ Threshold: 5 });
-    expect(byName('keyturn-prod-billing-api-rejected-share-critical')).toMatchObject({ Threshold: 10 });
-    expect(JSON.stringify(byName('keyturn-prod-billing-api-rejected-share-critical').Metrics)).toContain(
-      'IF((FILL(acc, 0) + FILL(rej, 0) + FILL(ret, 0)) >= 20, 100 * (FILL(rej, 0) + FILL(ret, 0)) / (FILL(acc, 0) + FILL(rej, 0) + FILL(ret, 0)), 0)',
-    );
   });
 
-  test('thresholds follow the configuration: pipeline-wide and per key', () => {
+  test('per-key thresholds follow the configuration into the policy: key override, tier default, pipeline default', () => {
     const raw = rawExample();
     raw.monitoring = {
       deniedCallsPerHour: { warning: 20, critical: 80 },
       keyDefaults: { requestsPerMinute: { warning: 100, critical: 200 } },
+      tierDefaults: { standard: { rejectedPercent: { warning: 2, critical: 4 } } },
     };
     raw.keys[0].alarms = {
       requestsPerMinute: { warning: 2000, critical: 5000 },
-      rejectedPercent: { warning: 1, critical: 2 },
       readAnomalyBandWidth: 5,
       verifierService: 'billing',
     };
-    const t = synth(configWith(raw)).template;
+    const { stack: s2, template: t } = synth(configWith(raw));
     const byName = (n: string) =>
       Object.values(t.findResources('AWS::CloudWatch::Alarm')).find((a) => a.Properties.AlarmName === n)!
         .Properties;
     expect(byName('keyturn-denied-calls-warning').Threshold).toBe(20);
     expect(byName('keyturn-denied-calls-critical').Threshold).toBe(80);
-    expect(byName('keyturn-prod-billing-api-requests-warning').Threshold).toBe(2000);
-    expect(byName('keyturn-prod-billing-api-requests-critical').Threshold).toBe(5000);
-    expect(byName('keyturn-prod-billing-api-rejected-share-warning').Threshold).toBe(1);
-    expect(JSON.stringify(byName('keyturn-prod-billing-api-requests-warning').Metrics)).toContain(
-      '{"Name":"service","Value":"billing"}',
-    );
-    expect(byName('keyturn-staging-reports-api-requests-warning').Threshold).toBe(100);
-    expect(byName('keyturn-staging-reports-api-requests-critical').Threshold).toBe(200);
-    expect(JSON.stringify(byName('keyturn-prod-billing-api-read-anomaly').Metrics)).toContain(
-      'ANOMALY_DETECTION_BAND(reads, 5)',
-    );
+    const policy = s2.pipeline.monitoring.policyDocument.keys;
+    const billing = policy.find((k) => k.keyName === 'billing-api')!;
+    const reports = policy.find((k) => k.keyName === 'reports-api')!;
+    expect(billing).toMatchObject({
+      requestsPerMinute: { warning: 2000, critical: 5000 },
+      rejectedPercent: { warning: 5, critical: 10 },
+      readAnomalyBandWidth: 5,
+      verifierService: 'billing',
+    });
+    expect(reports).toMatchObject({
+      requestsPerMinute: { warning: 100, critical: 200 },
+      rejectedPercent: { warning: 2, critical: 4 },
+      readAnomalyBandWidth: 3,
+    });
   });
 
-  test('the read anomaly alarm sums the three spellings of the secret id and alarms above the band', () => {
-    const a = alarms.find((x) => x.AlarmName === 'keyturn-prod-billing-api-read-anomaly')!;
-    expect(a).toMatchObject({
-      ThresholdMetricId: 'band',
-      ComparisonOperator: 'GreaterThanUpperThreshold',
-      EvaluationPeriods: 3,
-    });
-    const ids = a.Metrics.filter((m: { MetricStat?: unknown }) => m.MetricStat).map(
-      (m: any) => m.MetricStat.Metric.Dimensions[0].Value,
-    );
-    expect(ids[0]).toBe('keyturn/prod/billing-api');
-    expect(ids[1]).toEqual({ Ref: expect.stringMatching(/Keyprodbillingapi.*Secret/) });
-    expect(JSON.stringify(ids[2])).toContain(':secret:keyturn/prod/billing-api');
-    expect(a.Metrics.find((m: any) => m.Id === 'reads').Expression).toBe(
-      'FILL(m0, 0) + FILL(m1, 0) + FILL(m2, 0)',
-    );
+  test('the fleet evaluator runs every 5 minutes with the policy, may query only its log groups, and its failures page', () => {
+    const raw = rawExample();
+    raw.monitoring = { verifierLogGroups: ['/aws/lambda/billing-service'] };
+    const { stack: s2, template: t } = synth(configWith(raw));
+    const evaluator = s2.pipeline.monitoring.evaluator!;
+    expect(EVALUATION_RATE.toMinutes()).toBe(EVALUATION_MINUTES);
+    t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
+    const fnId = s2.getLogicalId(evaluator.evaluate.function.node.defaultChild as never);
+    const fn = t.toJSON().Resources[fnId].Properties;
+    expect(fn.ReservedConcurrentExecutions).toBe(1);
+    expect(fn.Layers).toHaveLength(1);
+    expect(JSON.parse(fn.Environment.Variables.KEYTURN_VERIFIER_LOG_GROUPS)).toEqual([
+      '/aws/lambda/billing-service',
+    ]);
+    const statements = Object.values(t.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes('FleetEvaluate'))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const start = statements.find((st: any) => [st.Action].flat().includes('logs:StartQuery'));
+    expect([start.Action].flat()).toEqual(['logs:StartQuery', 'logs:GetQueryResults']);
+    expect(JSON.stringify(start.Resource)).toContain('log-group:/aws/lambda/billing-service:*');
+    expect(start.Resource).toHaveLength(2);
+    expect(JSON.stringify(statements)).not.toMatch(/GetSecretValue/);
+    const alarm = Object.values(t.findResources('AWS::CloudWatch::Alarm')).find(
+      (a) => a.Properties.AlarmName === 'keyturn-fleet-evaluator-failures',
+    )!;
+    expect(alarm.Properties.AlarmActions).toEqual([
+      { Ref: s2.getLogicalId(s2.pipeline.notifications.criticalTopic.node.defaultChild as never) },
+    ]);
+  });
+
+  test('synth says what is off and what costs: no verifier log groups, a second trail', () => {
+    const warnings = (config: KeyturnConfig) => {
+      const { stack: s2 } = synth(config);
+      return Annotations.fromStack(s2)
+        .findWarning('*', Match.anyValue())
+        .map((w) => JSON.stringify(w.entry.data));
+    };
+    const plain = warnings(exampleConfig());
+    expect(plain.some((w) => w.includes('verifierLogGroups is empty'))).toBe(true);
+    expect(plain.some((w) => w.includes('$2.00 per 100,000 events'))).toBe(true);
+    const raw = rawExample();
+    raw.monitoring = { createTrail: true, verifierLogGroups: ['/aws/lambda/x'] };
+    const chosen = warnings(configWith(raw));
+    expect(
+      chosen.some((w) => w.includes('verifierLogGroups is empty') || w.includes('per 100,000 events')),
+    ).toBe(false);
   });
 
   test('a warning above its critical is refused at configuration time, naming the field', () => {
@@ -230,58 +255,87 @@ describe('EventBridge rules', () => {
     expect(rule.Properties.Targets[0].Arn['Fn::GetAtt'][0]).toMatch(/MonitoringNotifyFunction/);
   });
 
-  test('each key has a reader rule that sees read-only calls, excludes its allowed readers and keyturn roles', () => {
-    const raw = rawExample();
-    raw.keys[0].allowedReaders = [
-      'arn:aws:iam::111122223333:role/billing-service',
-      'arn:aws:iam::111122223333:user/ci/deployer',
-    ];
-    const { stack: s, template: t } = synth(configWith(raw));
-    const readerRules = Object.values(t.findResources('AWS::Events::Rule')).filter(
-      (r) => r.Properties.State === 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS',
+  test('one reader rule for the whole prefix sees read-only calls and excludes only keyturn roles', () => {
+    const readerRules = rules.filter(
+      ([, r]) => r.Properties.State === 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS',
     );
-    expect(readerRules).toHaveLength(2);
-    const billing = readerRules.find((r) => r.Properties.Description.includes('prod/billing-api'))!;
-    const detail = billing.Properties.EventPattern.detail;
-    const roles = detail.$or[0].userIdentity.sessionContext.sessionIssuer.arn[0]['anything-but'];
-    expect(roles[0]).toBe('arn:aws:iam::111122223333:role/billing-service');
-    expect(JSON.stringify(roles)).toContain('PipelineRotateRole');
-    expect(JSON.stringify(roles)).toContain('RetireRole');
-    expect(detail.$or[1].userIdentity.arn[0]['anything-but']).toEqual([
-      'arn:aws:iam::111122223333:user/ci/deployer',
-    ]);
-    // One invoke permission covers every reader rule by name prefix (also rules in shard stacks).
-    const prefix = s.pipeline.monitoring.ruleNamePrefix;
-    expect(billing.Properties.Name.startsWith(prefix)).toBe(true);
-    expect(billing.Properties.Name.length).toBeLessThanOrEqual(64);
-    t.hasResourceProperties('AWS::Lambda::Permission', {
-      Principal: 'events.amazonaws.com',
-      SourceArn: { 'Fn::Join': ['', Match.arrayWith([`:rule/${prefix}*`])] },
+    expect(readerRules).toHaveLength(1);
+    const detail = readerRules[0][1].Properties.EventPattern.detail;
+    expect(JSON.stringify(detail.requestParameters.secretId)).toContain('"prefix":"keyturn/"');
+    const roles = JSON.stringify(detail.$or[0].userIdentity.sessionContext.sessionIssuer.arn);
+    for (const role of ['PipelineRotateRole', 'RetireRole', 'LeakRole']) expect(roles).toContain(role);
+    // The audit never reads values: a read by its role would be a finding, not a keyturn routine.
+    expect(roles).not.toContain('AuditRole');
+  });
+
+  test('the notify function carries the deployed monitoring policy: every key, its readers and thresholds', () => {
+    const raw = rawExample();
+    raw.keys[0].allowedReaders = ['arn:aws:sts::111122223333:assumed-role/billing-service/pod-1'];
+    raw.keys[0].alarms = { requestsPerMinute: { warning: 50, critical: 80 } };
+    const { stack: s2, template: t } = synth(configWith(raw));
+    const monitoring = s2.pipeline.monitoring;
+    const policy = parseMonitoringPolicy(JSON.stringify(monitoring.policyDocument));
+    expect(policy.keys.map((k) => k.secretName).sort()).toEqual(
+      s2.keys.map((k) => `keyturn/${k.config.environment}/${k.config.name}`).sort(),
+    );
+    const billing = policy.keys.find((k) => k.keyName === 'billing-api')!;
+    expect(billing.requestsPerMinute).toEqual({ warning: 50, critical: 80 });
+    expect(billing.rejectedPercent).toEqual({ warning: 5, critical: 10 });
+    expect(
+      new PolicyIndex(policy).isAllowedReader(billing, {
+        type: 'AssumedRole',
+        issuerArn: 'arn:aws:iam::111122223333:role/billing-service',
+      }),
+    ).toBe(true);
+    const layerId = s2.getLogicalId(monitoring.policyLayer!.layer.node.defaultChild as never);
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('incidents into one clear on-call message'),
+      Layers: [{ Ref: layerId }],
     });
   });
 
-  test(`per-key monitoring adds ${KEY_MONITORING_RESOURCES} resources, all inside the key's construct`, () => {
-    const perKey = Object.keys(template.toJSON().Resources).filter((id) =>
-      /^PipelineKeyprodbillingapiMonitoring/.test(id),
-    );
-    expect(perKey).toHaveLength(KEY_MONITORING_RESOURCES);
+  test("the tamper rule trusts keyturn's roles and the CDK deploy role, nobody else", () => {
+    const [, rule] = rules.find(([id]) => id.includes('TamperWrites'))!;
+    const detail = rule.Properties.EventPattern.detail;
+    expect(detail.eventName).toEqual([
+      'CreateSecret',
+      'TagResource',
+      'UntagResource',
+      'PutSecretValue',
+      'RotateSecret',
+    ]);
+    const trusted = JSON.stringify(detail.userIdentity.$or[0].sessionContext.sessionIssuer.arn);
+    expect(trusted).toContain('PipelineRotateRole');
+    expect(trusted).toContain('cdk-hnb659fds-cfn-exec-role-');
+    const raw = rawExample();
+    raw.monitoring = { deployRoleArns: ['arn:aws:iam::111122223333:role/platform-deployer'] };
+    const t = synth(configWith(raw)).template;
+    const custom = Object.entries(t.findResources('AWS::Events::Rule')).find(([id]) =>
+      id.includes('TamperWrites'),
+    )![1];
+    const customTrusted = JSON.stringify(custom.Properties.EventPattern.detail.userIdentity);
+    expect(customTrusted).toContain('role/platform-deployer');
+    expect(customTrusted).not.toContain('cdk-hnb659fds');
   });
-});
 
-test('a key whose allowed readers would overflow the event-pattern quota stops synth, naming key and fix', () => {
-  const raw = rawExample();
-  raw.keys[0].allowedReaders = Array.from(
-    { length: 30 },
-    (_, i) => `arn:aws:iam::111122223333:role/consumer-service-${i}`,
-  );
-  expect(() => synth(configWith(raw))).toThrow(
-    /allowedReaders of key "prod\/billing-api" \(30 ARNs\).*list fewer readers/,
-  );
-  raw.keys[0].allowedReaders = Array.from(
-    { length: 5 },
-    (_, i) => `arn:aws:iam::111122223333:role/consumer-service-${i}`,
-  );
-  expect(() => synth(configWith(raw))).not.toThrow();
+  test('every rule that targets notify has its own invoke permission naming its exact ARN', () => {
+    const toNotify = rules.filter(([, r]) =>
+      JSON.stringify(r.Properties.Targets ?? []).includes('MonitoringNotifyFunction'),
+    );
+    expect(toNotify.length).toBeGreaterThanOrEqual(4);
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter(
+      (p) => p.Properties.Principal === 'events.amazonaws.com',
+    );
+    for (const p of permissions) expect(JSON.stringify(p.Properties.SourceArn)).not.toContain('*');
+    for (const [id, r] of toNotify) {
+      // No lost signal: retries, then the signal-delivery dead-letter queue (whose alarm pages).
+      expect(r.Properties.Targets[0].RetryPolicy.MaximumRetryAttempts).toBeGreaterThan(0);
+      expect(JSON.stringify(r.Properties.Targets[0].DeadLetterConfig)).toMatch(
+        /SignalDeliveryDeadLetterQueue/,
+      );
+      expect(permissions.some((p) => p.Properties.SourceArn?.['Fn::GetAtt']?.[0] === id)).toBe(true);
+    }
+  });
 });
 
 describe('notify function', () => {

@@ -9,21 +9,25 @@ const section = doc.slice(doc.indexOf('<!-- section:alarms -->'), doc.indexOf('<
 test.each(Object.values(ALARMS).map((s) => [s.id, s]))(
   '%s is listed in the docs/alarms.md table with its topic',
   (id, s) => {
-    const row = section
-      .split('\n')
-      .find((line) => line.startsWith(`| \`${id}\``) || line.startsWith(`| \`<env>-<key>-${id}\``));
+    const row = section.split('\n').find((line) => line.startsWith(`| \`${id}\``));
     expect(row).toBeDefined();
     expect(row).toContain(`| ${s.severity} |`);
   },
 );
 
 test('docs/alarms.md lists no alarm the stack does not create', () => {
-  const listed = [...section.matchAll(/^\| `(?:<env>-<key>-)?([a-z-]+)` \|/gm)].map((m) => m[1]);
+  const listed = [...section.matchAll(/^\| `([a-z-]+)` \|/gm)].map((m) => m[1]);
   expect(listed.sort()).toEqual(
     Object.values(ALARMS)
       .map((s) => s.id)
       .sort(),
   );
+});
+
+test('per-key findings are listed under the fleet evaluator, pipeline alarms under CloudWatch', () => {
+  const findings = section.slice(section.indexOf('## Per-key findings'), section.indexOf('## Events'));
+  for (const s of Object.values(ALARMS))
+    expect(findings.includes(`| \`${s.id}\` |`)).toBe(s.scope === 'finding');
 });
 
 test('descriptions stay within 1024 characters even with long subjects', () => {

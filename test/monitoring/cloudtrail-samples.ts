@@ -56,7 +56,7 @@ export const ROOT_IDENTITY: Record_ = {
   accountId: ACCOUNT,
 };
 
-interface CallOptions {
+export interface CallOptions {
   source: string;
   name: string;
   params?: Record_ | null;

@@ -221,7 +221,7 @@ test('guard: the options are validated, naming the field and the fix', () => {
   expect(() => verifierFor('arn:x')).not.toThrow();
 });
 
-test('rule: Powertools metrics carry a KeyName dimension and never the key', async () => {
+test('rule: Powertools metrics carry KeyName as a property, not a dimension (no series per key), and never the key', async () => {
   const k = await keyInOverlap();
   const output = captureOutput();
   try {
@@ -244,5 +244,7 @@ test('rule: Powertools metrics carry a KeyName dimension and never the key', asy
     expect.objectContaining({ KeyName: 'billing-api', KeyAccepted: 1 }),
     expect.objectContaining({ KeyName: 'billing-api', KeyRejected: 1 }),
   ]);
+  for (const record of emf)
+    expect(record._aws.CloudWatchMetrics[0].Dimensions.flat()).not.toContain('KeyName');
   expect(output.text()).not.toContain(k.currentKey.slice(8, 40));
 });

@@ -4,9 +4,10 @@
  * beyond them, so nothing from the event that could hold key material reaches a message.
  */
 import { printable } from '../printable';
+import type { ReaderIdentity } from './policy';
 
 export type IncidentKind =
-  'rotation-failed' | 'rotation-abandoned' | 'destructive-change' | 'unexpected-read';
+  'rotation-failed' | 'rotation-abandoned' | 'destructive-change' | 'unexpected-read' | 'tamper-write';
 
 export interface Incident {
   kind: IncidentKind;
@@ -18,6 +19,8 @@ export interface Incident {
   secretId?: string;
   /** Who did it: an IAM ARN, or the AWS service. */
   principal: string;
+  /** The caller as CloudTrail recorded it (type, ARN, session issuer): what the allowed-readers decision reads. */
+  identity: ReaderIdentity;
   sourceIp?: string;
   /** The affected non-secret resource when it is not a secret (KMS key, trail). */
   resource?: string;
@@ -51,6 +54,12 @@ const DESTRUCTIVE = new Set([
   'DeleteTrail',
 ]);
 
+/**
+ * Writes that plant or change a managed secret outside a deployment (issue 14): the rule delivers them only when
+ * the caller is neither a keyturn role nor the deploy role.
+ */
+const TAMPER = new Set(['CreateSecret', 'TagResource', 'UntagResource', 'PutSecretValue', 'RotateSecret']);
+
 function principalOf(identity: Obj): string {
   const issuer = str(obj(obj(identity.sessionContext).sessionIssuer).arn);
   return issuer ?? str(identity.arn) ?? str(identity.invokedBy) ?? str(identity.type) ?? 'unknown principal';
@@ -65,8 +74,14 @@ export function classifyEvent(event: unknown): Incident {
   const params = obj(detail.requestParameters);
   const extra = obj(detail.additionalEventData);
   const resources = Array.isArray(detail.resources) ? detail.resources.map(obj) : [];
+  const userIdentity = obj(detail.userIdentity);
   const base = {
     eventName,
+    identity: {
+      type: str(userIdentity.type),
+      arn: str(userIdentity.arn),
+      issuerArn: str(obj(obj(userIdentity.sessionContext).sessionIssuer).arn),
+    },
     at: str(detail.eventTime) ?? str(e.time) ?? 'unknown time',
     principal: principalOf(obj(detail.userIdentity)),
     sourceIp: str(detail.sourceIPAddress),
@@ -85,6 +100,10 @@ export function classifyEvent(event: unknown): Incident {
     throw new UnrecognisedEventError(`detail-type ${detailType}`);
   if (eventName === 'GetSecretValue')
     return { ...base, kind: 'unexpected-read', secretId: str(params.secretId) };
+  if (TAMPER.has(eventName)) {
+    // CreateSecret names the new secret in `name`; the others in `secretId`.
+    return { ...base, kind: 'tamper-write', secretId: str(params.secretId) ?? str(params.name) };
+  }
   if (DESTRUCTIVE.has(eventName)) {
     return {
       ...base,

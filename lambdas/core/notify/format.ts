@@ -31,6 +31,7 @@ const HEADLINES: Record<IncidentKind, string> = {
   'rotation-abandoned': 'Rotation ABANDONED',
   'destructive-change': 'Destructive change',
   'unexpected-read': 'Secret read by an unexpected principal',
+  'tamper-write': 'Managed secret written outside a deployment',
 };
 
 const WHAT_KEYTURN_DID: Record<IncidentKind, string> = {
@@ -44,6 +45,9 @@ const WHAT_KEYTURN_DID: Record<IncidentKind, string> = {
     'Nothing automatic: keyturn does not undo changes. This message and the CloudTrail record are the evidence.',
   'unexpected-read':
     'Nothing automatic: the key was not revoked. If you do not recognise the principal, treat the key as leaked.',
+  'tamper-write':
+    'Nothing automatic. keyturn refuses secrets its deployment did not write, but a planted secret, a changed tag ' +
+    'or a hand-written value is someone acting on managed keys outside keyturn and the deploy role.',
 };
 
 function what(incident: Incident, key: KeyInfo | undefined): string {
@@ -60,7 +64,11 @@ function what(incident: Incident, key: KeyInfo | undefined): string {
     case 'destructive-change':
       return `${incident.principal} called ${incident.eventName} on ${incident.resource && !incident.secretId ? incident.resource : target}.`;
     case 'unexpected-read':
-      return `${incident.principal} read ${target} (GetSecretValue) and is not in the key's allowed readers.`;
+      return key
+        ? `${incident.principal} read ${target} (GetSecretValue) and is not in the key's allowed readers.`
+        : `${incident.principal} read ${target} (GetSecretValue), a secret under the prefix that no deployment manages.`;
+    case 'tamper-write':
+      return `${incident.principal} called ${incident.eventName} on ${target}, and is neither a keyturn role nor the deploy role.`;
   }
 }
 
@@ -80,7 +88,7 @@ function nextCommands(incident: Incident, key: KeyInfo | undefined): string[] {
         `aws secretsmanager rotate-secret --secret-id '${id}' ${region}   # retry once the cause is fixed`,
       );
   }
-  if (incident.kind === 'unexpected-read' && id) {
+  if ((incident.kind === 'unexpected-read' || incident.kind === 'tamper-write') && id) {
     commands.push(
       `aws cloudtrail lookup-events --lookup-attributes AttributeKey=ResourceName,AttributeValue='${id}' ${region}   # every access`,
     );
