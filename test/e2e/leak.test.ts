@@ -1,9 +1,9 @@
 /**
  * A leak, end to end against moto: `keyturn leak` puts the event on EventBridge, a rule delivers it (to SQS here,
- * to the state machine in AWS), and the leak handler's tasks run in the state machine's order with the event as
- * delivered: contain → rotate (RotateSecret with `keyturn-leak-<incident>`; the service runs the rotate handler's
- * four steps with that token) → check-rotation → revoke-leaked (rotate-then-revoke) → audit → rotate-linked →
- * conclude. Done when each key ends with a new AWSCURRENT its provider accepts and the leaked key refused.
+ * to the state machine in AWS), and the synthesized state machine runs with the event as delivered, every task
+ * bound to the real leak handler: contain → rotate (RotateSecret with `keyturn-leak-<incident>`; the service runs
+ * the rotate handler's four steps with that token) → check-rotation → revoke-leaked (rotate-then-revoke) → audit →
+ * rotate-linked → conclude. Done when each key ends with a new AWSCURRENT its provider accepts and the leaked key refused.
  * The audit handler and `keyturn status` / `incident` / `history` read the same world.
  */
 import { CreateUsagePlanCommand, GetApiKeyCommand } from '@aws-sdk/client-api-gateway';
@@ -23,6 +23,8 @@ import { rotationTokenFor } from '../../lambdas/core/leak/steps';
 import { ApiKeyVerifier } from '../../lambdas/verifier';
 import { captureOutput } from '../helpers/lambda';
 import { describeWithMoto, MOTO_REGION } from '../helpers/moto-server';
+import { execute } from '../helpers/state-machine';
+import { leakMachine } from '../leak/definition';
 import { keyturnAgainst } from './cli';
 import {
   deployManagedSecret,
@@ -108,23 +110,34 @@ describeWithMoto('leak response through the leak handler against moto', () => {
     return JSON.parse(Messages[0].Body!);
   }
 
-  const task = async (name: string, state: LeakState) =>
-    (await invoke(leak, { task: name, state }, 'keyturn-leak')) as LeakState;
-
-  /** The state machine's order, one task at a time, with the rotation the service runs in between. */
+  /**
+   * The leak response as AWS runs it: the synthesized state machine executed (test/helpers/state-machine.ts) with
+   * every task bound to the leak handler loaded with the stack's environment. Two hooks, not a copy of the order:
+   * check-rotation runs once the service's rotation has settled (the proxy runs the four steps asynchronously, as
+   * Secrets Manager does; in AWS the Wait state gives it the time), and `afterContain` looks at the world right after
+   * contain returned.
+   */
   async function respond(event: unknown, afterContain?: (state: LeakState) => Promise<void>) {
-    let state = (await invoke(leak, { task: 'contain', event }, 'keyturn-leak')) as LeakState;
-    expect(state.decision).toBe('respond');
-    await afterContain?.(state);
-    state = await task('rotate', state);
-    expect(state.rotation).toBe('pending');
-    await world.proxy.settled();
-    state = await task('check-rotation', state);
-    expect(state.rotation).toBe('current');
-    if (state.key?.leakPolicy === 'rotate-then-revoke') state = await task('revoke-leaked', state);
-    state = await task('audit', state);
-    state = await task('rotate-linked', state);
-    return task('conclude', state);
+    const { definition, functionArn } = leakMachine();
+    const execution = execute(definition, event, {
+      functions: {
+        [functionArn]: async (payload, context) => {
+          const task = (payload as { task?: string }).task;
+          if (task === 'check-rotation') await world.proxy.settled();
+          const out = await leak(payload, context);
+          if (task === 'contain') {
+            expect((out as LeakState).decision).toBe('respond');
+            await afterContain?.(out as LeakState);
+          }
+          return out;
+        },
+      },
+    });
+    const result = await execution.done;
+    // The failure's error and cause, with the states entered, say which task broke and why.
+    expect(result).toMatchObject({ status: 'SUCCEEDED' });
+    expect(execution.invocations.filter((i) => i.outcome === 'error')).toEqual([]);
+    return (result as { output: unknown }).output as LeakState;
   }
 
   async function deployAndLeak(
