@@ -151,11 +151,9 @@ export class KeyturnLeakResponse extends Construct {
     });
     this.signalDelivery = new SignalDelivery(this, 'SignalDelivery', {
       signals: 'leak signals (keyturn "API Key Leaked" or AWS Health exposed credentials)',
-      runbook:
-        'A leaked key may still work. Read the queued event (its detail names the key; the message attributes say ' +
-        'why delivery failed), fix the cause, then start the leak response with the event as input, or revoke by hand ' +
-        '(docs/leak-response.md: Undelivered signal).',
-      alarmTopic: pipeline.notifications.criticalTopic,
+      alarm: ALARMS.leakSignalsUndelivered,
+      notifications: pipeline.notifications,
+      alarmNamePrefix: alarmNamePrefixFor(pipeline.secretPrefix),
     });
     for (const rule of [this.leakRule, this.healthRule]) {
       rule.addTarget(new targets.SfnStateMachine(this.stateMachine, this.signalDelivery.targetOptions()));

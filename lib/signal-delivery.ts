@@ -2,7 +2,8 @@
  * No lost signal: every EventBridge rule target gets a retry policy and a dead-letter queue, and the queue has an
  * alarm. EventBridge retries a target that fails (throttled, missing permission, a deleted function) for up to
  * `maxEventAge` / `retryAttempts`, then drops the event unless the target names a dead-letter queue. With one, the
- * event lands in the queue (with the error as message attributes) and the alarm tells people.
+ * event lands in the queue (with the error as message attributes) and the alarm (catalogued, like every alarm)
+ * tells people.
  *
  * One `SignalDelivery` serves any number of rules (one queue, one alarm):
  * - L2 rules: `rule.addTarget(new targets.SfnStateMachine(machine, delivery.targetOptions()))` (the target adds
@@ -12,20 +13,25 @@
  */
 import { Duration, Names, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { catalogAlarm, type AlarmSpec } from './monitoring/alarm-catalog';
+import type { KeyturnNotifications } from './notifications';
 
 export interface SignalDeliveryProps {
   /** What the rules deliver, for the alarm's description (e.g. "leak signals"). */
   readonly signals: string;
-  /** What on-call must do when an event lands in the queue (the alarm's description says it). */
-  readonly runbook: string;
-  /** The topic the dead-letter alarm notifies (leak signals: the critical topic, so on-call is paged). */
-  readonly alarmTopic: sns.ITopic;
+  /**
+   * The catalogue entry of the dead-letter alarm (lib/monitoring/alarm-catalog.ts): its name, severity (→ topic),
+   * meaning and runbook step, like every keyturn alarm.
+   */
+  readonly alarm: AlarmSpec;
+  /** The topics the alarm notifies (the one of its severity). */
+  readonly notifications: Pick<KeyturnNotifications, 'topicFor'>;
+  /** `<slug>-`: the prefix of every keyturn alarm name. */
+  readonly alarmNamePrefix: string;
   /**
    * Attempts after the first failed delivery (EventBridge: 0–185).
    * @default 8
@@ -75,20 +81,17 @@ export class SignalDelivery extends Construct {
       reason: 'This queue is the dead-letter queue of EventBridge rule targets; it needs no queue of its own',
     });
 
-    this.alarm = new cloudwatch.Alarm(this, 'Alarm', {
-      alarmDescription:
-        `keyturn: ${props.signals} could not be delivered after every retry (dead-letter queue ` +
-        `not empty). ${props.runbook}`,
+    this.alarm = catalogAlarm(this, 'Alarm', props.alarm, {
+      notifications: props.notifications,
+      alarmNamePrefix: props.alarmNamePrefix,
+      subject: `${props.signals} (dead-letter queue not empty)`,
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(1),
         statistic: 'Maximum',
       }),
       threshold: 1,
-      evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.alarm.addAlarmAction(new actions.SnsAction(props.alarmTopic));
   }
 
   /** Options for an L2 target (`targets.SfnStateMachine`, `targets.LambdaFunction`, …). */

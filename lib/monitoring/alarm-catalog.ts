@@ -176,6 +176,26 @@ export const ALARMS = {
     runbook:
       "Read the audit function's log (errorName), fix the cause (often permissions or throttling), then invoke it again.",
   }),
+  monitoringSignalsUndelivered: spec({
+    id: 'monitoring-signals-undelivered',
+    severity: 'critical',
+    scope: 'pipeline',
+    meaning:
+      'CloudTrail incidents for the notify function (rotation failures, destructive changes, readers, tamper writes) could not be delivered after every retry: they wait in the dead-letter queue and paged nobody.',
+    defaultThreshold: '>= 1 message in the monitoring dead-letter queue',
+    runbook:
+      'Read the queue (`aws sqs receive-message`): each message is a CloudTrail event that paged nobody; act on it, fix the notify function (its permission or errors), then purge.',
+  }),
+  leakSignalsUndelivered: spec({
+    id: 'leak-signals-undelivered',
+    severity: 'critical',
+    scope: 'pipeline',
+    meaning:
+      'A leak signal (keyturn "API Key Leaked" or AWS Health exposed credentials) could not be delivered to the leak response after every retry: the leaked key may still work.',
+    defaultThreshold: '>= 1 message in the leak dead-letter queue',
+    runbook:
+      'Read the queued event (its detail names the key; the message attributes say why delivery failed), fix the cause, then start the leak response with the event as input, or revoke by hand (docs/leak-response.md: Undelivered signal).',
+  }),
   leakResponseFailed: spec({
     id: 'leak-response-failed',
     severity: 'critical',
@@ -204,7 +224,7 @@ export function alarmDescription(
 
 export interface CatalogAlarmProps {
   /** The topics; the alarm notifies the one of its spec's severity. */
-  readonly notifications: KeyturnNotifications;
+  readonly notifications: Pick<KeyturnNotifications, 'topicFor'>;
   /** `<slug>-`: the prefix of every keyturn alarm name. */
   readonly alarmNamePrefix: string;
   readonly metric: cloudwatch.IMetric;

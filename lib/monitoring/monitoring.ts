@@ -185,11 +185,10 @@ export class KeyturnMonitoring extends Construct implements IKeyturnMonitoring {
 
     // --- EventBridge: page within a minute ----------------------------------------------------------------------
     this.signalDelivery = new SignalDelivery(this, 'SignalDelivery', {
-      signals:
-        'CloudTrail incidents for the notify function (rotation failures, destructive changes, readers, tamper writes)',
-      runbook:
-        'Read the queue (`aws sqs receive-message`): each message is a CloudTrail event that paged nobody; act on it, fix the notify function (its permission or errors), then purge.',
-      alarmTopic: props.notifications.criticalTopic,
+      signals: 'CloudTrail incidents for the notify function',
+      alarm: ALARMS.monitoringSignalsUndelivered,
+      notifications: props.notifications,
+      alarmNamePrefix: this.alarmNamePrefix,
     });
     const managedArnPrefix = stack.formatArn({
       service: 'secretsmanager',

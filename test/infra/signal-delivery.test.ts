@@ -6,6 +6,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { ALARMS } from '../../lib/monitoring/alarm-catalog';
 import { KeyturnPipeline } from '../../lib/pipeline';
 import { SignalDelivery } from '../../lib/signal-delivery';
 import { evaluate, TemplateResolver, type CfnTemplate, type PolicyDocument } from '../helpers/template-iam';
@@ -49,9 +50,10 @@ describe('leak and Health signals', () => {
     );
   });
 
-  test('an undelivered leak signal pages on-call: one queued event raises the alarm on the critical topic', () => {
+  test('an undelivered leak signal pages on-call: one queued event raises the catalogued alarm on the critical topic', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmDescription: Match.stringLikeRegexp('leak signals .* could not be delivered'),
+      AlarmName: 'keyturn-leak-signals-undelivered',
+      AlarmDescription: Match.stringLikeRegexp('^keyturn critical: leak signals .*could not be delivered'),
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
       Threshold: 1,
@@ -91,6 +93,11 @@ describe('leak and Health signals', () => {
 });
 
 describe('SignalDelivery for L1 rules and its guards', () => {
+  const catalogued = (topic: sns.ITopic) => ({
+    alarm: ALARMS.monitoringSignalsUndelivered,
+    notifications: { topicFor: () => topic as sns.Topic },
+    alarmNamePrefix: 'keyturn-',
+  });
   const fresh = () => {
     const s = new Stack(new App(), 'S');
     return { s, topic: new sns.Topic(s, 'T') };
@@ -99,9 +106,8 @@ describe('SignalDelivery for L1 rules and its guards', () => {
   test('cfnTarget adds the retry policy and dead-letter config, and lets that rule (only) use the queue', () => {
     const { s, topic } = fresh();
     const d = new SignalDelivery(s, 'D', {
+      ...catalogued(topic),
       signals: 'destructive changes',
-      runbook: 'Read it.',
-      alarmTopic: topic,
       retryAttempts: 3,
       maxEventAge: Duration.minutes(30),
     });
@@ -133,7 +139,7 @@ describe('SignalDelivery for L1 rules and its guards', () => {
 
   test('defaults pass the guards', () => {
     const { s, topic } = fresh();
-    const d = new SignalDelivery(s, 'D', { signals: 'x', runbook: 'y', alarmTopic: topic });
+    const d = new SignalDelivery(s, 'D', { ...catalogued(topic), signals: 'x' });
     expect([d.retryAttempts, d.maxEventAge.toSeconds()]).toEqual([8, 7200]);
   });
 
@@ -142,9 +148,8 @@ describe('SignalDelivery for L1 rules and its guards', () => {
     expect(
       () =>
         new SignalDelivery(s, 'D', {
+          ...catalogued(topic),
           signals: 'x',
-          runbook: 'y',
-          alarmTopic: topic,
           retryAttempts: 200,
           maxEventAge: Duration.days(2),
           retention: Duration.days(15),
