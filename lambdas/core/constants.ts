@@ -181,6 +181,39 @@ export const EVALUATOR_ENV = {
   findingDedupeSeconds: 'KEYTURN_FINDING_DEDUPE_SECONDS',
 } as const;
 
+/**
+ * The functions' own metrics (namespace `METRICS_NAMESPACE`): the handlers emit them, the dashboard and tests read
+ * them by these names. With the other `*_METRICS` below, this is the one home of keyturn's metric names.
+ */
+export const FUNCTION_METRICS = {
+  rotationEventRejected: 'RotationEventRejected',
+  rotationStepSucceeded: 'RotationStepSucceeded',
+  rotationStepFailed: 'RotationStepFailed',
+  rotationStepDuration: 'RotationStepDuration',
+  retirementProven: 'RetirementProven',
+  retirementSkipped: 'RetirementSkipped',
+  retirementFailed: 'RetirementFailed',
+  retirementScheduled: 'RetirementScheduled',
+  leakTaskRejected: 'LeakTaskRejected',
+  leakTaskSucceeded: 'LeakTaskSucceeded',
+  leakTaskFailed: 'LeakTaskFailed',
+  scanReportAnswered: 'ScanReportAnswered',
+  scanReportRefused: 'ScanReportRefused',
+  scanLeakStarted: 'ScanLeakStarted',
+  scanReportFailed: 'ScanReportFailed',
+  /** A function refused a secret the deployed registry does not name (dimension `Reason`). */
+  secretRefused: 'SecretRefused',
+} as const;
+
+/** What the daily audit counts per run. */
+export const AUDIT_METRICS = {
+  keysChecked: 'AuditKeysChecked',
+  findings: 'AuditFindings',
+  criticalFindings: 'AuditCriticalFindings',
+  /** Per rule, with the `Rule` dimension. */
+  ruleFindings: 'AuditRuleFindings',
+} as const;
+
 /** What the fleet evaluator counts per run (namespace `METRICS_NAMESPACE`). */
 export const EVALUATOR_METRICS = {
   findings: 'UsageFindings',

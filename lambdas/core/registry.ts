@@ -5,7 +5,7 @@
  * Pure: the store behind `KeyRegistry` lives in lambdas/aws; the writer in lambdas/registry.
  */
 import * as z from 'zod';
-import { LEAK_POLICIES, MAX_OVERLAP_HOURS, TIER_NAMES, type Tier } from './constants';
+import { FUNCTION_METRICS, LEAK_POLICIES, MAX_OVERLAP_HOURS, TIER_NAMES, type Tier } from './constants';
 import { KeyturnError } from './errors';
 import type { KeyPolicy } from './key-policy';
 import type { SecretDescription } from './ports';
@@ -128,7 +128,7 @@ export function sameKmsKey(actual: string | undefined, registered: string): bool
 }
 
 /** Metric every function emits when it refuses a secret (dimension `Reason`: a RefusalReason). */
-export const SECRET_REFUSED_METRIC = 'SecretRefused';
+export const SECRET_REFUSED_METRIC = FUNCTION_METRICS.secretRefused;
 
 /** What on-call is told when a function refuses a secret: an unregistered secret pointed at keyturn. */
 export interface RefusalNotice {

@@ -11,7 +11,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { registryFromEnv } from '../aws/registry-from-env';
 import { SecretsManagerSecretStore } from '../aws/secret-store';
-import { GITHUB_SCANNING_KEYS_URL, INTAKE_ENV } from '../core/constants';
+import { FUNCTION_METRICS, GITHUB_SCANNING_KEYS_URL, INTAKE_ENV } from '../core/constants';
 import { ReplayGuard, TokenBucket } from '../core/intake/guards';
 import { handleIntake, type IntakeDeps, type IntakeRequest } from '../core/intake/intake';
 import { PartnerKeyRing } from '../core/intake/signature';
@@ -74,12 +74,12 @@ export async function intake(event: HttpApiEvent) {
     const outcome = await handleIntake(deps, toRequest(event));
     logger.info('secret scanning request', { status: outcome.status, ...outcome.summary });
     metrics.addMetric(
-      outcome.status === 200 ? 'ScanReportAnswered' : 'ScanReportRefused',
+      outcome.status === 200 ? FUNCTION_METRICS.scanReportAnswered : FUNCTION_METRICS.scanReportRefused,
       MetricUnit.Count,
       1,
     );
     if (outcome.summary.started)
-      metrics.addMetric('ScanLeakStarted', MetricUnit.Count, outcome.summary.started);
+      metrics.addMetric(FUNCTION_METRICS.scanLeakStarted, MetricUnit.Count, outcome.summary.started);
     return {
       statusCode: outcome.status,
       headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
@@ -87,7 +87,7 @@ export async function intake(event: HttpApiEvent) {
     };
   } catch (error) {
     logger.error('secret scanning request failed', describeError(error));
-    metrics.addMetric('ScanReportFailed', MetricUnit.Count, 1);
+    metrics.addMetric(FUNCTION_METRICS.scanReportFailed, MetricUnit.Count, 1);
     return { statusCode: 500, headers: { 'content-type': 'application/json' }, body: '{"message":"error"}' };
   }
 }

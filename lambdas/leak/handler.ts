@@ -19,7 +19,7 @@ import { ledgerFromEnv } from '../aws/ledger-from-env';
 import { SecretsManagerLeakSecrets } from '../aws/leak-secrets';
 import { registryFromEnv } from '../aws/registry-from-env';
 import { SnsNotifier } from '../aws/notifier';
-import { DEFAULT_SECRET_PREFIX, ENV, LEAK_ENV } from '../core/constants';
+import { DEFAULT_SECRET_PREFIX, ENV, FUNCTION_METRICS, LEAK_ENV } from '../core/constants';
 import { contain } from '../core/leak/contain';
 import type { LeakDeps } from '../core/leak/ports';
 import type { LeakState } from '../core/leak/state';
@@ -95,7 +95,7 @@ export async function leakTask(input: unknown): Promise<LeakState> {
     request = parseLeakRequest(input);
   } catch (error) {
     logger.error('malformed leak task request rejected', describeError(error));
-    metrics.addMetric('LeakTaskRejected', MetricUnit.Count, 1);
+    metrics.addMetric(FUNCTION_METRICS.leakTaskRejected, MetricUnit.Count, 1);
     throw error;
   }
   metrics.addDimension('Task', request.task);
@@ -109,11 +109,11 @@ export async function leakTask(input: unknown): Promise<LeakState> {
       revoked: state.revoked,
       rotation: state.rotation,
     });
-    metrics.addMetric('LeakTaskSucceeded', MetricUnit.Count, 1);
+    metrics.addMetric(FUNCTION_METRICS.leakTaskSucceeded, MetricUnit.Count, 1);
     return state;
   } catch (error) {
     logger.error('leak task failed', { task: request.task, ...describeError(error) });
-    metrics.addMetric('LeakTaskFailed', MetricUnit.Count, 1);
+    metrics.addMetric(FUNCTION_METRICS.leakTaskFailed, MetricUnit.Count, 1);
     throw error;
   }
 }

@@ -14,7 +14,7 @@ import { SecretsManagerRetirementMarks } from '../aws/retirement-marks';
 import { registryFromEnv } from '../aws/registry-from-env';
 import { SecretsManagerSecretStore } from '../aws/secret-store';
 import { SnsNotifier } from '../aws/notifier';
-import { DEFAULT_SECRET_PREFIX, ENV } from '../core/constants';
+import { DEFAULT_SECRET_PREFIX, ENV, FUNCTION_METRICS } from '../core/constants';
 import { retireVersion, type RetireDeps, type RetireResult } from '../core/retire';
 import { defaultProviders } from '../providers/registry';
 import { createLogger, createMetrics, describeError } from '../shared/powertools';
@@ -50,7 +50,7 @@ export async function retire(event: unknown): Promise<RetireResult> {
     logger.info('retirement done', { outcome: result.outcome, keyName: result.keyName });
     if (result.keyName) metrics.addDimension('KeyName', result.keyName);
     metrics.addMetric(
-      result.outcome === 'retired' ? 'RetirementProven' : 'RetirementSkipped',
+      result.outcome === 'retired' ? FUNCTION_METRICS.retirementProven : FUNCTION_METRICS.retirementSkipped,
       MetricUnit.Count,
       1,
     );
@@ -58,7 +58,7 @@ export async function retire(event: unknown): Promise<RetireResult> {
   } catch (error) {
     if (!(await reportRefusal('retire', error, { logger, metrics, notify: (n) => notifier.publish(n) })))
       logger.error('retirement failed', describeError(error));
-    metrics.addMetric('RetirementFailed', MetricUnit.Count, 1);
+    metrics.addMetric(FUNCTION_METRICS.retirementFailed, MetricUnit.Count, 1);
     throw error;
   }
 }

@@ -8,7 +8,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { EventBridgeScheduler } from '../aws/scheduler';
-import { RETIREMENT_ENV } from '../core/constants';
+import { FUNCTION_METRICS, RETIREMENT_ENV } from '../core/constants';
 import type { SecretStore } from '../core/ports';
 import type { RotationDeps } from '../core/rotation';
 import { RetirementConfigurationError } from '../core/retirement-errors';
@@ -54,7 +54,8 @@ export function afterPromotionFromEnv(
         previousVersionId,
         overlapHours: ctx.policy.overlapHours,
       });
-      if (outcome === 'scheduled') observe.metrics.addMetric('RetirementScheduled', MetricUnit.Count, 1);
+      if (outcome === 'scheduled')
+        observe.metrics.addMetric(FUNCTION_METRICS.retirementScheduled, MetricUnit.Count, 1);
     },
   });
   return async (ctx, previousVersionId) => {

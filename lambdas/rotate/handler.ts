@@ -12,7 +12,7 @@ import { ledgerFromEnv } from '../aws/ledger-from-env';
 import { SnsNotifier } from '../aws/notifier';
 import { registryFromEnv } from '../aws/registry-from-env';
 import { SecretsManagerSecretStore } from '../aws/secret-store';
-import { ENV } from '../core/constants';
+import { ENV, FUNCTION_METRICS } from '../core/constants';
 import { parseRotationEvent } from '../core/rotation-event';
 import { runRotationStep, type RotationDeps, type StepOutcome } from '../core/rotation';
 import { RotationMemo } from '../core/rotation-memo';
@@ -48,7 +48,7 @@ export async function rotate(event: unknown): Promise<StepOutcome> {
     rotation = parseRotationEvent(event);
   } catch (error) {
     logger.error('malformed rotation event rejected', describeError(error));
-    metrics.addMetric('RotationEventRejected', MetricUnit.Count, 1);
+    metrics.addMetric(FUNCTION_METRICS.rotationEventRejected, MetricUnit.Count, 1);
     throw error;
   }
   logger.setCorrelationId(rotation.ClientRequestToken);
@@ -58,15 +58,19 @@ export async function rotate(event: unknown): Promise<StepOutcome> {
   try {
     const outcome = await runRotationStep(deps, rotation);
     logger.info('rotation step done', { outcome });
-    metrics.addMetric('RotationStepSucceeded', MetricUnit.Count, 1);
+    metrics.addMetric(FUNCTION_METRICS.rotationStepSucceeded, MetricUnit.Count, 1);
     return outcome;
   } catch (error) {
     if (!(await reportRefusal('rotate', error, { logger, metrics, notify: (n) => notify.publish(n) })))
       logger.error('rotation step failed', describeError(error));
-    metrics.addMetric('RotationStepFailed', MetricUnit.Count, 1);
+    metrics.addMetric(FUNCTION_METRICS.rotationStepFailed, MetricUnit.Count, 1);
     throw error;
   } finally {
-    metrics.addMetric('RotationStepDuration', MetricUnit.Milliseconds, performance.now() - started);
+    metrics.addMetric(
+      FUNCTION_METRICS.rotationStepDuration,
+      MetricUnit.Milliseconds,
+      performance.now() - started,
+    );
   }
 }
 

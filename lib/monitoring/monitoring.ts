@@ -26,6 +26,7 @@ import { Construct } from 'constructs';
 import {
   ENV,
   EVALUATOR_METRICS,
+  FUNCTION_METRICS,
   METRICS_NAMESPACE,
   NOTIFY_ENV,
   NOTIFY_METRICS,
@@ -518,8 +519,8 @@ export class KeyturnMonitoring extends Construct implements IKeyturnMonitoring {
       new cloudwatch.GraphWidget({
         title: 'Rotations: steps succeeded / failed',
         left: [
-          search('MetricName="RotationStepSucceeded"', 'succeeded'),
-          search('MetricName="RotationStepFailed"', 'failed'),
+          search(`MetricName="${FUNCTION_METRICS.rotationStepSucceeded}"`, 'succeeded'),
+          search(`MetricName="${FUNCTION_METRICS.rotationStepFailed}"`, 'failed'),
         ],
         width: 12,
       }),

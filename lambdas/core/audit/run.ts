@@ -3,6 +3,7 @@
  * metrics, and record the run in the ledger (a clean run too). A run id (the schedule's time) keys the ledger
  * entries, so a retried invocation writes no second line.
  */
+import { AUDIT_METRICS } from '../constants';
 import { PIPELINE_WIDE } from '../ledger';
 import type { Ledger } from '../ports';
 import { AUDIT_RULES, countBySeverity, type AuditRuleId, type AuditSettings, type Finding } from './findings';
@@ -27,14 +28,6 @@ export interface AuditResult {
   findings: Finding[];
   notified?: 'critical' | 'notice';
 }
-
-export const AUDIT_METRICS = {
-  keysChecked: 'AuditKeysChecked',
-  findings: 'AuditFindings',
-  criticalFindings: 'AuditCriticalFindings',
-  /** Per rule, with the `Rule` dimension. */
-  ruleFindings: 'AuditRuleFindings',
-} as const;
 
 export async function runAudit(deps: AuditDeps, runId: string): Promise<AuditResult> {
   const now = deps.now();
