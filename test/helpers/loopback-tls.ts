@@ -12,13 +12,14 @@
  * object both under jest and in plain node).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { runInThisContext } from 'node:vm';
 import { Agent, type Dispatcher } from 'undici';
 
-/** openssl makes the certificate (Node's crypto can read certificates but not issue them). */
+/** openssl signs the certificate (Node's crypto makes the key, and can read certificates but not issue them). */
 export const OPENSSL_INSTALL = 'apt-get install openssl (macOS: brew install openssl)';
 
 export interface LoopbackCertificate {
@@ -28,34 +29,38 @@ export interface LoopbackCertificate {
   key: string;
 }
 
-/** A fresh self-signed certificate whose only name is IP 127.0.0.1, valid for a day; its files are removed. */
+/**
+ * A fresh self-signed certificate whose only name is IP 127.0.0.1, valid for a day, on a new P-256 key (made in
+ * milliseconds, where an RSA key takes a second on a busy machine); its files are removed.
+ */
 export function loopbackCertificate(): LoopbackCertificate {
   const dir = mkdtempSync(path.join(tmpdir(), 'keyturn-tls-'));
   const certFile = path.join(dir, 'cert.pem');
   const keyFile = path.join(dir, 'key.pem');
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const key = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
   try {
+    writeFileSync(keyFile, key, { mode: 0o600 });
     execFileSync(
       'openssl',
       [
         'req',
         '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
+        '-key',
+        keyFile,
         '-days',
         '1',
         '-subj',
         '/CN=127.0.0.1',
         '-addext',
         'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        keyFile,
         '-out',
         certFile,
       ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
+      // The test's environment (jest gives each file its own copy of process.env; child_process reads Node's).
+      { stdio: ['ignore', 'ignore', 'pipe'], env: process.env },
     );
-    return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };
+    return { cert: readFileSync(certFile, 'utf8'), key };
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
     throw new Error(
@@ -72,12 +77,30 @@ export function loopbackCertificate(): LoopbackCertificate {
 const GLOBAL_DISPATCHER = Symbol.for('undici.globalDispatcher.1');
 
 /**
+ * Node's fetch calls the dispatcher with the handler interface of the undici it bundles; the devDependency's Agent
+ * must be of the same major version. Throws, with the install line, when they differ (e.g. after a Node upgrade).
+ */
+export function assertUndiciMatches(bundled: string | undefined, installed: string): void {
+  if (bundled === undefined || bundled.split('.')[0] === installed.split('.')[0]) return;
+  throw new Error(
+    `Node ${process.version} bundles undici ${bundled}, the undici devDependency is ${installed}: ` +
+      `pin the one Node bundles (npm install --save-dev --save-exact undici@${bundled})`,
+  );
+}
+
+function installedUndici(): string {
+  const manifest = readFileSync(require.resolve('undici/package.json'), 'utf8');
+  return (JSON.parse(manifest) as { version: string }).version;
+}
+
+/**
  * Make Node's fetch trust `ca` (and only it) until the returned function is called, which restores the previous
  * dispatcher. Affects https only: plain http (moto, the proxy) goes through the same agent unchanged.
  */
 export async function trustInFetch(ca: string): Promise<() => Promise<void>> {
   // Node's fetch installs its default dispatcher when first used: use it once (a data: URL, no network) so there
   // is a default to restore.
+  assertUndiciMatches(process.versions.undici, installedUndici());
   await fetch('data:,');
   const main = runInThisContext('globalThis') as Record<symbol, Dispatcher | undefined>;
   const previous = main[GLOBAL_DISPATCHER];
