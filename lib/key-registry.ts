@@ -16,7 +16,7 @@ import { Construct } from 'constructs';
 import { REGISTRY_ENV, REGISTRY_RESOURCE_TYPE, REGISTRY_SCHEMA } from '../lambdas/core/constants';
 import type { KeyConfig } from './config/schema';
 import { KeyturnFunction } from './keyturn-function';
-import { providerSettingsFor } from './key-tags';
+import { providerSettingsFor } from './providers';
 
 export const REGISTRY_WRITER_ENTRY = path.join(__dirname, '..', 'lambdas', 'registry', 'handler.ts');
 

@@ -25,6 +25,7 @@ export function apiKeyNameFor(ctx: KeyContext): string {
 export class ApiGatewayKeyProvider implements KeyProvider {
   readonly kind = API_GATEWAY_KEY;
   readonly createHasSideEffects = true;
+  readonly checkedByConsumers = false;
   readonly verifyRetry = API_GATEWAY_VERIFY_RETRY;
 
   constructor(private readonly keys: ApiGatewayKeys) {}

@@ -47,6 +47,7 @@ export function idempotencyKeyFor(ctx: KeyContext): string {
 export class HttpAdminApiProvider implements KeyProvider {
   readonly kind = HTTP_ADMIN_API;
   readonly createHasSideEffects = true;
+  readonly checkedByConsumers = false;
   readonly verifyRetry = HTTP_VERIFY_RETRY;
 
   constructor(private readonly deps: HttpAdminApiProviderDeps) {}

@@ -48,6 +48,7 @@ export function pendingTagOf(token: string): string {
 export class IamAccessKeyProvider implements KeyProvider {
   readonly kind = IAM_ACCESS_KEY;
   readonly createHasSideEffects = true;
+  readonly checkedByConsumers = false;
   readonly verifyRetry = IAM_VERIFY_RETRY;
 
   constructor(private readonly deps: IamAccessKeyProviderDeps) {}
