@@ -10,7 +10,7 @@ import { providerSettingsFor } from './providers';
  * The key's provider settings (its descriptor in lib/providers/) as `keyturn:provider:<name>` tags, for people
  * and search (the audit compares them with the registry).
  */
-export function providerSettingTags(key: KeyConfig): Record<string, string> {
+function providerSettingTags(key: KeyConfig): Record<string, string> {
   return Object.fromEntries(
     Object.entries(providerSettingsFor(key)).map(([name, value]) => [TAGS.providerSetting + name, value]),
   );

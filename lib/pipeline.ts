@@ -32,7 +32,7 @@ import { KeyturnLeakResponse } from './leak-response';
 import { KeyturnLedger } from './ledger';
 import { KeyturnRegistry } from './key-registry';
 
-export const LAMBDA_ENTRIES = {
+const LAMBDA_ENTRIES = {
   rotate: path.join(__dirname, '..', 'lambdas', 'rotate', 'handler.ts'),
   retire: RETIRE_ENTRY,
   audit: AUDIT_ENTRY,

@@ -97,7 +97,7 @@ const keyObjectShape = z.strictObject({
   alarms: keyAlarmsSchema.default({}),
 });
 
-export const keySchema = keyObjectShape.superRefine(checkKeyLimits);
+const keySchema = keyObjectShape.superRefine(checkKeyLimits);
 
 /** A key's lists are stored space-joined in one tag each: the joined value must fit the tag limit too. */
 function joinedTagProblems(key: {
@@ -155,7 +155,7 @@ const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
-export const pipelineSchema = z.strictObject({
+const pipelineSchema = z.strictObject({
   /** CloudFormation stack name. */
   stackName: z
     .string()

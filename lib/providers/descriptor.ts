@@ -27,7 +27,7 @@ export interface ProviderGrant {
 }
 
 /** The `provider` object of a key whose `kind` is K. */
-export type ProviderSchema<K extends ProviderKind> = z.ZodType<{ kind: K }>;
+type ProviderSchema<K extends ProviderKind> = z.ZodType<{ kind: K }>;
 
 export interface ProviderDescriptor<K extends ProviderKind, S extends ProviderSchema<K> = ProviderSchema<K>> {
   readonly kind: K;

@@ -17,8 +17,6 @@ import { httpAdminApi } from './http-admin-api';
 import { iamAccessKey } from './iam-access-key';
 import { selfIssued } from './self-issued';
 
-export type { ProviderGrantPurpose } from './descriptor';
-
 /** One descriptor per kind, each under its own kind. */
 export type ProviderDescriptors = { [K in ProviderKind]: ProviderDescriptor<K> };
 

@@ -28,7 +28,7 @@ export interface AuditResult {
   notified?: 'critical' | 'notice';
 }
 
-export const AUDIT_METRICS = {
+const AUDIT_METRICS = {
   keysChecked: 'AuditKeysChecked',
   findings: 'AuditFindings',
   criticalFindings: 'AuditCriticalFindings',
