@@ -15,7 +15,7 @@ import { KeyturnFunction, PREBUILT_BUNDLE_DIR } from '../lib/keyturn-function';
 const ROOT = path.join(__dirname, '..');
 
 /** Every function's entry: `lambdas/<fn>/handler.ts`. */
-export function handlerEntries(root: string = ROOT): { name: string; entry: string }[] {
+function handlerEntries(root: string = ROOT): { name: string; entry: string }[] {
   const lambdas = path.join(root, 'lambdas');
   return readdirSync(lambdas, { withFileTypes: true })
     .filter((d) => d.isDirectory() && existsSync(path.join(lambdas, d.name, 'handler.ts')))
@@ -24,7 +24,7 @@ export function handlerEntries(root: string = ROOT): { name: string; entry: stri
 }
 
 /** Bundle each handler through a throw-away CDK app; returns the bundle directories by function name. */
-export function bundleHandlers(outDir: string, root: string = ROOT): Record<string, string> {
+function bundleHandlers(outDir: string, root: string = ROOT): Record<string, string> {
   const cdkOut = mkdtempSync(path.join(tmpdir(), 'keyturn-build-'));
   try {
     const app = new App({ outdir: cdkOut, context: { 'aws:cdk:enable-asset-metadata': true } });
@@ -58,7 +58,7 @@ export function bundleHandlers(outDir: string, root: string = ROOT): Record<stri
 /** JSON files the compiled code reads from disk (not through `import`, so tsc does not copy them). */
 const RUNTIME_JSON = ['lambdas/providers/presets', 'bin/keyturn.config.json'];
 
-export function copyRuntimeJson(outDir: string, root: string = ROOT): void {
+function copyRuntimeJson(outDir: string, root: string = ROOT): void {
   for (const rel of RUNTIME_JSON) {
     const from = path.join(root, rel);
     if (!existsSync(from)) continue;

@@ -16,12 +16,12 @@ import { Construct } from 'constructs';
 import { REGISTRY_ENV, REGISTRY_RESOURCE_TYPE, REGISTRY_SCHEMA } from '../lambdas/core/constants';
 import type { KeyConfig } from './config/schema';
 import { KeyturnFunction } from './keyturn-function';
-import { providerSettingsFor } from './key-tags';
+import { providerSettingsFor } from './providers';
 
-export const REGISTRY_WRITER_ENTRY = path.join(__dirname, '..', 'lambdas', 'registry', 'handler.ts');
+const REGISTRY_WRITER_ENTRY = path.join(__dirname, '..', 'lambdas', 'registry', 'handler.ts');
 
 /** Every DynamoDB action that writes items: denied to all but the writer. */
-export const REGISTRY_WRITE_ACTIONS = [
+const REGISTRY_WRITE_ACTIONS = [
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
@@ -48,7 +48,7 @@ export interface KeyturnRegistryProps {
  * A registry entry's policy, the shape lambdas/core/key-policy.ts KeyPolicy reads (lib/ may not import runtime
  * modules: test/infra/registry.test.ts parses every synthesized entry with the runtime's parser).
  */
-export interface RegistryPolicy {
+interface RegistryPolicy {
   keyName: string;
   provider: string;
   environment: string;

@@ -14,7 +14,7 @@ export const MAX_STACK_RESOURCES = 500;
 /** Keys the main stack holds beside the pipeline (about 80 resources) before keys are sharded by default. */
 export const MAX_KEYS_IN_MAIN_STACK = 40;
 /** Keys per shard the default shard count aims at: hashing is uneven, so room is left under the limit. */
-export const TARGET_KEYS_PER_SHARD = 30;
+const TARGET_KEYS_PER_SHARD = 30;
 
 export interface ShardPlan {
   /** 0: every key in the main stack. */
@@ -30,7 +30,7 @@ export function shardOf(key: Pick<KeyConfig, 'environment' | 'name'>, shardCount
   return digest.readUInt32BE(0) % shardCount;
 }
 
-export function defaultShardCount(keyCount: number): number {
+function defaultShardCount(keyCount: number): number {
   return keyCount <= MAX_KEYS_IN_MAIN_STACK ? 0 : Math.ceil(keyCount / TARGET_KEYS_PER_SHARD);
 }
 

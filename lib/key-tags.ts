@@ -2,35 +2,15 @@
  * The tags a managed secret carries: the key's metadata for people, search and the audit's drift report. The
  * functions never act on them: they read the deployed registry (lib/key-registry.ts).
  */
-import { INVENTORY_TAGS, PROVIDER_SETTINGS, TAGS } from '../lambdas/core/constants';
+import { INVENTORY_TAGS, TAGS } from '../lambdas/core/constants';
 import type { KeyConfig } from './config/schema';
+import { providerSettingsFor } from './providers';
 
-/** The key's provider settings by setting name: the registry entry's `providerSettings`. */
-export function providerSettingsFor(key: KeyConfig): Record<string, string> {
-  const provider = key.provider;
-  const out: Record<string, string> = {};
-  switch (provider.kind) {
-    case 'self-issued':
-      if (provider.prefix) out[PROVIDER_SETTINGS.selfIssued.prefix] = provider.prefix;
-      if (provider.bodyLength) out[PROVIDER_SETTINGS.selfIssued.bodyLength] = String(provider.bodyLength);
-      break;
-    case 'iam-access-key':
-      out[PROVIDER_SETTINGS.iamAccessKey.userArn] = provider.userArn;
-      break;
-    case 'api-gateway-key':
-      // Space-separated, as tags hold it (read back with splitTagList).
-      out[PROVIDER_SETTINGS.apiGatewayKey.usagePlanIds] = provider.usagePlanIds.join(' ');
-      break;
-    case 'http-admin-api':
-      out[PROVIDER_SETTINGS.httpAdminApi.profile] = provider.profile;
-      out[PROVIDER_SETTINGS.httpAdminApi.adminSecretArn] = provider.adminSecretArn;
-      break;
-  }
-  return out;
-}
-
-/** The same settings as `keyturn:provider:<name>` tags, for people and search (the audit compares them). */
-export function providerSettingTags(key: KeyConfig): Record<string, string> {
+/**
+ * The key's provider settings (its descriptor in lib/providers/) as `keyturn:provider:<name>` tags, for people
+ * and search (the audit compares them with the registry).
+ */
+function providerSettingTags(key: KeyConfig): Record<string, string> {
   return Object.fromEntries(
     Object.entries(providerSettingsFor(key)).map(([name, value]) => [TAGS.providerSetting + name, value]),
   );

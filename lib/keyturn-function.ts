@@ -21,7 +21,7 @@ import { Construct } from 'constructs';
 import { SDK_RETRY_ENV } from '../lambdas/core/constants';
 
 /** What a keyturn function reserves unless it says otherwise (lib/keyturn-function.ts). */
-export const DEFAULT_RESERVED_CONCURRENCY = 5;
+const DEFAULT_RESERVED_CONCURRENCY = 5;
 
 export interface KeyturnFunctionProps {
   /** Path of the handler file (exports `handler`). */
@@ -63,7 +63,7 @@ export interface KeyturnFunctionProps {
 }
 
 /** esbuild options of every keyturn function, shared by synth and by the package build. */
-export const BUNDLING = {
+const BUNDLING = {
   // The SDK is bundled, pinned to the lock file's versions, and tree-shaken with everything else.
   externalModules: [],
   minify: true,
@@ -74,7 +74,7 @@ export const BUNDLING = {
 } as const;
 
 /** Directory of the pre-built bundle of a handler (`<dir of entry>/bundle`), or undefined when not built. */
-export function prebuiltBundleDir(entry: string): string | undefined {
+function prebuiltBundleDir(entry: string): string | undefined {
   const dir = path.join(path.dirname(entry), PREBUILT_BUNDLE_DIR);
   return existsSync(path.join(dir, 'index.js')) ? dir : undefined;
 }

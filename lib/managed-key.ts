@@ -21,7 +21,7 @@ export interface ManagedKeyProps extends ManagedKeyOptions {
 }
 
 /** Secrets Manager's schedule for a key: the key's own rotation settings, else its tier's cadence. */
-export function rotationRulesFor(key: KeyConfig): secretsmanager.CfnRotationSchedule.RotationRulesProperty {
+function rotationRulesFor(key: KeyConfig): secretsmanager.CfnRotationSchedule.RotationRulesProperty {
   const tier = TIERS[key.tier];
   const scheduleExpression =
     key.rotation?.scheduleExpression ?? `rate(${key.rotation?.everyDays ?? tier.rotateEveryDays} days)`;

@@ -16,7 +16,7 @@ import { encryptLogGroups } from './log-encryption';
 import { ManagedKey, type ManagedKeyOptions } from './managed-key';
 import { KeyturnNotifications } from './notifications';
 import type { IKeyturnPipeline } from './pipeline-interface';
-import { grantProviderAccess, provideProviderEnvironment } from './provider-grants';
+import { grantProviderAccess, provideProviderEnvironment } from './providers';
 import { KeyturnRetirement, RETIRE_ENTRY } from './retirement';
 import {
   monitoringSchema,
@@ -32,7 +32,7 @@ import { KeyturnLeakResponse } from './leak-response';
 import { KeyturnLedger } from './ledger';
 import { KeyturnRegistry } from './key-registry';
 
-export const LAMBDA_ENTRIES = {
+const LAMBDA_ENTRIES = {
   rotate: path.join(__dirname, '..', 'lambdas', 'rotate', 'handler.ts'),
   retire: RETIRE_ENTRY,
   audit: AUDIT_ENTRY,
@@ -256,7 +256,7 @@ export class KeyturnPipeline extends Construct implements IKeyturnPipeline {
   /** Add a managed key served by this pipeline. */
   /** `scope`: where the key's own resources go (this pipeline, or a key shard stack of lib/key-shards.ts). */
   addKey(id: string, options: ManagedKeyOptions, scope: Construct = this): ManagedKey {
-    // The key's provider grants and HTTP profile go to the shared rotate function (see lib/provider-grants.ts).
+    // The key's provider grants and HTTP profile go to the shared rotate function (see lib/providers/).
     grantProviderAccess(this.rotateFunction.role, options.key, 'rotate', this.rotateFunction.role);
     provideProviderEnvironment(this.rotateFunction.function, options.key);
     this.retirement.addKey(options.key);

@@ -17,7 +17,7 @@ import { ENV, METRICS_NAMESPACE, RETIREMENT_ENV, RETIREMENT_TAGS, TAGS } from '.
 import type { KeyConfig } from './config/schema';
 import { KeyturnFunction } from './keyturn-function';
 import type { KeyturnNotifications } from './notifications';
-import { grantProviderAccess, provideProviderEnvironment } from './provider-grants';
+import { grantProviderAccess, provideProviderEnvironment } from './providers';
 
 export const RETIRE_ENTRY = path.join(__dirname, '..', 'lambdas', 'retire', 'handler.ts');
 

@@ -20,8 +20,3 @@ export function severityLabel(severity: string, color: boolean | undefined): str
   if (!color) return label;
   return `${severity === 'critical' ? '\x1b[31m' : '\x1b[33m'}${label}\x1b[0m`;
 }
-
-export interface GlobalOptions {
-  json?: boolean;
-  prefix?: string;
-}

@@ -10,7 +10,7 @@ import { CliError, EXIT } from './exit-codes';
 
 const KEY_REF = /^(?:([a-z0-9][a-z0-9-]{0,31})\/)?([a-z0-9][a-z0-9-]{0,62})$/;
 
-export interface ResolvedKey {
+interface ResolvedKey {
   keyName: string;
   environment: string;
   secret: ManagedSecret;

@@ -6,7 +6,7 @@ import * as z from 'zod';
 
 const isoOrNull = z.iso.datetime().nullable();
 
-export const findingJson = z.strictObject({
+const findingJson = z.strictObject({
   rule: z.string(),
   severity: z.enum(['critical', 'notice']),
   message: z.string(),

@@ -16,8 +16,8 @@ import { runAudit, type AuditDeps, type AuditResult } from '../core/audit/run';
 import { auditRunId, auditSettingsFromEnv } from '../core/audit/settings';
 import { createLogger, createMetrics } from '../shared/powertools';
 
-export const logger = createLogger('keyturn-audit');
-export const metrics = createMetrics('keyturn-audit');
+const logger = createLogger('keyturn-audit');
+const metrics = createMetrics('keyturn-audit');
 
 const notifier = new SnsNotifier(new SNSClient({}), {
   critical: process.env[ENV.criticalTopicArn] ?? '',

@@ -12,7 +12,7 @@ import {
   type APIGatewayClient,
 } from '@aws-sdk/client-api-gateway';
 
-export interface ApiKeyInfo {
+interface ApiKeyInfo {
   id: string;
   name: string;
   enabled: boolean;

@@ -9,9 +9,9 @@ export interface AwsCredentials {
   secretAccessKey: string;
 }
 
-export type StsClientFactory = (credentials: AwsCredentials) => STSClient;
+type StsClientFactory = (credentials: AwsCredentials) => STSClient;
 
-export const defaultStsClientFactory: StsClientFactory = (credentials) =>
+const defaultStsClientFactory: StsClientFactory = (credentials) =>
   // No retries here: the provider's own backoff decides how long to wait for IAM to propagate the key.
   new STSClient({ credentials, maxAttempts: 1 });
 

@@ -18,7 +18,7 @@ export interface AccessKeyInfo {
   createdAt: Date;
 }
 
-export interface NewAccessKey {
+interface NewAccessKey {
   accessKeyId: string;
   secretAccessKey: string;
 }

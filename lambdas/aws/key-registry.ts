@@ -19,7 +19,7 @@ import {
 } from '../core/registry';
 
 /** How long a warm container keeps an entry: a deployment's change is seen within this time. */
-export const REGISTRY_CACHE_MS = 5 * 60_000;
+const REGISTRY_CACHE_MS = 5 * 60_000;
 
 export class DynamoKeyRegistry implements KeyRegistry {
   private readonly cache = new Map<string, { entry: RegistryEntry; until: number }>();
@@ -66,7 +66,7 @@ export class DynamoKeyRegistry implements KeyRegistry {
 }
 
 /** The item's `policy` attribute holds the policy as JSON (CloudFormation hands custom resources strings). */
-export function toEntry(secretName: string, item: Record<string, unknown>): RegistryEntry {
+function toEntry(secretName: string, item: Record<string, unknown>): RegistryEntry {
   let policy: unknown;
   try {
     policy = JSON.parse(String(item[REGISTRY_SCHEMA.policy]));

@@ -13,7 +13,7 @@ import {
 import { LEDGER_SCHEMA } from '../core/constants';
 import type { Ledger, LedgerEntry } from '../core/ports';
 
-export type AppendOutcome = 'appended' | 'duplicate';
+type AppendOutcome = 'appended' | 'duplicate';
 
 const { partitionKey, sortKey, timeIndex } = LEDGER_SCHEMA;
 

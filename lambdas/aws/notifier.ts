@@ -1,9 +1,9 @@
 /** Publishes keyturn notifications to SNS, with message attributes that subscribers can filter on. */
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 
-export type Severity = 'critical' | 'notice';
+type Severity = 'critical' | 'notice';
 
-export interface Notification {
+interface Notification {
   severity: Severity;
   /** What kind of event, e.g. `rotation-failed`, `leak`, `audit`, `retirement-failed`. */
   kind: string;
@@ -14,7 +14,7 @@ export interface Notification {
   environment?: string;
 }
 
-export interface NotificationTopics {
+interface NotificationTopics {
   critical: string;
   notice: string;
 }

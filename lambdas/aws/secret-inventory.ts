@@ -19,7 +19,7 @@ import type { SecretDescription } from '../core/ports';
 import { stageRecord, tagRecord } from './sdk-maps';
 import { SecretsManagerSecretStore } from './secret-store';
 
-export interface SecretInventoryOptions {
+interface SecretInventoryOptions {
   /** Only secrets whose name starts with this. @default 'keyturn/' */
   secretPrefix?: string;
 }
@@ -116,7 +116,7 @@ export class SecretInventory implements Inventory {
 }
 
 /** A ListSecrets entry as the audit's inventory item. */
-export function toManagedSecret(entry: SecretListEntry): ManagedSecret {
+function toManagedSecret(entry: SecretListEntry): ManagedSecret {
   const tags = tagRecord(entry.Tags);
   const versions = stageRecord(entry.SecretVersionsToStages);
   const pending = pendingVersionOf(versions);

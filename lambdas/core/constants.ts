@@ -84,7 +84,7 @@ export const TIER_NAMES = Object.keys(TIERS) as Tier[];
 export const DEFAULT_OVERLAP_HOURS = 24;
 export const MAX_OVERLAP_HOURS = 7 * 24;
 
-/** Provider setting names, stored as `keyturn:provider:<name>` tags. */
+/** Provider setting names: keys of a registry entry's `providerSettings` (and of `keyturn:provider:<name>` tags). */
 export const PROVIDER_SETTINGS = {
   selfIssued: { prefix: 'key-prefix', bodyLength: 'body-length' },
   /** IAM user access keys: the user's ARN. */
@@ -102,6 +102,8 @@ export const PROVIDER_KINDS = {
   apiGatewayKey: 'api-gateway-key',
   httpAdminApi: 'http-admin-api',
 } as const;
+/** A provider kind: lib/providers/ holds one build-side descriptor per kind, lambdas/providers/ one runtime provider. */
+export type ProviderKind = (typeof PROVIDER_KINDS)[keyof typeof PROVIDER_KINDS];
 
 /** Self-issued key prefixes look like `kt_live_`: lowercase words joined and ended by underscores. */
 export const KEY_PREFIX_PATTERN = /^[a-z][a-z0-9]{1,15}_(?:[a-z0-9]{1,15}_)?$/;

@@ -11,14 +11,14 @@ import { crc32 } from 'node:zlib';
 import { KEY_PREFIX_PATTERN } from './constants';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-export const MIN_BODY_LENGTH = 32;
-export const MAX_BODY_LENGTH = 128;
-export const CHECKSUM_LENGTH = 6;
+const MIN_BODY_LENGTH = 32;
+const MAX_BODY_LENGTH = 128;
+const CHECKSUM_LENGTH = 6;
 const BODY_AND_CHECKSUM = /^[0-9A-Za-z]+$/;
 /** Bytes at or above this value are rejected so that `byte % 62` stays uniform. */
 const UNBIASED_LIMIT = 256 - (256 % 62);
 
-export interface ParsedKey {
+interface ParsedKey {
   prefix: string;
   body: string;
   checksum: string;

@@ -47,7 +47,7 @@ const tagSchema = z.object({
   [TAGS.linkedSystems]: z.string().optional(),
 });
 
-export type PolicyOutcome = { ok: true; policy: KeyPolicy } | { ok: false; reason: string };
+type PolicyOutcome = { ok: true; policy: KeyPolicy } | { ok: false; reason: string };
 
 /** Linked systems and scopes are stored space-separated: tag values cannot hold commas portably. */
 export function splitTagList(value: string | undefined): string[] {

@@ -32,6 +32,12 @@ export interface KeyProvider {
    * protocol can store optimistically and let Secrets Manager's token idempotency absorb a retry.
    */
   readonly createHasSideEffects: boolean;
+  /**
+   * `true` when the services that accept the key check it against the secret (the verifier library), not at a
+   * provider: nothing exists elsewhere to revoke, taking the version's labels off IS the revocation, and the proof
+   * is that the secret no longer offers the version (retirement asks the provider nothing).
+   */
+  readonly checkedByConsumers: boolean;
   /** How testSecret retries `verify` while a new key propagates (IAM, API Gateway take seconds). */
   readonly verifyRetry?: RetryPolicy;
   /**

@@ -75,7 +75,7 @@ export function parseRegistryEntry(secretName: string, raw: unknown): RegistryEn
 }
 
 /** Why a secret is refused before any provider call (stable `reason` for metrics and notices). */
-export type RefusalReason = 'outside-prefix' | 'not-registered' | 'other-secret' | 'foreign-kms-key';
+type RefusalReason = 'outside-prefix' | 'not-registered' | 'other-secret' | 'foreign-kms-key';
 
 /** The secret is not one the deployment registered (or is not the registered one): nothing was done. */
 export class UnregisteredSecretError extends KeyturnError {
@@ -120,7 +120,7 @@ export async function admitSecret(
 }
 
 /** DescribeSecret gives the key as it was set: an ARN (CloudFormation passes the ARN) or a bare key id. */
-export function sameKmsKey(actual: string | undefined, registered: string): boolean {
+function sameKmsKey(actual: string | undefined, registered: string): boolean {
   if (!actual) return false;
   if (actual === registered) return true;
   const registeredId = registered.slice(registered.lastIndexOf('/') + 1);

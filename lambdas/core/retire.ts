@@ -54,8 +54,9 @@ export interface RetireDeps {
 }
 
 /**
- * Providers whose keys are checked by the consuming services against the secret (the verifier library): there is
- * nothing to revoke elsewhere, so the retirement mark IS the revocation, and the proof is the consumers' view.
+ * The kinds whose providers say `checkedByConsumers` (lambdas/core/provider.ts). Retirement asks the provider itself;
+ * this list stays only for lambdas/core/leak/steps.ts until the leak response reads the flag too
+ * (test/providers/runtime-registry.test.ts keeps the two in step).
  */
 export const CONSUMER_CHECKED_PROVIDERS: readonly string[] = [PROVIDER_KINDS.selfIssued];
 
@@ -148,7 +149,7 @@ async function prove(deps: RetireDeps, provider: KeyProvider, ctx: KeyContext, k
   if (acceptedVersions(fresh).includes(versionId)) {
     throw new RevocationNotProvenError(secretId, versionId, 'the version is still AWSCURRENT or AWSPREVIOUS');
   }
-  if (CONSUMER_CHECKED_PROVIDERS.includes(provider.kind)) return;
+  if (provider.checkedByConsumers) return;
   // A vendor whose revocation propagates slowly asks for a wait first (HTTP presets: proofWaitMs).
   const wait = provider.proofDelayMs?.(ctx) ?? 0;
   if (wait > 0) await (deps.sleep ?? realSleep)(wait);

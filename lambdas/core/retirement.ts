@@ -13,7 +13,7 @@ import type { SecretDescription } from './ports';
 import { versionWithLabel } from './version-labels';
 
 /** EventBridge Scheduler names: at most 64 characters of `[0-9A-Za-z_.-]`. */
-export const SCHEDULE_NAME_PREFIX = 'keyturn-retire-';
+const SCHEDULE_NAME_PREFIX = 'keyturn-retire-';
 const SCHEDULE_NAME_MAX = 64;
 
 /** With no overlap the old key retires after this delay, through the same schedule (see scheduleAt). */
@@ -60,7 +60,7 @@ export interface RetirementRequest {
   versionId: string;
 }
 
-export type RetirementDecision =
+type RetirementDecision =
   | { action: 'skip'; reason: 'is-current' | 'is-pending' | 'already-retired' }
   | { action: 'retire'; holdsPreviousLabel: boolean };
 

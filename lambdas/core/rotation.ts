@@ -54,15 +54,15 @@ export type StepOutcome =
   | 'already-current';
 
 /** Which staging labels a version carries, per the service's rules. */
-export function stagesOf(description: SecretDescription, versionId: string): string[] | undefined {
+function stagesOf(description: SecretDescription, versionId: string): string[] | undefined {
   return Object.hasOwn(description.versions, versionId) ? description.versions[versionId] : undefined;
 }
 
-export function currentVersionOf(description: SecretDescription): string | undefined {
+function currentVersionOf(description: SecretDescription): string | undefined {
   return versionWithLabel(description.versions, STAGE.current);
 }
 
-export function previousVersionOf(description: SecretDescription): string | undefined {
+function previousVersionOf(description: SecretDescription): string | undefined {
   return versionWithLabel(description.versions, STAGE.previous);
 }
 

@@ -35,7 +35,7 @@ export interface RetirementTarget {
   deadLetterQueueArn: string;
 }
 
-export interface ScheduleRetirementDeps {
+interface ScheduleRetirementDeps {
   scheduler: RetirementScheduler;
   store: SecretStore;
   target: RetirementTarget;

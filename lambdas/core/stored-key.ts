@@ -20,9 +20,9 @@ export type StoredKey = z.infer<typeof storedKeySchema>;
 
 const bootstrapSchema = z.object({ keyturn: z.literal(1), bootstrap: z.literal(true) });
 
-export type SecretContent = { kind: 'key'; key: StoredKey } | { kind: 'bootstrap' };
+type SecretContent = { kind: 'key'; key: StoredKey } | { kind: 'bootstrap' };
 
-export type ParseOutcome = { ok: true; content: SecretContent } | { ok: false; reason: string };
+type ParseOutcome = { ok: true; content: SecretContent } | { ok: false; reason: string };
 
 /** Parse a stored secret string; the failure reason describes the shape, never the value. */
 export function parseSecretContent(secretString: string): ParseOutcome {

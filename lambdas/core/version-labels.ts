@@ -4,7 +4,7 @@
  */
 import { STAGE } from './constants';
 
-export type VersionLabels = Record<string, string[]>;
+type VersionLabels = Record<string, string[]>;
 
 /** The version carrying `label` (the service keeps each label on at most one version). */
 export function versionWithLabel(versions: VersionLabels, label: string): string | undefined {

@@ -13,9 +13,9 @@ import type { StoredKey } from '../core/stored-key';
 import type { ApiGatewayKeys } from '../aws/api-gateway-keys';
 import { isTransientAwsError, providerFailure } from './aws-errors';
 
-export const API_GATEWAY_KEY = PROVIDER_KINDS.apiGatewayKey;
+const API_GATEWAY_KEY = PROVIDER_KINDS.apiGatewayKey;
 /** ~15 s at most: usage plan membership and the key itself take a few seconds to reach every API stage. */
-export const API_GATEWAY_VERIFY_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 1000, maxDelayMs: 8000 };
+const API_GATEWAY_VERIFY_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 1000, maxDelayMs: 8000 };
 
 /** `keyturn-<key>-<environment>-<token>`: unique per rotation, and readable in the console. */
 export function apiKeyNameFor(ctx: KeyContext): string {
@@ -25,6 +25,7 @@ export function apiKeyNameFor(ctx: KeyContext): string {
 export class ApiGatewayKeyProvider implements KeyProvider {
   readonly kind = API_GATEWAY_KEY;
   readonly createHasSideEffects = true;
+  readonly checkedByConsumers = false;
   readonly verifyRetry = API_GATEWAY_VERIFY_RETRY;
 
   constructor(private readonly keys: ApiGatewayKeys) {}

@@ -25,12 +25,12 @@ import {
   type TemplateVars,
 } from './http/template';
 
-export const HTTP_ADMIN_API = PROVIDER_KINDS.httpAdminApi;
-export const DEFAULT_KEY_NAME_TEMPLATE = 'keyturn-{{keyName}}-{{environment}}-{{token}}';
+const HTTP_ADMIN_API = PROVIDER_KINDS.httpAdminApi;
+const DEFAULT_KEY_NAME_TEMPLATE = 'keyturn-{{keyName}}-{{environment}}-{{token}}';
 /** A new key may take a moment to reach every node of a SaaS API: ~7 s at most. */
-export const HTTP_VERIFY_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 500, maxDelayMs: 4000 };
+const HTTP_VERIFY_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 500, maxDelayMs: 4000 };
 
-export interface HttpAdminApiProviderDeps {
+interface HttpAdminApiProviderDeps {
   profiles: ProfilesOutcome;
   credentials: AdminCredentialReader;
   sleep?: Sleep;
@@ -47,6 +47,7 @@ export function idempotencyKeyFor(ctx: KeyContext): string {
 export class HttpAdminApiProvider implements KeyProvider {
   readonly kind = HTTP_ADMIN_API;
   readonly createHasSideEffects = true;
+  readonly checkedByConsumers = false;
   readonly verifyRetry = HTTP_VERIFY_RETRY;
 
   constructor(private readonly deps: HttpAdminApiProviderDeps) {}

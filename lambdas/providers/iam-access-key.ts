@@ -19,8 +19,8 @@ import type { CallerIdentity } from '../aws/caller-identity';
 import type { AccessKeyInfo, IamUsers } from '../aws/iam-users';
 import { errorName, isTransientAwsError, providerFailure } from './aws-errors';
 
-export const IAM_ACCESS_KEY = PROVIDER_KINDS.iamAccessKey;
-export const PENDING_TAG_PREFIX = 'keyturn:pending:';
+const IAM_ACCESS_KEY = PROVIDER_KINDS.iamAccessKey;
+const PENDING_TAG_PREFIX = 'keyturn:pending:';
 const USER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:user\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/;
 const ACCESS_KEY_ID = /^[A-Z0-9]{16,128}$/;
 const CREATING = /^creating-(\d{1,12})$/;
@@ -33,9 +33,9 @@ const REFUSED_CREDENTIALS = new Set([
 ]);
 
 /** ~31 s at most (1+2+4+8+8+8 s ceilings, full jitter): IAM keys usually work at STS within seconds. */
-export const IAM_VERIFY_RETRY: RetryPolicy = { attempts: 7, baseDelayMs: 1000, maxDelayMs: 8000 };
+const IAM_VERIFY_RETRY: RetryPolicy = { attempts: 7, baseDelayMs: 1000, maxDelayMs: 8000 };
 
-export interface IamAccessKeyProviderDeps {
+interface IamAccessKeyProviderDeps {
   iam: IamUsers;
   identity: CallerIdentity;
   now?: () => Date;
@@ -48,6 +48,7 @@ export function pendingTagOf(token: string): string {
 export class IamAccessKeyProvider implements KeyProvider {
   readonly kind = IAM_ACCESS_KEY;
   readonly createHasSideEffects = true;
+  readonly checkedByConsumers = false;
   readonly verifyRetry = IAM_VERIFY_RETRY;
 
   constructor(private readonly deps: IamAccessKeyProviderDeps) {}

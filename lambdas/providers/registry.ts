@@ -1,4 +1,4 @@
-/** The providers one rotate function knows, looked up by the `keyturn:provider` tag. */
+/** The providers one function knows (rotate, retire, leak), looked up by the registry entry's provider kind. */
 import type { KeyProvider, ProviderRegistry } from '../core/provider';
 import { SelfIssuedProvider } from './self-issued';
 import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
@@ -8,7 +8,7 @@ import { SecretsManagerAdminCredentials } from '../aws/admin-credentials';
 import { ApiGatewayKeys } from '../aws/api-gateway-keys';
 import { CallerIdentity } from '../aws/caller-identity';
 import { IamUsers } from '../aws/iam-users';
-import { PROVIDER_ENV } from '../core/constants';
+import { PROVIDER_ENV, PROVIDER_KINDS, type ProviderKind } from '../core/constants';
 import { ApiGatewayKeyProvider } from './api-gateway-key';
 import { HttpAdminApiProvider } from './http-admin-api';
 import { parseProfiles } from './http/profile';
@@ -26,19 +26,28 @@ export class MapProviderRegistry implements ProviderRegistry {
   }
 }
 
+/** One runtime provider per kind, each under its own kind: a kind in PROVIDER_KINDS without one does not compile. */
+export type RuntimeProviders = { [K in ProviderKind]: KeyProvider & { readonly kind: K } };
+
 /**
  * Every provider, with SDK clients built once (module scope in the handlers). HTTP admin API profiles come from
  * the function's environment; a broken profile variable fails only the keys that use it.
  */
-export function defaultProviders(env: NodeJS.ProcessEnv = process.env): ProviderRegistry {
-  const secrets = new SecretsManagerClient({});
-  return new MapProviderRegistry([
-    new SelfIssuedProvider(),
-    new IamAccessKeyProvider({ iam: new IamUsers(new IAMClient({})), identity: new CallerIdentity() }),
-    new ApiGatewayKeyProvider(new ApiGatewayKeys(new APIGatewayClient({}))),
-    new HttpAdminApiProvider({
-      profiles: parseProfiles(env[PROVIDER_ENV.httpApiProfiles]),
-      credentials: new SecretsManagerAdminCredentials(secrets),
+export function runtimeProviders(env: NodeJS.ProcessEnv = process.env): RuntimeProviders {
+  return {
+    [PROVIDER_KINDS.selfIssued]: new SelfIssuedProvider(),
+    [PROVIDER_KINDS.iamAccessKey]: new IamAccessKeyProvider({
+      iam: new IamUsers(new IAMClient({})),
+      identity: new CallerIdentity(),
     }),
-  ]);
+    [PROVIDER_KINDS.apiGatewayKey]: new ApiGatewayKeyProvider(new ApiGatewayKeys(new APIGatewayClient({}))),
+    [PROVIDER_KINDS.httpAdminApi]: new HttpAdminApiProvider({
+      profiles: parseProfiles(env[PROVIDER_ENV.httpApiProfiles]),
+      credentials: new SecretsManagerAdminCredentials(new SecretsManagerClient({})),
+    }),
+  };
+}
+
+export function defaultProviders(env: NodeJS.ProcessEnv = process.env): ProviderRegistry {
+  return new MapProviderRegistry(Object.values(runtimeProviders(env)));
 }

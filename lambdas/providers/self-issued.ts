@@ -5,12 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import { assertValidPrefix, generateApiKey, parseApiKey } from '../core/key-material';
-import { PROVIDER_SETTINGS } from '../core/constants';
+import { PROVIDER_KINDS, PROVIDER_SETTINGS } from '../core/constants';
 import { ProviderError } from '../core/errors';
 import type { IssuedKey, KeyContext, KeyProvider, Verification } from '../core/provider';
 import type { StoredKey } from '../core/stored-key';
 
-export const SELF_ISSUED = 'self-issued';
+const SELF_ISSUED = PROVIDER_KINDS.selfIssued;
 
 /** A key's public id: a short digest, so logs and incidents can name the key without revealing it. */
 export function keyIdOf(key: string): string {
@@ -26,7 +26,7 @@ export function defaultPrefixFor(environment: string): string {
   return `kt_${env === 'prod' || env === 'production' ? 'live' : env}_`;
 }
 
-export function prefixFor(ctx: KeyContext): string {
+function prefixFor(ctx: KeyContext): string {
   return (
     ctx.policy.providerSettings[PROVIDER_SETTINGS.selfIssued.prefix] ??
     defaultPrefixFor(ctx.policy.environment)
@@ -36,6 +36,7 @@ export function prefixFor(ctx: KeyContext): string {
 export class SelfIssuedProvider implements KeyProvider {
   readonly kind = SELF_ISSUED;
   readonly createHasSideEffects = false;
+  readonly checkedByConsumers = true;
 
   async create(ctx: KeyContext): Promise<IssuedKey> {
     const prefix = prefixFor(ctx);

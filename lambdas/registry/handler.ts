@@ -17,7 +17,7 @@ import {
 } from '../core/registry-request';
 import { createLogger, describeError } from '../shared/powertools';
 
-export const logger = createLogger('keyturn-registry');
+const logger = createLogger('keyturn-registry');
 
 export const deps = {
   writer: new DynamoRegistryWriter(
@@ -31,7 +31,7 @@ export const deps = {
   },
 };
 
-export async function register(event: unknown): Promise<'SUCCESS' | 'FAILED'> {
+async function register(event: unknown): Promise<'SUCCESS' | 'FAILED'> {
   let request: RegistrationRequest;
   try {
     request = parseRegistrationRequest(event);

@@ -21,8 +21,8 @@ import { createLogger, createMetrics, describeError } from '../shared/powertools
 import { reportRefusal } from '../shared/refusal';
 import { parseRetirementRequest } from './request';
 
-export const logger = createLogger('keyturn-retire');
-export const metrics = createMetrics('keyturn-retire');
+const logger = createLogger('keyturn-retire');
+const metrics = createMetrics('keyturn-retire');
 
 const secrets = new SecretsManagerClient({});
 const notifier = new SnsNotifier(new SNSClient({}), {
@@ -42,7 +42,7 @@ export const deps: RetireDeps = {
   ledger: ledgerFromEnv(process.env),
 };
 
-export async function retire(event: unknown): Promise<RetireResult> {
+async function retire(event: unknown): Promise<RetireResult> {
   const request = parseRetirementRequest(event, secretPrefix);
   logger.appendKeys({ secretId: request.secretId, versionId: request.versionId });
   try {

@@ -29,7 +29,7 @@ const notifier = new SnsNotifier(new SNSClient({}), {
   critical: process.env[ENV.criticalTopicArn] ?? '',
   notice: process.env[ENV.noticeTopicArn] ?? '',
 });
-export const notify = { publish: (n: Parameters<SnsNotifier['publish']>[0]) => notifier.publish(n) };
+const notify = { publish: (n: Parameters<SnsNotifier['publish']>[0]) => notifier.publish(n) };
 
 export const deps: RotationDeps = {
   store,
@@ -42,7 +42,7 @@ export const deps: RotationDeps = {
   ledger: ledgerFromEnv(process.env),
 };
 
-export async function rotate(event: unknown): Promise<StepOutcome> {
+async function rotate(event: unknown): Promise<StepOutcome> {
   let rotation;
   try {
     rotation = parseRotationEvent(event);

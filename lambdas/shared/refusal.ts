@@ -13,7 +13,7 @@ import {
 } from '../core/registry';
 import { describeError } from './powertools';
 
-export interface RefusalReporting {
+interface RefusalReporting {
   logger: Logger;
   metrics: Metrics;
   notify?: (notice: RefusalNotice) => Promise<unknown>;

@@ -4,7 +4,7 @@
  * not refuse, because a cross-account admin secret or reader can be intended.
  */
 
-export interface ForeignArn {
+interface ForeignArn {
   /** Where in the configuration, e.g. `keys[2].provider.adminSecretArn`. */
   path: string;
   arn: string;

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import * as z from 'zod';
 import { HTTP_PLACEHOLDER, KEY_ID_PATTERN_SYNTAX } from '../../lambdas/core/constants';
 
-export const PRESETS_DIR = path.join(__dirname, '..', '..', 'lambdas', 'providers', 'presets');
+const PRESETS_DIR = path.join(__dirname, '..', '..', 'lambdas', 'providers', 'presets');
 
 /** `$.a.b[0]['c-d']`: dot names, array indexes and quoted names; no wildcards, filters or recursion. */
 export const JSON_PATH = /^\$(?:\.[A-Za-z_$][\w$-]*|\[\d{1,4}\]|\['[^'\\]{1,64}'\])+$/;
@@ -127,7 +127,7 @@ export const boundHttpApiProfileSchema = httpApiProfileSchema.extend({
 });
 
 export type HttpApiProfile = z.output<typeof httpApiProfileSchema>;
-export type BoundHttpApiProfile = z.output<typeof boundHttpApiProfileSchema>;
+type BoundHttpApiProfile = z.output<typeof boundHttpApiProfileSchema>;
 
 /** Every placeholder used anywhere in a request (path, headers, body). */
 export function placeholdersOf(request: {

@@ -4,7 +4,7 @@
  * depth and entries, so a hostile file costs linear time and no deep recursion.
  */
 
-export interface Location {
+interface Location {
   line: number;
   column: number;
 }

@@ -6,14 +6,15 @@ import * as z from 'zod';
 import { secretScanningSchema } from './secret-scanning';
 import {
   DEFAULT_OVERLAP_HOURS,
-  KEY_PREFIX_PATTERN,
   LEAK_POLICIES,
   MAX_OVERLAP_HOURS,
+  type ProviderKind,
   TIER_NAMES,
   TIERS,
   type Tier,
 } from '../../lambdas/core/constants';
-import { attachHttpApiProfiles, boundHttpApiProfileSchema, checkHttpApiProfiles } from './http-api';
+import { attachHttpApiProfiles, checkHttpApiProfiles } from './http-api';
+import { PROVIDER_DESCRIPTORS, type ProviderSchemas } from '../providers';
 import { keyAlarmsSchema, monitoringSchema, notificationsSchema } from './monitoring';
 import { auditConfigSchema } from './audit';
 import { rotationWindowProblems } from '../limits/rotation-window';
@@ -37,75 +38,18 @@ const tagValue = (what: string) =>
 const tagListItem = (what: string) =>
   tagValue(what).regex(/^\S+$/, `${what} must not contain spaces (the list is stored space-separated)`);
 
-export const selfIssuedProviderSchema = z.strictObject({
-  kind: z.literal('self-issued'),
-  /** Key prefix, e.g. `kt_live_`; default `kt_live_` for prod, `kt_<environment>_` otherwise. */
-  prefix: z
-    .string()
-    .regex(KEY_PREFIX_PATTERN, 'prefix must look like "kt_live_": lowercase letters/digits, ending with "_"')
-    .optional(),
-  /** Random characters after the prefix (32–128). */
-  bodyLength: z.number().int().min(32).max(128).optional(),
-});
-
-/** IAM user names may hold `+=,.@_-`; a comma cannot go into a secret tag, so it is refused here. */
-export const iamAccessKeyProviderSchema = z.strictObject({
-  kind: z.literal('iam-access-key'),
-  /** The IAM user whose access keys keyturn rotates, e.g. `arn:aws:iam::111122223333:user/ci/deployer`. */
-  userArn: z
-    .string({ error: 'userArn is required (the IAM user ARN)' })
-    .max(256)
-    .regex(
-      /^arn:aws[a-z-]*:iam::\d{12}:user\/(?:[\w+=.@-]+\/)*[\w+=.@-]{1,64}$/,
-      'userArn must be an IAM user ARN like arn:aws:iam::111122223333:user/ci/deployer (no commas)',
-    ),
-});
-
-export const apiGatewayKeyProviderSchema = z.strictObject({
-  kind: z.literal('api-gateway-key'),
-  /** REST API usage plans the new key joins (ids, e.g. `a1b2c3`), in the stack's region. */
-  usagePlanIds: z
-    .array(
-      z.string().regex(/^[a-z0-9]{1,32}$/, 'a usage plan id is lowercase letters and digits, e.g. "a1b2c3"'),
-      {
-        error: 'usagePlanIds is required (the usage plans the key belongs to)',
-      },
-    )
-    .min(1, 'usagePlanIds must name at least one usage plan')
-    .max(10, 'usagePlanIds may name at most 10 usage plans (stored in one tag)'),
-});
-
-export const httpAdminApiProviderSchema = z.strictObject({
-  kind: z.literal('http-admin-api'),
-  /** Name of a profile under top-level `httpApis`, or of a shipped preset (e.g. "sendgrid", "datadog"). */
-  profile: z
-    .string({ error: 'profile is required (a name under httpApis, or a preset)' })
-    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'profile must be a lowercase name such as "sendgrid"'),
-  /** ARN of the Secrets Manager secret holding the admin credential (a string, or JSON for `{{admin.<field>}}`). */
-  adminSecretArn: z
-    .string({ error: 'adminSecretArn is required (the secret holding the admin credential)' })
-    .max(256)
-    .regex(
-      /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/,
-      'adminSecretArn must be a Secrets Manager secret ARN',
-    ),
-  /** Filled from `httpApis` or the preset at load time; not written by hand. */
-  definition: boundHttpApiProfileSchema.optional(),
-});
-
-/** Providers are a discriminated union on `kind`; new providers add a member here. */
+/** Each provider kind's schema comes from its descriptor (lib/providers/); the union is keyed on `kind`. */
+const PROVIDER_KIND_LIST = Object.keys(PROVIDER_DESCRIPTORS) as ProviderKind[];
 export const providerSchema = z.discriminatedUnion(
   'kind',
-  [
-    selfIssuedProviderSchema,
-    iamAccessKeyProviderSchema,
-    apiGatewayKeyProviderSchema,
-    httpAdminApiProviderSchema,
+  PROVIDER_KIND_LIST.map((kind) => PROVIDER_DESCRIPTORS[kind].schema) as [
+    ProviderSchemas,
+    ...ProviderSchemas[],
   ],
   {
     error: (issue) =>
       issue.code === 'invalid_union'
-        ? `unknown provider kind: use one of "self-issued", "iam-access-key", "api-gateway-key", "http-admin-api"`
+        ? `unknown provider kind: use one of ${PROVIDER_KIND_LIST.map((kind) => `"${kind}"`).join(', ')}`
         : undefined,
   },
 );
@@ -155,18 +99,17 @@ const keyObjectShape = z.strictObject({
   alarms: keyAlarmsSchema.default({}),
 });
 
-export const keySchema = keyObjectShape.superRefine(checkKeyLimits);
+const keySchema = keyObjectShape.superRefine(checkKeyLimits);
 
 /** A key's lists are stored space-joined in one tag each: the joined value must fit the tag limit too. */
 function joinedTagProblems(key: {
   scopes: string[];
   linkedSystems: string[];
-  provider: { kind: string; usagePlanIds?: string[] };
 }): Array<[PropertyKey[], string]> {
+  // A provider's own lists (API Gateway's usage plan ids) are checked by its schema (lib/providers/).
   const lists: Array<[PropertyKey[], string[] | undefined]> = [
     [['scopes'], key.scopes],
     [['linkedSystems'], key.linkedSystems],
-    [['provider', 'usagePlanIds'], key.provider.usagePlanIds],
   ];
   return lists.flatMap(([path, items]) => {
     const length = items ? [...items.join(' ')].length : 0;
@@ -214,7 +157,7 @@ const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
-export const pipelineSchema = z.strictObject({
+const pipelineSchema = z.strictObject({
   /** CloudFormation stack name. */
   stackName: z
     .string()

@@ -21,8 +21,8 @@ export interface RotationRules {
   duration?: string;
 }
 
-export const MIN_ROTATION_INTERVAL_HOURS = 4;
-export const MAX_AUTOMATICALLY_AFTER_DAYS = 1000;
+const MIN_ROTATION_INTERVAL_HOURS = 4;
+const MAX_AUTOMATICALLY_AFTER_DAYS = 1000;
 
 /** The hours of the day a cron hour field fires at, or a reason it cannot be read. */
 function cronHours(field: string): number[] | string {

@@ -12,7 +12,7 @@ import type {
 import { readTemplates, violation } from './templates';
 
 export const MAX_TAG_VALUE_CHARS = 256;
-export const MAX_TAG_KEY_CHARS = 128;
+const MAX_TAG_KEY_CHARS = 128;
 
 export class TagValueGuard implements IPolicyValidationPlugin {
   readonly name = 'keyturn-limits-tag-values';

@@ -23,7 +23,7 @@ export interface TemplateSizeGuardProps {
 }
 
 /** The shard count that brings the largest template under the budget, assuming keys dominate its size. */
-export function suggestedShardCount(props: TemplateSizeGuardProps, largestBytes: number): number {
+function suggestedShardCount(props: TemplateSizeGuardProps, largestBytes: number): number {
   const stacks = Math.max(1, props.shardCount);
   return Math.min(props.keyCount, Math.ceil((stacks * largestBytes) / (TEMPLATE_BYTES_BUDGET * 0.8)) + 1);
 }

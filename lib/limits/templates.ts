@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { PolicyViolation } from 'aws-cdk-lib';
 
-export interface TemplateFile {
+interface TemplateFile {
   /** Absolute path of the template file. */
   path: string;
   /** File name, e.g. `Keyturn.template.json` or `KeyturnKeyShard0….nested.template.json`. */

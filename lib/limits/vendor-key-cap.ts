@@ -5,7 +5,7 @@
  * the vendor account: their sum must stay under the preset's cap, or a rotation fails at create, with the old key
  * still live. Checked at synth (lib/config/schema.ts names the keys); the runtime says so when a create is refused.
  */
-export interface VendorKeyCap {
+interface VendorKeyCap {
   /** Most keys the vendor lets one account (organization) hold. */
   keys: number;
   /** What the vendor calls the account the cap applies to. */
@@ -26,7 +26,7 @@ export function liveVendorKeys(key: Pick<CappedKey, 'cadenceHours' | 'overlapHou
   return Math.ceil(key.overlapHours / key.cadenceHours) + 1;
 }
 
-export interface CapProblem {
+interface CapProblem {
   profile: string;
   adminSecretArn: string;
   keys: string[];

@@ -14,7 +14,7 @@ import { PROVIDER_ENV, PROVIDER_KINDS, STAGE } from '../../lambdas/core/constant
 import { retirementScheduleName } from '../../lambdas/core/retirement';
 import { parseConfig } from '../../lib/config/load';
 import type { KeyConfig, KeyturnConfig } from '../../lib/config/schema';
-import { providerSettingsFor } from '../../lib/key-tags';
+import { providerSettingsFor } from '../../lib/providers';
 import { HttpsVendor, vendorProfile, type VendorRequest } from '../helpers/https-vendor';
 import { captureOutput } from '../helpers/lambda';
 import { loopbackCertificate, trustInFetch } from '../helpers/loopback-tls';
@@ -51,7 +51,7 @@ function keyEntry(name: string, profile: string, adminSecretArn: string) {
   };
 }
 
-/** What lib/provider-grants.ts gives a function: every profile its keys use, as one JSON variable. */
+/** What the http-admin-api descriptor (lib/providers/http-admin-api.ts) gives a function: its profiles, one JSON variable. */
 function profilesEnvironment(config: KeyturnConfig): string {
   const profiles: Record<string, unknown> = {};
   for (const key of config.keys) {

@@ -41,6 +41,7 @@ export interface ProviderCall {
 export class RecordingProvider implements KeyProvider {
   readonly kind = RECORDING_PROVIDER;
   readonly createHasSideEffects = true;
+  readonly checkedByConsumers = false;
   readonly verifyRetry: RetryPolicy = { attempts: 3, baseDelayMs: 200, maxDelayMs: 2000 };
   readonly keys = new Map<string, ProviderKey>();
   readonly calls: ProviderCall[] = [];

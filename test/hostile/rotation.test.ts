@@ -273,6 +273,7 @@ describe('provider responses', () => {
       const hostile: KeyProvider = {
         kind: 'hostile-fake',
         createHasSideEffects: false,
+        checkedByConsumers: false,
         create: async () => issued as never,
         verify: async () => ({ accepted: true }),
         revoke: async () => undefined,
@@ -304,6 +305,7 @@ describe('provider responses', () => {
     const hostile: KeyProvider = {
       kind: 'hostile-fake',
       createHasSideEffects: false,
+      checkedByConsumers: false,
       create: async () => ({
         keyId: 'k-1',
         key: CURRENT_KEY,

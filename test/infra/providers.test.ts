@@ -8,7 +8,7 @@ import { Stack } from 'aws-cdk-lib';
 import { ConfigurationError, parseConfig } from '../../lib/config/load';
 import { loadPresets } from '../../lib/config/http-api';
 import { keyTags } from '../../lib/key-tags';
-import { grantProviderAccess, provideProviderEnvironment } from '../../lib/provider-grants';
+import { grantProviderAccess, provideProviderEnvironment } from '../../lib/providers';
 import { MAX_HTTP_PROFILES_ENV_BYTES, PROVIDER_ENV } from '../../lambdas/core/constants';
 import { parseProfiles } from '../../lambdas/providers/http/profile';
 import * as iam from 'aws-cdk-lib/aws-iam';

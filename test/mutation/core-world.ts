@@ -3,7 +3,7 @@
  * rules, a provider that records every call, and a ledger that keeps every append (duplicates included), so a
  * test can see what a step did and, as important, what it did not do.
  */
-import { STAGE, TAGS } from '../../lambdas/core/constants';
+import { PROVIDER_KINDS, STAGE, TAGS } from '../../lambdas/core/constants';
 import { readKeyPolicy } from '../../lambdas/core/key-policy';
 import type { KeyRegistry, RegistryEntry } from '../../lambdas/core/registry';
 import type {
@@ -139,6 +139,10 @@ export class RecordingProvider implements KeyProvider {
   /** When true, revoke is recorded but the key keeps working. */
   ignoreRevoke = false;
   activate?: (ctx: KeyContext, key: StoredKey) => Promise<void>;
+  /** As the real providers: only self-issued keys are checked by consumers. */
+  get checkedByConsumers(): boolean {
+    return this.kind === PROVIDER_KINDS.selfIssued;
+  }
 
   constructor(
     readonly kind = 'fake',

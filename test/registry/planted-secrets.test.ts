@@ -29,6 +29,7 @@ const VICTIM_USER = 'arn:aws:iam::111122223333:user/ci/deployer';
 /** Every provider kind, recording every call: a refusal must leave `calls` empty. */
 class RecordingProvider implements KeyProvider {
   readonly createHasSideEffects = true;
+  readonly checkedByConsumers = false;
   constructor(
     readonly kind: string,
     readonly calls: Array<[string, KeyContext]>,

@@ -82,6 +82,7 @@ export function fakeSns() {
 export class RevocableProvider implements KeyProvider {
   readonly kind = 'iam-access-key';
   readonly createHasSideEffects = true;
+  readonly checkedByConsumers = false;
   readonly live = new Set<string>();
   readonly revoked: string[] = [];
   ignoreRevoke = false;

@@ -82,6 +82,7 @@ describe('rotation memo', () => {
     const activating: KeyProvider = {
       kind: 'self-issued',
       createHasSideEffects: false,
+      checkedByConsumers: true,
       create: base.create.bind(base),
       verify: base.verify.bind(base),
       revoke: base.revoke.bind(base),

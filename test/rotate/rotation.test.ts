@@ -122,6 +122,7 @@ test('createSecret retried after PutSecretValue timed out (value stored) creates
 class CountingProvider implements KeyProvider {
   readonly kind = 'self-issued';
   readonly createHasSideEffects = true;
+  readonly checkedByConsumers = true;
   readonly issued: string[] = [];
   private readonly inner = new SelfIssuedProvider();
   async create(ctx: Parameters<KeyProvider['create']>[0]): Promise<IssuedKey> {

@@ -10,7 +10,7 @@ import { cadenceDays } from './cadence';
 import type { AuditRuleId, AuditSettings, Finding, FindingSeverity } from './findings';
 import type { ManagedSecret } from './inventory';
 
-export interface RuleContext {
+interface RuleContext {
   now: Date;
   settings: AuditSettings;
 }
@@ -176,7 +176,7 @@ const retirementOverdue: Rule = (secret, { now, settings }) => {
 };
 
 /** The rules in the order findings are reported. */
-export const RULES: ReadonlyArray<readonly [AuditRuleId, Rule]> = [
+const RULES: ReadonlyArray<readonly [AuditRuleId, Rule]> = [
   ['metadata', metadata],
   ['current-revoked', currentRevoked],
   ['rotation-disabled', rotationDisabled],

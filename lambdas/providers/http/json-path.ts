@@ -2,7 +2,7 @@
  * A small JSON path subset, `$.a.b[0]['c-d']`: enough to point at a field of an API response, with no
  * wildcards, filters or recursion (so a path names at most one value and evaluating it cannot run away).
  */
-export type PathSegment = string | number;
+type PathSegment = string | number;
 
 const SEGMENT = /\.([A-Za-z_$][\w$-]*)|\[(\d{1,4})\]|\['([^'\\]{1,64})'\]/y;
 

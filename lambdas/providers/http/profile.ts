@@ -15,7 +15,7 @@ const requestFields = {
   body: z.unknown().optional(),
 };
 
-export const runtimeProfileSchema = z.strictObject({
+const runtimeProfileSchema = z.strictObject({
   baseUrl: z.string().url(),
   /**
    * The admin credential secrets this profile may read and send to its baseUrl (the keys that use the profile, bound
@@ -57,7 +57,7 @@ export const runtimeProfileSchema = z.strictObject({
 export type HttpRequestSpec = z.output<typeof runtimeProfileSchema>['verify'];
 export type RuntimeProfile = z.output<typeof runtimeProfileSchema>;
 
-export interface ProfileParseOptions {
+interface ProfileParseOptions {
   /** Tests only: allow `http://127.0.0.1:<port>` base URLs (everything else must be https). */
   allowInsecureLoopback?: boolean;
 }
