@@ -38,10 +38,19 @@ test('templates at the budget pass (the guard does not fire)', () => {
   });
 });
 
-test(`synth refuses ${MAX_KEYS_IN_MAIN_STACK} maximum-length keys in the main stack (over 1 MB) and names pipeline.keyShards`, () => {
-  const config = parseConfig(worstCaseConfig(MAX_KEYS_IN_MAIN_STACK));
+/** Maximum-length keys pinned in the main stack (keyShards 0): about 12 KB each, so 110 pass 1 MB. */
+const OVERSIZE_MAIN_STACK_KEYS = 110;
+
+test(`synth refuses ${OVERSIZE_MAIN_STACK_KEYS} maximum-length keys pinned in the main stack (over 1 MB) and names pipeline.keyShards`, () => {
+  const config = parseConfig(worstCaseConfig(OVERSIZE_MAIN_STACK_KEYS, { keyShards: 0 }));
   const { app } = buildKeyturnApp(config, testApp());
   expect(() => app.synth()).toThrow(
-    /template \S+ is 1\d{6} bytes[\s\S]*Suggested fix: spread the keys over more stacks: set pipeline\.keyShards to [2-9] \(now 0, 40 keys\)/,
+    /template \S+ is 1\d{6} bytes[\s\S]*Suggested fix: spread the keys over more stacks: set pipeline\.keyShards to [2-9] \(now 0, 110 keys\)/,
   );
+});
+
+test(`${MAX_KEYS_IN_MAIN_STACK} maximum-length keys, the most the main stack holds by default, synthesize under the budget`, () => {
+  const config = parseConfig(worstCaseConfig(MAX_KEYS_IN_MAIN_STACK));
+  const { app } = buildKeyturnApp(config, testApp());
+  expect(() => app.synth()).not.toThrow();
 });
