@@ -10,7 +10,7 @@ import { readKeyPolicy } from '../../lambdas/core/key-policy';
 import type { KeyProvider } from '../../lambdas/core/provider';
 import { runRotationStep } from '../../lambdas/core/rotation';
 import { serializeStoredKey } from '../../lambdas/core/stored-key';
-import { deps as handlerDeps, handler } from '../../lambdas/rotate/handler';
+import { deps as handlerDeps, handler } from '../helpers/rotate-handler';
 import { MapProviderRegistry } from '../../lambdas/providers/registry';
 import { SelfIssuedProvider } from '../../lambdas/providers/self-issued';
 import { managedTags } from '../helpers/keys';

@@ -6,7 +6,7 @@
  * A failure prints fast-check's seed and path: replay with `fc.assert(prop, { seed, path })`.
  */
 import * as fc from 'fast-check';
-import { deps as handlerDeps, handler } from '../../lambdas/rotate/handler';
+import { deps as handlerDeps, handler } from '../helpers/rotate-handler';
 import { captureOutput, lambdaContext } from '../helpers/lambda';
 import { FakeSecretsManager } from '../helpers/secrets-manager-fake';
 import { deployedRegistry } from '../helpers/registry';

@@ -14,7 +14,7 @@ import type { KeyContext, KeyProvider } from '../../lambdas/core/provider';
 import { UnregisteredSecretError } from '../../lambdas/core/registry';
 import { MapProviderRegistry } from '../../lambdas/providers/registry';
 import { deps as retireDeps, handler as retireHandler } from '../../lambdas/retire/handler';
-import { deps as rotateDeps, handler as rotateHandler } from '../../lambdas/rotate/handler';
+import { deps as rotateDeps, handler as rotateHandler } from '../helpers/rotate-handler';
 import { managedTags } from '../helpers/keys';
 import { captureOutput, lambdaContext } from '../helpers/lambda';
 import { entryFor, MemoryKeyRegistry, policyFromDeployedTags } from '../helpers/registry';

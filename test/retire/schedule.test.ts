@@ -8,7 +8,7 @@ import { RetirementConfigurationError } from '../../lambdas/core/retirement-erro
 import { retirementScheduleName } from '../../lambdas/core/retirement';
 import { EventBridgeScheduler, SCHEDULE_RETRY } from '../../lambdas/aws/scheduler';
 import { afterPromotionFromEnv, retirementTargetFromEnv } from '../../lambdas/retire/schedule-from-env';
-import { deps, handler, logger, metrics } from '../../lambdas/rotate/handler';
+import { deps, handler, logger, metrics } from '../helpers/rotate-handler';
 import { managedTags } from '../helpers/keys';
 import { captureOutput, lambdaContext } from '../helpers/lambda';
 import { FakeSecretsManager } from '../helpers/secrets-manager-fake';

@@ -1,7 +1,7 @@
 /** Generated key material never appears in a log line, an error message or a metric. */
 import { BOOTSTRAP_SECRET_VALUE } from '../../lambdas/core/constants';
 import { parseSecretContent } from '../../lambdas/core/stored-key';
-import { deps, handler } from '../../lambdas/rotate/handler';
+import { deps, handler } from '../helpers/rotate-handler';
 import { deployedRegistry } from '../helpers/registry';
 import { managedTags } from '../helpers/keys';
 import { captureOutput, lambdaContext } from '../helpers/lambda';

@@ -16,7 +16,7 @@ import { isWellFormedApiKey } from '../../lambdas/core/key-material';
 import { runRotationStep } from '../../lambdas/core/rotation';
 import type { IssuedKey, KeyProvider, Verification } from '../../lambdas/core/provider';
 import { parseSecretContent, type StoredKey } from '../../lambdas/core/stored-key';
-import { deps, handler } from '../../lambdas/rotate/handler';
+import { deps, handler } from '../helpers/rotate-handler';
 import { MapProviderRegistry } from '../../lambdas/providers/registry';
 import { SelfIssuedProvider } from '../../lambdas/providers/self-issued';
 import { managedTags } from '../helpers/keys';

@@ -11,7 +11,7 @@ import { EventBridgeScheduler } from '../../lambdas/aws/scheduler';
 import { BOOTSTRAP_SECRET_VALUE, RETIREMENT_ENV } from '../../lambdas/core/constants';
 import { deps as retireDeps, handler as retireHandler } from '../../lambdas/retire/handler';
 import { afterPromotionFromEnv } from '../../lambdas/retire/schedule-from-env';
-import { deps as rotateDeps, handler as rotateHandler, logger, metrics } from '../../lambdas/rotate/handler';
+import { deps as rotateDeps, handler as rotateHandler, logger, metrics } from '../helpers/rotate-handler';
 import { MapProviderRegistry } from '../../lambdas/providers/registry';
 import { SelfIssuedProvider } from '../../lambdas/providers/self-issued';
 import { ApiKeyVerifier, apiKeyAuth } from '../../lambdas/verifier';
