@@ -116,10 +116,12 @@ export class KeyturnLeakResponse extends Construct {
   public readonly failureAlarm: cloudwatch.Alarm;
   /** Retries and the dead-letter queue of both signal rules; a signal that cannot be delivered pages on-call. */
   public readonly signalDelivery: SignalDelivery;
+  private readonly encryptionKey: kms.IKey;
 
   constructor(scope: Construct, id: string, props: KeyturnLeakResponseProps) {
     super(scope, id);
     const { pipeline, ledger } = props;
+    this.encryptionKey = pipeline.encryptionKey;
     const dedupe = props.dedupeWindow ?? Duration.hours(1);
     const secondCheckAfter = props.secondCheckAfter ?? Duration.hours(1);
     if (dedupe.toSeconds() < 60 || dedupe.toSeconds() > 7 * 86_400) {
@@ -330,16 +332,29 @@ export class KeyturnLeakResponse extends Construct {
   }
 
   /**
-   * What `keyturn leak approve|deny <incident-id>` needs: read the incident (its task token) and answer the waiting
-   * task (SendTaskSuccess / SendTaskFailure on this state machine only).
+   * What `keyturn leak approve|deny <incident-id>` needs: read the incident (its task token; Decrypt through
+   * DynamoDB only) and answer the waiting task. SendTaskSuccess / SendTaskFailure support no resource-level
+   * permissions (the Service Authorization Reference lists no resource type for them): the task token is the
+   * capability, and only the incident record holds it.
    */
   public grantApprove(grantee: iam.IGrantable): iam.Grant {
     this.incidentTable.grant(grantee, 'dynamodb:GetItem');
-    return iam.Grant.addToPrincipal({
+    this.encryptionKey.grant(
+      new kms.ViaServicePrincipal(`dynamodb.${Stack.of(this).region}.amazonaws.com`, grantee.grantPrincipal),
+      'kms:Decrypt',
+    );
+    const grant = iam.Grant.addToPrincipal({
       grantee,
       actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
-      resourceArns: [this.stateMachine.stateMachineArn],
+      resourceArns: ['*'],
     });
+    if (Construct.isConstruct(grantee))
+      Validations.of(grantee).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'states:SendTaskSuccess/SendTaskFailure support no resource-level permissions; the task token (kept only on the incident record) is the capability',
+      });
+    return grant;
   }
 
   /**

@@ -11,6 +11,7 @@ import { healthEvent, leakEvent } from '../leak/world';
 import { configWith, EXAMPLE_CONFIG } from '../helpers/synth';
 import {
   evaluate,
+  rolesOf,
   TemplateResolver,
   TEST_ENV,
   type CfnTemplate,
@@ -328,5 +329,100 @@ describe('the leak bus: only the listed senders may report a leak (issue 14)', (
     expect(configWith({ ...exampleRaw(), leakResponse: { senders: SENDERS } }).leakResponse.senders).toEqual(
       SENDERS,
     );
+  });
+});
+
+describe('the blast-radius cap (issue 14)', () => {
+  test('the leak function gets the cap and its window; the approval wait has the configured timeout', () => {
+    const s = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Cap');
+    const p = new KeyturnPipeline(s, 'Pipeline', {
+      leakResponse: { blastRadius: { maxRevocations: 5, windowMinutes: 15, approvalTimeoutMinutes: 30 } },
+    });
+    const t = Template.fromStack(s).toJSON() as CfnTemplate;
+    const fn = t.Resources[s.getLogicalId(p.leakResponse.leakFunction.function.node.defaultChild as never)];
+    expect(fn.Properties?.Environment).toMatchObject({
+      Variables: { [LEAK_ENV.blastRadiusMax]: '5', [LEAK_ENV.blastRadiusWindowSeconds]: '900' },
+    });
+    const resolver = new TemplateResolver(t);
+    const [, machineResource] = resolver.ofType('AWS::StepFunctions::StateMachine')[0];
+    const d = JSON.parse(String(resolver.resolve(machineResource.Properties!.DefinitionString))) as {
+      TimeoutSeconds: number;
+      States: Record<string, { TimeoutSeconds?: number }>;
+    };
+    expect(d.States.AwaitApproval.TimeoutSeconds).toBe(1800);
+    expect(d.TimeoutSeconds).toBe(3 * 3600 + 1800);
+  });
+
+  test('defaults: 3 keys in 10 minutes, an hour to approve', () => {
+    const fn = template.toJSON().Resources[idOf(pipeline.leakResponse.leakFunction.function)].Properties;
+    expect(fn.Environment.Variables).toMatchObject({
+      [LEAK_ENV.blastRadiusMax]: '3',
+      [LEAK_ENV.blastRadiusWindowSeconds]: '600',
+    });
+  });
+
+  test.each([
+    [{ maxRevocations: 0 }, /blastRadius.maxRevocations 0 must be a whole number 1–100/],
+    [{ windowMinutes: 1441 }, /blastRadius.windowMinutes 1441 must be a whole number 1–1440/],
+    [{ approvalTimeoutMinutes: 2.5 }, /blastRadius.approvalTimeoutMinutes 2.5 must be a whole number 5–1440/],
+  ])('the construct refuses %o, naming the prop and its bounds', (blastRadius, message) => {
+    const s = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Bad');
+    expect(() => new KeyturnPipeline(s, 'P', { leakResponse: { blastRadius } })).toThrow(message);
+  });
+
+  test('grantApprove: the approver may answer a task and read an incident, nothing more', async () => {
+    const s = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Approve', {
+      env: { account: TEST_ENV.account, region: TEST_ENV.region },
+    });
+    const p = new KeyturnPipeline(s, 'Pipeline', {});
+    const { Role, AccountRootPrincipal } = jest.requireActual(
+      'aws-cdk-lib/aws-iam',
+    ) as typeof import('aws-cdk-lib/aws-iam');
+    const approver = new Role(s, 'OnCallApprover', { assumedBy: new AccountRootPrincipal() });
+    p.leakResponse.grantApprove(approver);
+    const resolver = new TemplateResolver(Template.fromStack(s).toJSON() as CfnTemplate);
+    const role = rolesOf(resolver).find(
+      (r) => r.logicalId === s.getLogicalId(approver.node.defaultChild as never),
+    )!;
+    const machineArn = resolver.arnOf(s.getLogicalId(p.leakResponse.stateMachine.node.defaultChild as never));
+    const tableArn = resolver.arnOf(s.getLogicalId(p.leakResponse.incidentTable.node.defaultChild as never));
+    const keyArn = resolver.arnOf(s.getLogicalId(p.encryptionKey.node.defaultChild as never));
+    const otherRole = `arn:aws:iam::${TEST_ENV.account}:role/someone-else`;
+    const keyId = s.getLogicalId(p.encryptionKey.node.defaultChild as never);
+    const keyPolicy = resolver.resolve(
+      resolver.ofType('AWS::KMS::Key').find(([id]) => id === keyId)![1].Properties!.KeyPolicy,
+    ) as PolicyDocument;
+    const may = (action: string, resource: string, context: Record<string, string> = {}) =>
+      evaluate(role.arn, role.identityPolicies, {
+        action,
+        resource,
+        context,
+        // The key's grant is in its key policy (same account: CDK writes it there).
+        ...(action.startsWith('kms:') ? { resourcePolicy: keyPolicy } : {}),
+      });
+    // No resource-level permissions exist for these two (the evaluator refuses a specific ARN): the token is the key.
+    expect(await may('states:SendTaskSuccess', '*')).toBe('Allowed');
+    expect(await may('states:SendTaskFailure', '*')).toBe('Allowed');
+    expect(await may('states:SendTaskHeartbeat', '*')).toBe('ImplicitlyDenied');
+    expect(await may('dynamodb:GetItem', tableArn)).toBe('Allowed');
+    expect(
+      await may('kms:Decrypt', keyArn, { 'kms:ViaService': `dynamodb.${TEST_ENV.region}.amazonaws.com` }),
+    ).toBe('Allowed');
+    expect(
+      await may('kms:Decrypt', keyArn, { 'kms:ViaService': `sns.${TEST_ENV.region}.amazonaws.com` }),
+    ).toBe('ImplicitlyDenied');
+    for (const action of ['states:StartExecution', 'states:UpdateStateMachine'])
+      expect(await may(action, machineArn)).toBe('ImplicitlyDenied');
+    // The key policy names the approver, not everyone: another role gets no Decrypt from it.
+    expect(
+      await evaluate(otherRole, [], {
+        action: 'kms:Decrypt',
+        resource: keyArn,
+        resourcePolicy: keyPolicy,
+        context: { 'kms:ViaService': `dynamodb.${TEST_ENV.region}.amazonaws.com` },
+      }),
+    ).not.toBe('Allowed');
+    for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Scan'])
+      expect(await may(action, tableArn)).toBe('ImplicitlyDenied');
   });
 });
