@@ -14,6 +14,7 @@ import type { IamUsers } from '../lambdas/aws/iam-users';
 import { DynamoIncidentStore } from '../lambdas/aws/incident-store';
 import { IamAccessKeyProvider } from '../lambdas/providers/iam-access-key';
 import type { KeyProvider, ProviderRegistry } from '../lambdas/core/provider';
+import type { RevocationBudget } from '../lambdas/core/leak/ports';
 import { startDynalite, type LocalDynamo } from '../test/ledger/dynalite';
 import { FakeSecretsManager } from '../test/helpers/secrets-manager-fake';
 import {
@@ -46,6 +47,18 @@ function delayed<T extends object>(
       };
     },
   });
+}
+
+/** `budget.claim` as one round trip of `latencyMs` that includes the server's time (the call runs during it). */
+function roundTrip(budget: RevocationBudget, latencyMs: number): RevocationBudget {
+  return {
+    maxRevocations: budget.maxRevocations,
+    windowSeconds: budget.windowSeconds,
+    claim: async (incidentId, now) => {
+      const [claim] = await Promise.all([budget.claim(incidentId, now), delay(latencyMs)]);
+      return claim;
+    },
+  };
 }
 
 interface Timeline {
@@ -118,6 +131,9 @@ async function oneResponse(world: World, kind: 'self-issued' | 'iam', latencyMs:
       providers,
       notify,
       incidents: delayed(deps.incidents, latencyMs),
+      // The blast-radius count (one UpdateItem beside contain's first reads): one round trip that includes the
+      // table's own time, since dynalite's (tens of ms of JavaScript on this machine) is not DynamoDB's.
+      ...(deps.budget ? { budget: roundTrip(deps.budget, latencyMs) } : {}),
       trail: delayed(deps.trail, latencyMs),
       ...(deps.ledger ? { ledger: delayed(deps.ledger, latencyMs) } : {}),
     },

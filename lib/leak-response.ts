@@ -18,9 +18,11 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import {
+  BLAST_RADIUS_DEFAULTS,
   ENV,
   EVENTS,
   HEALTH_EXPOSED_CREDENTIAL_CODES,
+  LEAK_DENIED_ERROR,
   LEAK_ENV,
   LEAK_SENDER_PATTERN,
   LEAK_TAGS,
@@ -69,7 +71,31 @@ export interface KeyturnLeakResponseProps {
    * @default - nobody: leaks can be reported only once senders are listed
    */
   readonly senders?: string[];
+  /**
+   * The blast-radius cap: more than `maxRevocations` keys revoked (or about to be) within `windowMinutes` and the
+   * next response revokes and rotates nothing until a human approves (`keyturn leak approve <incident-id>`), or ends
+   * without revoking after `approvalTimeoutMinutes`. maxRevocations 1–100, windowMinutes 1–1440,
+   * approvalTimeoutMinutes 5–1440.
+   * @default - { maxRevocations: 3, windowMinutes: 10, approvalTimeoutMinutes: 60 }
+   */
+  readonly blastRadius?: BlastRadiusOptions;
 }
+
+/** The blast-radius cap (KeyturnLeakResponseProps.blastRadius). */
+export interface BlastRadiusOptions {
+  /** @default 3 */
+  readonly maxRevocations?: number;
+  /** @default 10 */
+  readonly windowMinutes?: number;
+  /** @default 60 */
+  readonly approvalTimeoutMinutes?: number;
+}
+
+const BLAST_RADIUS_BOUNDS = {
+  maxRevocations: [1, 100],
+  windowMinutes: [1, 1440],
+  approvalTimeoutMinutes: [5, 1440],
+} as const;
 
 /** Between checks of AWSCURRENT while the replacement rotates (40 checks: 10 minutes). */
 const ROTATION_POLL = Duration.seconds(15);
@@ -90,15 +116,28 @@ export class KeyturnLeakResponse extends Construct {
   public readonly failureAlarm: cloudwatch.Alarm;
   /** Retries and the dead-letter queue of both signal rules; a signal that cannot be delivered pages on-call. */
   public readonly signalDelivery: SignalDelivery;
+  private readonly encryptionKey: kms.IKey;
 
   constructor(scope: Construct, id: string, props: KeyturnLeakResponseProps) {
     super(scope, id);
     const { pipeline, ledger } = props;
+    this.encryptionKey = pipeline.encryptionKey;
     const dedupe = props.dedupeWindow ?? Duration.hours(1);
     const secondCheckAfter = props.secondCheckAfter ?? Duration.hours(1);
     if (dedupe.toSeconds() < 60 || dedupe.toSeconds() > 7 * 86_400) {
       throw new Error(`${this.node.path}: dedupeWindow ${dedupe.toSeconds()}s must be 60 s to 7 days`);
     }
+    const cap = { ...BLAST_RADIUS_DEFAULTS, ...props.blastRadius };
+    const wrong = Object.entries(BLAST_RADIUS_BOUNDS)
+      .filter(([k, [min, max]]) => {
+        const v = cap[k as keyof typeof cap];
+        return !Number.isInteger(v) || v < min || v > max;
+      })
+      .map(
+        ([k, [min, max]]) =>
+          `blastRadius.${k} ${cap[k as keyof typeof cap]} must be a whole number ${min}–${max}`,
+      );
+    if (wrong.length) throw new Error(`${this.node.path}: ${wrong.join('; ')}`);
 
     this.incidentTable = new dynamodb.Table(this, 'Incidents', {
       partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
@@ -130,11 +169,17 @@ export class KeyturnLeakResponse extends Construct {
         [LEAK_ENV.incidentTable]: this.incidentTable.tableName,
         [LEAK_ENV.revocationTable]: this.revocations.tableName,
         [LEAK_ENV.dedupeWindowSeconds]: String(dedupe.toSeconds()),
+        [LEAK_ENV.blastRadiusMax]: String(cap.maxRevocations),
+        [LEAK_ENV.blastRadiusWindowSeconds]: String(cap.windowMinutes * 60),
       },
     });
     this.grantTasks(props);
 
-    this.stateMachine = this.buildStateMachine(secondCheckAfter, pipeline.logRetention);
+    this.stateMachine = this.buildStateMachine(
+      secondCheckAfter,
+      Duration.minutes(cap.approvalTimeoutMinutes),
+      pipeline.logRetention,
+    );
     this.eventBus = this.buildBus(pipeline.secretPrefix, props.senders ?? []);
     this.leakRule = new events.Rule(this, 'LeakSignal', {
       description: 'keyturn: a managed API key leaked (keyturn leak, scanners, people, alarms)',
@@ -280,7 +325,90 @@ export class KeyturnLeakResponse extends Construct {
     return invoke;
   }
 
-  private buildStateMachine(secondCheckAfter: Duration, retention: logs.RetentionDays): sfn.StateMachine {
+  /**
+   * What `keyturn leak approve|deny <incident-id>` needs: read the incident (its task token; Decrypt through
+   * DynamoDB only) and answer the waiting task. SendTaskSuccess / SendTaskFailure support no resource-level
+   * permissions (the Service Authorization Reference lists no resource type for them): the task token is the
+   * capability, and only the incident record holds it.
+   */
+  public grantApprove(grantee: iam.IGrantable): iam.Grant {
+    this.incidentTable.grant(grantee, 'dynamodb:GetItem');
+    this.encryptionKey.grant(
+      new kms.ViaServicePrincipal(`dynamodb.${Stack.of(this).region}.amazonaws.com`, grantee.grantPrincipal),
+      'kms:Decrypt',
+    );
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+      resourceArns: ['*'],
+    });
+    if (Construct.isConstruct(grantee))
+      Validations.of(grantee).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'states:SendTaskSuccess/SendTaskFailure support no resource-level permissions; the task token (kept only on the incident record) is the capability',
+      });
+    return grant;
+  }
+
+  /**
+   * Over the blast-radius cap, contain revokes nothing and the machine waits here on a task token (stored on the
+   * incident by the task, never paged) until `keyturn leak approve|deny` answers or the timeout ends it unrevoked.
+   */
+  private approvalGate(
+    timeout: Duration,
+    escalate: sfn.IChainable,
+    rotate: sfn.IChainable,
+  ): tasks.LambdaInvoke {
+    const wait = new tasks.LambdaInvoke(this, 'AwaitApproval', {
+      lambdaFunction: this.leakFunction.function,
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: sfn.TaskInput.fromObject({
+        task: 'await-approval',
+        state: sfn.JsonPath.objectAt('$'),
+        taskToken: sfn.JsonPath.taskToken,
+        timeoutSeconds: timeout.toSeconds(),
+      }),
+      resultPath: '$.answer',
+      taskTimeout: sfn.Timeout.duration(timeout),
+    });
+    // A denial or the timeout is an answer, never retried; a failing function is.
+    wait.addRetry({ errors: [LEAK_DENIED_ERROR, sfn.Errors.TIMEOUT], maxAttempts: 0 });
+    wait.addRetry({ errors: ['States.ALL'], maxAttempts: 3, interval: Duration.seconds(2), backoffRate: 2 });
+    const answered = (id: string, task: string, extra: Record<string, string> = {}) => {
+      const step = this.task(id, task, extra);
+      step.addRetry({
+        errors: ['States.ALL'],
+        maxAttempts: 3,
+        interval: Duration.seconds(2),
+        backoffRate: 2,
+      });
+      step.addCatch(escalate, { resultPath: '$.error' });
+      return step;
+    };
+    const approved = answered('ApprovedRevoke', 'approved', { answer: '$.answer' });
+    const denied = answered('RecordDenied', 'denied', { answer: '$.answer' });
+    const timedOut = answered('RecordApprovalTimeout', 'approval-timed-out');
+    wait.addCatch(denied, { errors: [LEAK_DENIED_ERROR], resultPath: '$.answer' });
+    wait.addCatch(timedOut, { errors: [sfn.Errors.TIMEOUT], resultPath: '$.answer' });
+    wait.addCatch(escalate, { resultPath: '$.error' });
+    wait.next(approved);
+    approved.next(rotate);
+    denied.next(new sfn.Succeed(this, 'DeniedNothingRevoked'));
+    timedOut.next(
+      new sfn.Fail(this, 'ApprovalTimedOut', {
+        error: 'LeakApprovalTimedOut',
+        cause: 'Nobody approved the held response in time: nothing was revoked; on-call was paged',
+      }),
+    );
+    return wait;
+  }
+
+  private buildStateMachine(
+    secondCheckAfter: Duration,
+    approvalTimeout: Duration,
+    retention: logs.RetentionDays,
+  ): sfn.StateMachine {
     const failed = new sfn.Fail(this, 'Escalated', {
       error: 'LeakResponseEscalated',
       cause: 'A step kept failing; on-call was paged with the details',
@@ -399,6 +527,10 @@ export class KeyturnLeakResponse extends Construct {
         sfn.Condition.stringEquals('$.decision', 'unmanaged'),
         concludeUnmanaged.next(new sfn.Succeed(this, 'UnmanagedReported')),
       )
+      .when(
+        sfn.Condition.stringEquals('$.decision', 'held'),
+        this.approvalGate(approvalTimeout, escalate, rotate),
+      )
       .otherwise(rotate);
 
     const logGroup = new logs.LogGroup(this, 'ExecutionLogs', {
@@ -408,7 +540,8 @@ export class KeyturnLeakResponse extends Construct {
     const machine = new sfn.StateMachine(this, 'StateMachine', {
       comment: 'keyturn leak response',
       definitionBody: sfn.DefinitionBody.fromChainable(contain.next(decide)),
-      timeout: Duration.hours(3),
+      // The response's own steps take well under 3 hours; a held one also waits for its approval.
+      timeout: Duration.hours(3).plus(approvalTimeout),
       tracingEnabled: true,
       // Execution data never holds key material (tasks exchange ids only) but stays out of the logs anyway.
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },

@@ -27,7 +27,7 @@ import {
 import { KeyturnMonitoring } from './monitoring/monitoring';
 import { AUDIT_ENTRY, KeyturnAudit } from './audit';
 import type { AuditConfig } from './config/audit';
-import type { LeakResponseConfig } from './config/leak';
+import type { LeakResponseOptions } from './config/leak';
 import { KeyturnLeakResponse } from './leak-response';
 import { KeyturnLedger } from './ledger';
 import { KeyturnRegistry } from './key-registry';
@@ -70,10 +70,11 @@ export interface KeyturnPipelineProps {
    */
   readonly audit?: AuditConfig;
   /**
-   * Who may put leak events on the leak bus (lib/config/leak.ts).
-   * @default - nobody until senders are listed (AWS Health signals still arrive)
+   * Who may put leak events on the leak bus, and the blast-radius cap (lib/config/leak.ts).
+   * @default - nobody until senders are listed (AWS Health signals still arrive); more than 3 keys revoked within
+   * 10 minutes wait for a human (60 minutes, then the response ends without revoking)
    */
-  readonly leakResponse?: LeakResponseConfig;
+  readonly leakResponse?: LeakResponseOptions;
 }
 
 export class KeyturnPipeline extends Construct implements IKeyturnPipeline {
@@ -191,6 +192,7 @@ export class KeyturnPipeline extends Construct implements IKeyturnPipeline {
       pipeline: this,
       ledger: this.ledgerTable,
       senders: props.leakResponse?.senders,
+      blastRadius: props.leakResponse?.blastRadius,
     });
     // The leak function reads every managed secret (to revoke what leaked): not an unexpected reader.
     this.monitoring.trustReader(this.leakResponse.leakFunction.role);

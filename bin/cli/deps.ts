@@ -6,6 +6,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { realSleep, type Sleep } from '../../lambdas/core/retry';
 import { SDK_RETRY_ENV } from '../../lambdas/core/constants';
 
@@ -22,6 +23,8 @@ export interface CliDeps {
   dynamo(): DynamoDBDocumentClient;
   /** EventBridge client, for `keyturn leak`. */
   eventBridge(): EventBridgeClient;
+  /** Step Functions client, for `keyturn leak approve|deny` (SendTaskSuccess / SendTaskFailure). */
+  stepFunctions(): SFNClient;
   /** Standard output: results only (a table, or JSON with --json). */
   out(text: string): void;
   /** Standard error: progress and error messages. */
@@ -81,12 +84,14 @@ export function defaultDeps(): CliDeps {
   let secrets: SecretsManagerClient | undefined;
   let dynamo: DynamoDBDocumentClient | undefined;
   let eventBridge: EventBridgeClient | undefined;
+  let stepFunctions: SFNClient | undefined;
   let aws: AwsOptions = {};
   return {
     secretsManager: () => (secrets ??= new SecretsManagerClient({ ...retry(), ...clientConfig(aws) })),
     dynamo: () =>
       (dynamo ??= DynamoDBDocumentClient.from(new DynamoDBClient({ ...retry(), ...clientConfig(aws) }))),
     eventBridge: () => (eventBridge ??= new EventBridgeClient({ ...retry(), ...clientConfig(aws) })),
+    stepFunctions: () => (stepFunctions ??= new SFNClient({ ...retry(), ...clientConfig(aws) })),
     configureAws: (options) => {
       aws = options;
     },

@@ -1,6 +1,7 @@
 /**
  * Incidents in DynamoDB (document client): one item per incident (`id`), plus an open-incident marker per key
- * (`open#<environment>/<key>`, TTL `expiresAt`) whose conditional put de-duplicates signals within the window.
+ * (`open#<environment>/<key>`, TTL `expiresAt`) whose conditional put de-duplicates signals within the window, and
+ * the blast-radius count (`gate#blast-radius`, lambdas/aws/revocation-budget.ts).
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -10,8 +11,9 @@ export const INCIDENT_SCHEMA = { partitionKey: 'id', ttlAttribute: 'expiresAt' }
 
 export class DynamoIncidentStore implements IncidentStore {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly table: string,
+    /** The client and table, shared with the blast-radius count (lambdas/aws/revocation-budget.ts). */
+    readonly client: DynamoDBDocumentClient,
+    readonly table: string,
   ) {}
 
   async openOrJoin(input: { marker: string; record: IncidentRecord; now: Date; windowSeconds: number }) {
@@ -65,8 +67,13 @@ export class DynamoIncidentStore implements IncidentStore {
   /** Write the record, keeping the signal count that duplicate signals raised meanwhile. */
   async save(record: IncidentRecord): Promise<void> {
     const { id, ...rest } = record;
-    // The signal count belongs to the store (duplicates raise it): never overwrite it from the caller's copy.
-    const fields = Object.fromEntries(Object.entries(rest).filter(([k]) => k !== 'signals'));
+    // The signal count belongs to the store (duplicates raise it): never overwrite it from the caller's copy; the
+    // task token only attachApprovalToken writes.
+    const fields = Object.fromEntries(
+      Object.entries(rest).filter(([k]) => k !== 'signals' && k !== 'approvalToken'),
+    );
+    // A spent task token leaves the record once the approval is answered or timed out.
+    const spent = record.approval && record.approval.status !== 'waiting';
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = { ':one': 1 };
     const sets = Object.entries(fields).map(([k, v], i) => {
@@ -78,7 +85,7 @@ export class DynamoIncidentStore implements IncidentStore {
       new UpdateCommand({
         TableName: this.table,
         Key: { id },
-        UpdateExpression: `SET ${sets.join(', ')}, signals = if_not_exists(signals, :one)`,
+        UpdateExpression: `SET ${sets.join(', ')}, signals = if_not_exists(signals, :one)${spent ? ' REMOVE approvalToken' : ''}`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       }),
@@ -89,7 +96,37 @@ export class DynamoIncidentStore implements IncidentStore {
     const out = await this.client.send(
       new GetCommand({ TableName: this.table, Key: { id }, ConsistentRead: true }),
     );
-    if (!out.Item || String(out.Item.id).startsWith('open#')) return undefined;
+    // Markers and the blast-radius count share the table: they are not incidents.
+    if (!out.Item || /^(open|gate)#/.test(String(out.Item.id))) return undefined;
     return out.Item as IncidentRecord;
+  }
+
+  async attachApprovalToken(id: string, token: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { id },
+        UpdateExpression: 'SET approvalToken = :token',
+        ConditionExpression: 'attribute_exists(id)',
+        ExpressionAttributeValues: { ':token': token },
+      }),
+    );
+  }
+
+  async releaseMarker(marker: string, incidentId: string): Promise<void> {
+    await this.client
+      .send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { id: marker },
+          // An expired marker is free (openOrJoin's condition); another incident's marker is left alone.
+          UpdateExpression: 'SET expiresAt = :zero',
+          ConditionExpression: 'incidentId = :mine',
+          ExpressionAttributeValues: { ':zero': 0, ':mine': incidentId },
+        }),
+      )
+      .catch((e: unknown) => {
+        if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      });
   }
 }

@@ -259,7 +259,21 @@ export const LEAK_ENV = {
   revocationTable: 'KEYTURN_REVOCATION_TABLE',
   /** Seconds during which a second signal for the same key joins the open incident. */
   dedupeWindowSeconds: 'KEYTURN_LEAK_DEDUPE_SECONDS',
+  /** The blast-radius cap: keys the leak response may revoke within the window before a human must approve. */
+  blastRadiusMax: 'KEYTURN_LEAK_BLAST_RADIUS_MAX',
+  /** The blast-radius cap's window, in seconds. */
+  blastRadiusWindowSeconds: 'KEYTURN_LEAK_BLAST_RADIUS_WINDOW_SECONDS',
 } as const;
+
+/** The blast-radius cap's defaults (lib/config/leak.ts): more than 3 keys within 10 minutes wait for a human. */
+export const BLAST_RADIUS_DEFAULTS = {
+  maxRevocations: 3,
+  windowMinutes: 10,
+  approvalTimeoutMinutes: 60,
+} as const;
+
+/** The error `keyturn leak deny` sends with SendTaskFailure; the state machine catches it by name. */
+export const LEAK_DENIED_ERROR = 'KeyturnLeakDenied';
 
 /**
  * Versions revoked by the leak response, space-separated (newest first, capped). Consumers refuse them even while

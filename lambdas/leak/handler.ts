@@ -17,10 +17,18 @@ import { DynamoIncidentStore } from '../aws/incident-store';
 import { DynamoRevocationStore } from '../aws/revocation-store';
 import { ledgerFromEnv } from '../aws/ledger-from-env';
 import { SecretsManagerLeakSecrets } from '../aws/leak-secrets';
+import { DynamoRevocationBudget } from '../aws/revocation-budget';
 import { registryFromEnv } from '../aws/registry-from-env';
 import { SnsNotifier } from '../aws/notifier';
-import { DEFAULT_SECRET_PREFIX, ENV, FUNCTION_METRICS, LEAK_ENV } from '../core/constants';
+import {
+  BLAST_RADIUS_DEFAULTS,
+  DEFAULT_SECRET_PREFIX,
+  ENV,
+  FUNCTION_METRICS,
+  LEAK_ENV,
+} from '../core/constants';
 import { contain } from '../core/leak/contain';
+import { approvalDenied, approvalGranted, approvalTimedOut, awaitApproval } from '../core/leak/gate';
 import type { LeakDeps } from '../core/leak/ports';
 import type { LeakState } from '../core/leak/state';
 import {
@@ -35,7 +43,7 @@ import {
 } from '../core/leak/steps';
 import { defaultProviders } from '../providers/registry';
 import { createLogger, createMetrics, describeError } from '../shared/powertools';
-import { parseLeakRequest, type LeakRequest } from './request';
+import { deniedAnswer, parseLeakRequest, redactedAnswer, type LeakRequest } from './request';
 
 export const logger = createLogger('keyturn-leak');
 export const metrics = createMetrics('keyturn-leak');
@@ -47,16 +55,22 @@ const notifier = new SnsNotifier(new SNSClient({}), {
 });
 
 const dynamo = new DynamoDBClient({});
+const documents = DynamoDBDocumentClient.from(dynamo);
+const incidentTable = process.env[LEAK_ENV.incidentTable] ?? '';
 const revocationTable = process.env[LEAK_ENV.revocationTable];
 
 export const deps: LeakDeps = {
   secrets: new SecretsManagerLeakSecrets(new SecretsManagerClient({}), { secretPrefix }),
   providers: defaultProviders(),
   registry: registryFromEnv(process.env),
-  incidents: new DynamoIncidentStore(
-    DynamoDBDocumentClient.from(dynamo),
-    process.env[LEAK_ENV.incidentTable] ?? '',
-  ),
+  incidents: new DynamoIncidentStore(documents, incidentTable),
+  // Never off: without its variables the function keeps the default cap.
+  budget: new DynamoRevocationBudget(documents, incidentTable, {
+    maxRevocations: Number(process.env[LEAK_ENV.blastRadiusMax] ?? BLAST_RADIUS_DEFAULTS.maxRevocations),
+    windowSeconds: Number(
+      process.env[LEAK_ENV.blastRadiusWindowSeconds] ?? BLAST_RADIUS_DEFAULTS.windowMinutes * 60,
+    ),
+  }),
   trail: new CloudTrailLookup(new CloudTrailClient({})),
   notify: (n) => notifier.publish(n),
   ledger: ledgerFromEnv(process.env),
@@ -86,6 +100,14 @@ function dispatch(request: LeakRequest): Promise<LeakState> {
       return escalate(deps, request.state, request.error);
     case 'second-check':
       return secondCheck(deps, request.state);
+    case 'await-approval':
+      return awaitApproval(deps, request.state, request.taskToken, request.timeoutSeconds);
+    case 'approved':
+      return approvalGranted(deps, request.state, redactedAnswer(request.answer));
+    case 'denied':
+      return approvalDenied(deps, request.state, deniedAnswer(request.answer));
+    case 'approval-timed-out':
+      return approvalTimedOut(deps, request.state);
   }
 }
 

@@ -1,6 +1,7 @@
 /** Run the `keyturn` CLI in-process against the Secrets Manager fake, with captured output and a fake clock. */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CliDeps } from '../../bin/cli/deps';
 import { run } from '../../bin/cli/program';
@@ -43,6 +44,8 @@ export async function keyturn(argv: string[], harness: Harness = {}): Promise<Cl
         region: 'eu-west-1',
         credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
       }),
+    stepFunctions: () =>
+      new SFNClient({ region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }),
     out: (text) => out.push(text),
     err: (text) => err.push(text),
     now: () => new Date(clock),

@@ -1,9 +1,12 @@
 /**
- * `keyturn leak` and `keyturn incident` on a fixture account: the event put (and nothing else), the incident shown
+ * `keyturn leak`, `keyturn leak approve|deny` and `keyturn incident` on a fixture account: the event put (and nothing
+ * else), the held response answered with the token from the incident record, the incident shown
  * from a real DynamoDB-compatible table, exit codes, --json schemas, and errors that say what to do.
  */
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
 import { DynamoIncidentStore } from '../../lambdas/aws/incident-store';
 import type { IncidentRecord } from '../../lambdas/core/leak/ports';
 import { EXIT } from '../../bin/cli/exit-codes';
@@ -272,5 +275,137 @@ describe('keyturn incident', () => {
     const noTable = await keyturn(['incident', record.id]);
     expect(noTable.code).toBe(EXIT.usage);
     expect(noTable.stderr).toContain('KEYTURN_INCIDENT_TABLE');
+  });
+});
+
+describe('keyturn leak approve | deny (a response held by the blast-radius cap)', () => {
+  const sfn = mockClient(SFNClient);
+  let dynamo: LocalDynamo;
+  let table: string;
+  const TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAfake-task-token-of-the-held-response';
+  const held = (id: string, status: 'waiting' | 'denied' = 'waiting'): IncidentRecord => ({
+    id,
+    status: 'open',
+    severity: 'critical',
+    key: 'prod/billing-api',
+    unmanaged: false,
+    policy: 'revoke-first',
+    detectedAt: '2026-11-23T10:00:00.000Z',
+    where: 'https://paste.example.com/x',
+    reportedBy: 'scanner (claimed)',
+    signals: 1,
+    revoked: false,
+    rotation: 'not-started',
+    actions: [],
+    impact: 'Held by the blast-radius cap',
+    updatedAt: '2026-11-23T10:00:00.000Z',
+    approval: { status, reason: 'cap', requestedAt: '2026-11-23T10:00:00.000Z' },
+  });
+  const ids = { waiting: 'inc-20261123T100000-held1', answered: 'inc-20261123T100000-held2' };
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+    table = await createIncidentTable(dynamo.client);
+    const store = new DynamoIncidentStore(dynamo.doc, table);
+    await store.save(held(ids.waiting));
+    await store.attachApprovalToken(ids.waiting, TOKEN);
+    await store.save(held(ids.answered, 'denied'));
+  });
+  afterAll(async () => dynamo.close());
+  beforeEach(() => {
+    sfn.reset();
+    sfn.on(SendTaskSuccessCommand).resolves({});
+    sfn.on(SendTaskFailureCommand).resolves({});
+  });
+  const cli = (argv: string[], extra: Parameters<typeof keyturn>[1] = {}) =>
+    keyturn(argv, {
+      dynamo: () => dynamo.doc,
+      env: { KEYTURN_INCIDENT_TABLE: table, USER: 'alice' },
+      ...extra,
+    });
+
+  test('approve sends SendTaskSuccess with the token from the incident record; the token is never printed', async () => {
+    const { code, stdout, stderr } = await cli(['leak', 'approve', ids.waiting, '--yes']);
+    expect(code).toBe(EXIT.ok);
+    expect(sfn).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 1);
+    expect(sfn.commandCalls(SendTaskSuccessCommand)[0].args[0].input).toEqual({
+      taskToken: TOKEN,
+      output: JSON.stringify({ by: 'alice' }),
+    });
+    expect(stdout).toContain(
+      `Approved ${ids.waiting}: the leak response now revokes and replaces prod/billing-api`,
+    );
+    expect(stdout + stderr).not.toContain(TOKEN);
+  });
+
+  test('deny sends SendTaskFailure with KeyturnLeakDenied and the reason; --reason is required', async () => {
+    const noReason = await cli(['leak', 'deny', ids.waiting, '--yes']);
+    expect(noReason.code).toBe(EXIT.usage);
+    const { code } = await cli([
+      'leak',
+      'deny',
+      ids.waiting,
+      '--yes',
+      '--reason',
+      'a scanner flood',
+      '--by',
+      'bob',
+    ]);
+    expect(code).toBe(EXIT.ok);
+    expect(sfn.commandCalls(SendTaskFailureCommand)[0].args[0].input).toEqual({
+      taskToken: TOKEN,
+      error: 'KeyturnLeakDenied',
+      cause: JSON.stringify({ by: 'bob', note: 'a scanner flood' }),
+    });
+    expect(sfn).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 0);
+  });
+
+  test('on a terminal the plan is shown and it is sent only when the incident id is typed back', async () => {
+    const typo = await cli(['leak', 'approve', ids.waiting], { confirm: async () => false });
+    expect(typo.code).toBe(EXIT.usage);
+    expect(typo.stderr).toContain('Approve: keyturn REVOKES the leaked version(s) now');
+    expect(sfn).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 0);
+    const noTerminal = await cli(['leak', 'approve', ids.waiting]);
+    expect(noTerminal.code).toBe(EXIT.usage);
+    expect(noTerminal.stderr).toContain('re-run with --yes');
+    const ok = await cli(['leak', 'approve', ids.waiting], {
+      confirm: async (_q, expected) => expected === ids.waiting,
+    });
+    expect(ok.code).toBe(EXIT.ok);
+    expect(sfn).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 1);
+  });
+
+  test('an incident not waiting, an unknown or malformed id, and an expired token send nothing or say so', async () => {
+    const answered = await cli(['leak', 'approve', ids.answered, '--yes']);
+    expect(answered.code).toBe(EXIT.usage);
+    expect(answered.stderr).toContain('is not waiting for approval (approval denied)');
+    expect((await cli(['leak', 'approve', 'inc-20261123T100000-nope', '--yes'])).code).toBe(EXIT.notFound);
+    expect((await cli(['leak', 'approve', '../x', '--yes'])).code).toBe(EXIT.usage);
+    expect(sfn).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 0);
+    sfn
+      .on(SendTaskSuccessCommand)
+      .rejects(Object.assign(new Error('Task Timed Out'), { name: 'TaskTimedOut' }));
+    const late = await cli(['leak', 'approve', ids.waiting, '--yes']);
+    expect(late.code).toBe(EXIT.notFound);
+    expect(late.stderr).toContain('is no longer waiting (TaskTimedOut');
+  });
+
+  test('keyturn incident shows the approval and never the token, in text and --json', async () => {
+    const text = await cli(['incident', ids.waiting]);
+    expect(text.stdout).toContain(
+      `Approval (blast-radius cap): waiting: keyturn leak approve|deny ${ids.waiting}`,
+    );
+    const json = await cli(['--json', 'incident', ids.waiting]);
+    expect(JSON.parse(json.stdout)).toMatchObject({ approval: { status: 'waiting' } });
+    expect(text.stdout + json.stdout).not.toContain(TOKEN);
+  });
+
+  test('reporting a leak still works beside the subcommands, and still requires --where', async () => {
+    const missing = await cli(['leak', 'billing-api', '--yes']);
+    expect(missing.code).toBe(EXIT.usage);
+    expect(missing.stderr).toContain('keyturn leak needs --where <text>');
+    expect(events.commandCalls(PutEventsCommand)).toHaveLength(0);
+    const { code } = await cli(['leak', 'billing-api', '--yes', '--where', 'slack']);
+    expect(code).toBe(EXIT.ok);
+    expect(events.commandCalls(PutEventsCommand)).toHaveLength(1);
   });
 });

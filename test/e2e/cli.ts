@@ -1,6 +1,7 @@
 /** The `keyturn` CLI run in-process against the emulator world, with real clients, clock and (short) sleeps. */
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import type { CliDeps } from '../../bin/cli/deps';
 import { run } from '../../bin/cli/program';
 import { MOTO_REGION } from '../helpers/moto-server';
@@ -18,10 +19,12 @@ export async function keyturnAgainst(world: World, argv: string[]): Promise<CliR
   const config = { endpoint: world.proxy.url, region: MOTO_REGION };
   const secrets = new SecretsManagerClient(config);
   const events = new EventBridgeClient(config);
+  const stepFunctions = new SFNClient(config);
   const deps: CliDeps = {
     secretsManager: () => secrets,
     dynamo: () => world.dynamo,
     eventBridge: () => events,
+    stepFunctions: () => stepFunctions,
     out: (text) => out.push(text),
     err: (text) => err.push(text),
     now: () => new Date(),
@@ -37,5 +40,6 @@ export async function keyturnAgainst(world: World, argv: string[]): Promise<CliR
   } finally {
     secrets.destroy();
     events.destroy();
+    stepFunctions.destroy();
   }
 }

@@ -8,7 +8,8 @@
  * - a function that throws surfaces as the error `errorType` (the thrown error's name) with the Cause a JSON string
  *   `{"errorType","errorMessage","trace"}`, which Retry and Catch match on;
  * - `.waitForTaskToken` tasks invoke the function with `$$.Task.Token` in the payload, then wait for
- *   SendTaskSuccess / SendTaskFailure (`execution.callbacks`), as the console or `keyturn leak approve` sends them.
+ *   SendTaskSuccess / SendTaskFailure (`execution.callbacks`), as the console or `keyturn leak approve` sends them;
+ *   `callbacks.timeOut` fails the waiting task with States.Timeout, as its TimeoutSeconds elapsing would.
  * Where the local interpreter differs from the service:
  * - aws-local-stepfunctions 3.0.0 declares Node >= 22 and calls `Promise.withResolvers` in every Task state: on Node 20
  *   every task then fails with a TypeError (caught by the definition's Catch, so a run can look right) and the
@@ -90,6 +91,11 @@ export interface Callbacks {
   waitForToken(): Promise<string>;
   sendTaskSuccess(input: { taskToken: string; output: string }): void;
   sendTaskFailure(input: { taskToken: string; error?: string; cause?: string }): void;
+  /**
+   * The task's TimeoutSeconds elapsing while it waits (the service fails it with States.Timeout). The interpreter
+   * runs the definition's own timer too, but a test cannot wait an hour for it.
+   */
+  timeOut(taskToken: string): void;
 }
 
 export interface Execution {
@@ -168,6 +174,12 @@ export function execute(definition: Definition, input: unknown, options: Execute
       if (!w) throw new TaskFailure('TaskTimedOut', 'Task Timed Out: the token is not waiting');
       waiting.delete(taskToken);
       w.settle({ fail: new TaskFailure(error ?? 'States.TaskFailed', cause ?? '') });
+    },
+    timeOut: (taskToken) => {
+      const w = waiting.get(taskToken);
+      if (!w) throw new TaskFailure('TaskTimedOut', 'Task Timed Out: the token is not waiting');
+      waiting.delete(taskToken);
+      w.settle({ fail: new TaskFailure('States.Timeout', 'Task timed out waiting for a callback') });
     },
   };
 

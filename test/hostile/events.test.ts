@@ -110,6 +110,8 @@ describe('leak events (EventBridge → leak response, first task)', () => {
     },
     save: async () => undefined,
     get: async () => undefined,
+    attachApprovalToken: async () => undefined,
+    releaseMarker: async () => undefined,
   };
 
   function deps(): LeakDeps {

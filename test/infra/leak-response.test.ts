@@ -2,7 +2,9 @@
  * Leak response infrastructure: the two signal rules match the real event shapes and nothing else, the state
  * machine's steps, retries, timeouts and catch paths, the incident table, and the leak role's grants.
  */
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { AccountRootPrincipal, Role } from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ENV, LEAK_ENV } from '../../lambdas/core/constants';
 import { KeyturnPipeline } from '../../lib/pipeline';
@@ -11,6 +13,7 @@ import { healthEvent, leakEvent } from '../leak/world';
 import { configWith, EXAMPLE_CONFIG } from '../helpers/synth';
 import {
   evaluate,
+  rolesOf,
   TemplateResolver,
   TEST_ENV,
   type CfnTemplate,
@@ -104,7 +107,8 @@ describe('state machine', () => {
     expect(next('RecordAndNotify')).toBe('WaitForSecondCheck');
     expect(d.States.WaitForSecondCheck.Seconds).toBe(3600);
     expect(d.States.WaitForReplacement.Seconds).toBe(15);
-    expect(d.TimeoutSeconds).toBe(3 * 3600);
+    // 3 hours for the response's own steps, plus the blast-radius approval's wait (60 minutes by default).
+    expect(d.TimeoutSeconds).toBe(3 * 3600 + 3600);
     const choices = d.States['RevokeAfterRotation?'].Choices as Array<{ Next: string }>;
     expect(choices[0].Next).toBe('RevokeAfterRotation');
   });
@@ -114,6 +118,8 @@ describe('state machine', () => {
     const taskStates = Object.entries(d.States).filter(([, s]) => s.Type === 'Task');
     expect(taskStates.length).toBeGreaterThanOrEqual(10);
     for (const [name, s] of taskStates) {
+      // The approval's wait, its answers and its failures: test/leak/blast-radius.test.ts.
+      if (name === 'AwaitApproval') continue;
       expect(s.TimeoutSeconds).toBe(180);
       expect(s.Retry).toEqual(
         expect.arrayContaining([expect.objectContaining({ ErrorEquals: ['States.ALL'] })]),
@@ -326,4 +332,105 @@ describe('the leak bus: only the listed senders may report a leak (issue 14)', (
       SENDERS,
     );
   });
+});
+
+describe('the blast-radius cap (issue 14)', () => {
+  test('the leak function gets the cap and its window; the approval wait has the configured timeout', () => {
+    const s = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Cap');
+    const p = new KeyturnPipeline(s, 'Pipeline', {
+      leakResponse: { blastRadius: { maxRevocations: 5, windowMinutes: 15, approvalTimeoutMinutes: 30 } },
+    });
+    const t = Template.fromStack(s).toJSON() as CfnTemplate;
+    const fn = t.Resources[s.getLogicalId(p.leakResponse.leakFunction.function.node.defaultChild as never)];
+    expect(fn.Properties?.Environment).toMatchObject({
+      Variables: { [LEAK_ENV.blastRadiusMax]: '5', [LEAK_ENV.blastRadiusWindowSeconds]: '900' },
+    });
+    const resolver = new TemplateResolver(t);
+    const [, machineResource] = resolver.ofType('AWS::StepFunctions::StateMachine')[0];
+    const d = JSON.parse(String(resolver.resolve(machineResource.Properties!.DefinitionString))) as {
+      TimeoutSeconds: number;
+      States: Record<string, { TimeoutSeconds?: number }>;
+    };
+    expect(d.States.AwaitApproval.TimeoutSeconds).toBe(1800);
+    expect(d.TimeoutSeconds).toBe(3 * 3600 + 1800);
+  });
+
+  test('defaults: 3 keys in 10 minutes, an hour to approve', () => {
+    const fn = template.toJSON().Resources[idOf(pipeline.leakResponse.leakFunction.function)].Properties;
+    expect(fn.Environment.Variables).toMatchObject({
+      [LEAK_ENV.blastRadiusMax]: '3',
+      [LEAK_ENV.blastRadiusWindowSeconds]: '600',
+    });
+  });
+
+  test.each([
+    [{ maxRevocations: 0 }, /blastRadius.maxRevocations 0 must be a whole number 1–100/],
+    [{ windowMinutes: 1441 }, /blastRadius.windowMinutes 1441 must be a whole number 1–1440/],
+    [{ approvalTimeoutMinutes: 2.5 }, /blastRadius.approvalTimeoutMinutes 2.5 must be a whole number 5–1440/],
+  ])('the construct refuses %o, naming the prop and its bounds', (blastRadius, message) => {
+    const s = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Bad');
+    expect(() => new KeyturnPipeline(s, 'P', { leakResponse: { blastRadius } })).toThrow(message);
+  });
+
+  test('grantApprove: the approver may answer a task and read an incident, nothing more', async () => {
+    const s = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Approve', {
+      env: { account: TEST_ENV.account, region: TEST_ENV.region },
+    });
+    const p = new KeyturnPipeline(s, 'Pipeline', {});
+    const approver = new Role(s, 'OnCallApprover', { assumedBy: new AccountRootPrincipal() });
+    p.leakResponse.grantApprove(approver);
+    const resolver = new TemplateResolver(Template.fromStack(s).toJSON() as CfnTemplate);
+    const role = rolesOf(resolver).find(
+      (r) => r.logicalId === s.getLogicalId(approver.node.defaultChild as never),
+    )!;
+    const machineArn = resolver.arnOf(s.getLogicalId(p.leakResponse.stateMachine.node.defaultChild as never));
+    const tableArn = resolver.arnOf(s.getLogicalId(p.leakResponse.incidentTable.node.defaultChild as never));
+    const keyArn = resolver.arnOf(s.getLogicalId(p.encryptionKey.node.defaultChild as never));
+    const otherRole = `arn:aws:iam::${TEST_ENV.account}:role/someone-else`;
+    const keyId = s.getLogicalId(p.encryptionKey.node.defaultChild as never);
+    const keyPolicy = resolver.resolve(
+      resolver.ofType('AWS::KMS::Key').find(([id]) => id === keyId)![1].Properties!.KeyPolicy,
+    ) as PolicyDocument;
+    const may = (action: string, resource: string, context: Record<string, string> = {}) =>
+      evaluate(role.arn, role.identityPolicies, {
+        action,
+        resource,
+        context,
+        // The key's grant is in its key policy (same account: CDK writes it there).
+        ...(action.startsWith('kms:') ? { resourcePolicy: keyPolicy } : {}),
+      });
+    // No resource-level permissions exist for these two (the evaluator refuses a specific ARN): the token is the key.
+    expect(await may('states:SendTaskSuccess', '*')).toBe('Allowed');
+    expect(await may('states:SendTaskFailure', '*')).toBe('Allowed');
+    expect(await may('states:SendTaskHeartbeat', '*')).toBe('ImplicitlyDenied');
+    expect(await may('dynamodb:GetItem', tableArn)).toBe('Allowed');
+    expect(
+      await may('kms:Decrypt', keyArn, { 'kms:ViaService': `dynamodb.${TEST_ENV.region}.amazonaws.com` }),
+    ).toBe('Allowed');
+    expect(
+      await may('kms:Decrypt', keyArn, { 'kms:ViaService': `sns.${TEST_ENV.region}.amazonaws.com` }),
+    ).toBe('ImplicitlyDenied');
+    for (const action of ['states:StartExecution', 'states:UpdateStateMachine'])
+      expect(await may(action, machineArn)).toBe('ImplicitlyDenied');
+    // The key policy names the approver, not everyone: another role gets no Decrypt from it.
+    expect(
+      await evaluate(otherRole, [], {
+        action: 'kms:Decrypt',
+        resource: keyArn,
+        resourcePolicy: keyPolicy,
+        context: { 'kms:ViaService': `dynamodb.${TEST_ENV.region}.amazonaws.com` },
+      }),
+    ).not.toBe('Allowed');
+    for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Scan'])
+      expect(await may(action, tableArn)).toBe('ImplicitlyDenied');
+  });
+});
+
+test('cdk-nag stays clean with an approver granted (its one wildcard is acknowledged with the reason)', () => {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  const s = new Stack(app, 'Nag');
+  const p = new KeyturnPipeline(s, 'Pipeline', {});
+  p.leakResponse.grantApprove(new Role(s, 'OnCallApprover', { assumedBy: new AccountRootPrincipal() }));
+  expect(() => app.synth()).not.toThrow();
 });

@@ -8,9 +8,15 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoIncidentStore, INCIDENT_SCHEMA } from '../../lambdas/aws/incident-store';
 import { SecretsManagerLeakSecrets } from '../../lambdas/aws/leak-secrets';
 import { SecretsManagerSecretStore } from '../../lambdas/aws/secret-store';
-import { BOOTSTRAP_SECRET_VALUE, EVENTS } from '../../lambdas/core/constants';
+import { DynamoRevocationBudget } from '../../lambdas/aws/revocation-budget';
+import { BLAST_RADIUS_DEFAULTS, BOOTSTRAP_SECRET_VALUE, EVENTS } from '../../lambdas/core/constants';
 import type { TrailRecord } from '../../lambdas/core/leak/audit-summary';
-import type { LeakDeps, LeakNotification, TrailLookup } from '../../lambdas/core/leak/ports';
+import type {
+  LeakDeps,
+  LeakNotification,
+  RevocationBudget,
+  TrailLookup,
+} from '../../lambdas/core/leak/ports';
 import type { Ledger, LedgerEntry } from '../../lambdas/core/ports';
 import { runRotationStep } from '../../lambdas/core/rotation';
 import { MapProviderRegistry } from '../../lambdas/providers/registry';
@@ -76,7 +82,12 @@ export interface World {
   rotate(secretId: string): Promise<string>;
 }
 
-export function buildWorld(sm: FakeSecretsManager, incidents: DynamoIncidentStore): World {
+/** `budget`: the blast-radius cap; by default the real count on the incident table with the default cap (3 in 10 min). */
+export function buildWorld(
+  sm: FakeSecretsManager,
+  incidents: DynamoIncidentStore,
+  budget?: RevocationBudget,
+): World {
   installTagResource(sm);
   const iam = new RevocableProvider();
   const providers = new MapProviderRegistry([new SelfIssuedProvider(), iam]);
@@ -122,6 +133,12 @@ export function buildWorld(sm: FakeSecretsManager, incidents: DynamoIncidentStor
     sleep: async () => {},
     secretPrefix: PREFIX,
     dedupeWindowSeconds: 3600,
+    budget:
+      budget ??
+      new DynamoRevocationBudget(incidents.client, incidents.table, {
+        maxRevocations: BLAST_RADIUS_DEFAULTS.maxRevocations,
+        windowSeconds: BLAST_RADIUS_DEFAULTS.windowMinutes * 60,
+      }),
   };
   return {
     sm,

@@ -257,6 +257,8 @@ function leakDeps(): LeakDeps {
       openOrJoin: async ({ record }) => ({ outcome: 'opened', incidentId: record.id }),
       save: async () => undefined,
       get: async () => undefined,
+      attachApprovalToken: async () => undefined,
+      releaseMarker: async () => undefined,
     },
     trail: { lookup: async () => ({ records: [], truncated: false }) },
     notify: async () => undefined,

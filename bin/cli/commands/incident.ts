@@ -10,7 +10,7 @@ import { renderTable } from '../output';
 import { globalOptions } from '../program-options';
 import { incidentJson } from '../schemas';
 
-const INCIDENT_ID = /^inc-[0-9TZ]{15}-[A-Za-z0-9]{1,12}$/;
+export const INCIDENT_ID = /^inc-[0-9TZ]{15}-[A-Za-z0-9]{1,12}$/;
 
 export async function incident(
   deps: CliDeps,
@@ -43,7 +43,10 @@ export async function incident(
     throw error;
   }
   if (!record) throw new CliError(EXIT.notFound, `No incident ${id} in ${table.slice(0, 255)}.`);
-  const output = incidentJson.parse(record);
+  // The waiting task's token is a capability (it answers the approval): never printed.
+  const shown: Partial<IncidentRecord> = { ...record };
+  delete shown.approvalToken;
+  const output = incidentJson.parse(shown);
   if (options.json) {
     deps.out(JSON.stringify(output, null, 2));
     return EXIT.ok;
@@ -55,6 +58,11 @@ export async function incident(
       `Found: ${record.where}; reported by ${record.reportedBy}; detected ${record.detectedAt}; exposed ${record.exposedAt ?? 'unknown'}; signals ${record.signals}`,
       `Revoked: ${record.revoked ? 'yes' : 'no'}; replacement: ${record.rotation}${record.newVersion ? ` (${record.newVersion})` : ''}; verified refused: ${record.verified ?? 'not yet'}; second check: ${record.secondCheck ?? 'pending'}`,
       `Impact: ${record.impact}`,
+      ...(record.approval
+        ? [
+            `Approval (blast-radius cap): ${record.approval.status}${record.approval.by ? ` by ${record.approval.by} (claimed)` : ''}${record.approval.status === 'waiting' ? `: keyturn leak approve|deny ${record.id}` : ''}`,
+          ]
+        : []),
       '',
       renderTable(
         ['AT', 'ACTION', 'OUTCOME', 'DETAIL'],

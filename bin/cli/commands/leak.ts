@@ -13,11 +13,12 @@ import { CliError, EXIT } from '../exit-codes';
 import { globalOptions } from '../program-options';
 import { resolveKey } from '../resolve-key';
 import { leakJson } from '../schemas';
+import * as approval from './leak-approval';
 
 export interface LeakOptions {
   json: boolean;
   prefix: string;
-  where: string;
+  where?: string;
   exposedAt?: string;
   reportedBy?: string;
   keyId?: string;
@@ -57,6 +58,11 @@ function planOf(
 }
 
 export async function leak(deps: CliDeps, ref: string, options: LeakOptions): Promise<number> {
+  if (!options.where)
+    throw new CliError(
+      EXIT.usage,
+      'keyturn leak needs --where <text>: where the key was found (URL, repository path, ticket).',
+    );
   let key = ref;
   let environment: string | undefined;
   let secret: Parameters<typeof planOf>[1];
@@ -152,11 +158,12 @@ export async function leak(deps: CliDeps, ref: string, options: LeakOptions): Pr
 }
 
 export function register(program: Command, deps: CliDeps): void {
-  program
+  const command = program
     .command('leak')
     .description('Report a leaked key: keyturn revokes, replaces, audits and pages on-call')
     .argument('<key>', 'key name, or <environment>/<name> (never the key itself)')
-    .requiredOption('--where <text>', 'where the key was found (URL, repository path, ticket)')
+    // Checked in leak(): commander checks a parent's required options for its subcommands too (approve, deny).
+    .option('--where <text>', 'where the key was found (URL, repository path, ticket); required')
     .option('--exposed-at <time>', 'when it was exposed, ISO-8601 (the audit starts there)')
     .option('--reported-by <who>', 'who found it (default: $USER)')
     .option(
@@ -170,7 +177,9 @@ export function register(program: Command, deps: CliDeps): void {
     .option('--unmanaged', 'report a key keyturn does not manage (it is not looked up)', false)
     .option('--yes', 'send without asking (automation; required where there is no terminal)', false)
     .option('--dry-run', 'only show what would be revoked; send nothing', false)
-    .action(async (ref: string, opts: Omit<LeakOptions, 'json' | 'prefix'>, command: Command) => {
-      deps.setExitCode(await leak(deps, ref, { ...globalOptions(command, deps), ...opts }));
+    .action(async (ref: string, opts: Omit<LeakOptions, 'json' | 'prefix'>, cmd: Command) => {
+      deps.setExitCode(await leak(deps, ref, { ...globalOptions(cmd, deps), ...opts }));
     });
+  // `keyturn leak approve|deny <incident-id>`: a key named "approve" or "deny" is reported as <env>/<name>.
+  approval.register(command, deps);
 }

@@ -14,8 +14,16 @@ import { revokedVersionsOf } from '../retirement';
 import { parseSecretContent, type StoredKey } from '../stored-key';
 import { SecretNotFoundError, type LeakDeps, type StageRead } from './ports';
 import { parseLeakEvent, type LeakSignal } from './signal';
-import { act, incidentIdFor, type LeakedVersion, type LeakState, type ManagedKeyRef } from './state';
+import {
+  act,
+  incidentIdFor,
+  openMarkerOf,
+  type LeakedVersion,
+  type LeakState,
+  type ManagedKeyRef,
+} from './state';
 import { containedMessage, reporterOf, toRecord } from './record';
+import { holdForApproval, startClaim } from './gate';
 
 /** Keep the revoked-versions tag under Secrets Manager's 256-character tag value limit. */
 const MAX_REVOKED_IDS = 6;
@@ -47,13 +55,17 @@ export async function contain(deps: LeakDeps, event: unknown): Promise<LeakState
     `${signal.origin}: ${signal.where} (reported by ${reporterOf(signal)})`,
   );
 
+  // The blast-radius count goes out with the first reads (gate.ts): no extra round trip under the cap.
+  const claim = startClaim(deps, state.incidentId);
   const secretId = await resolveSecretId(deps, signal);
   const found = secretId ? await readKey(deps, secretId) : undefined;
-  if (!found)
+  if (!found) {
+    await claim.settle(false);
     return {
       ...act(state, deps.now(), 'resolve key', 'failed', 'not a keyturn-managed key'),
       decision: 'unmanaged',
     };
+  }
 
   const { description, policy, current, previous } = found;
   const key = keyRef(description, policy);
@@ -77,6 +89,7 @@ export async function contain(deps: LeakDeps, event: unknown): Promise<LeakState
     );
   }
 
+  if (!(await claim.settle(leaked.length > 0))) return holdForApproval(deps, state);
   if (policy.leakPolicy === 'revoke-first' && leaked.length) {
     await revokeVersions(deps, description, policy, leaked);
     state = {
@@ -92,12 +105,13 @@ export async function contain(deps: LeakDeps, event: unknown): Promise<LeakState
   }
 
   const opened = await deps.incidents.openOrJoin({
-    marker: `open#${key.environment}/${key.keyName}`,
+    marker: openMarkerOf(key),
     record: toRecord(state, 'open'),
     now: deps.now(),
     windowSeconds: deps.dedupeWindowSeconds,
   });
   if (opened.outcome === 'joined') {
+    await claim.release();
     return {
       ...act(state, deps.now(), 'join open incident', 'note', opened.incidentId),
       decision: 'joined',

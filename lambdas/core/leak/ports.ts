@@ -5,7 +5,7 @@ import type { KeyRegistry } from '../registry';
 import type { RevocationPublisher } from '../revocations';
 import type { Sleep } from '../retry';
 import type { AuditSummary, TrailRecord } from './audit-summary';
-import type { IncidentAction, LeakState } from './state';
+import type { ApprovalState, IncidentAction, LeakState } from './state';
 import { KeyturnError } from '../errors';
 
 /** The secret does not exist (or is not visible to keyturn). */
@@ -19,7 +19,14 @@ export interface StageRead {
 /** What on-call gets (SnsNotifier.publish takes it as is). Never key material. */
 export interface LeakNotification {
   severity: 'critical' | 'notice';
-  kind: 'leak-contained' | 'leak' | 'leak-unmanaged' | 'leak-escalated' | 'leak-still-accepted';
+  kind:
+    | 'leak-contained'
+    | 'leak'
+    | 'leak-unmanaged'
+    | 'leak-escalated'
+    | 'leak-still-accepted'
+    | 'leak-approval-needed'
+    | 'leak-approval-ended';
   subject: string;
   message: string;
   keyName?: string;
@@ -67,6 +74,13 @@ export interface IncidentRecord {
   audit?: AuditSummary;
   impact: string;
   updatedAt: string;
+  /** A held response's approval (status, who, when); the blast-radius cap held it. */
+  approval?: ApprovalState;
+  /**
+   * The waiting task's token while a held response waits (the CLI sends it back with SendTaskSuccess/Failure).
+   * A capability: never logged, paged or shown; removed once the approval ends.
+   */
+  approvalToken?: string;
 }
 
 export interface IncidentStore {
@@ -80,8 +94,30 @@ export interface IncidentStore {
     now: Date;
     windowSeconds: number;
   }): Promise<{ outcome: 'opened' | 'joined'; incidentId: string }>;
+  /** Write the record. A record whose approval has ended loses its task token. */
   save(record: IncidentRecord): Promise<void>;
   get(id: string): Promise<IncidentRecord | undefined>;
+  /** Keep the waiting task's token on the incident (the record exists: contain wrote it). */
+  attachApprovalToken(id: string, token: string): Promise<void>;
+  /** Free the key's open-incident marker if this incident holds it: the next signal starts a new response. */
+  releaseMarker(marker: string, incidentId: string): Promise<void>;
+}
+
+/**
+ * The blast-radius cap's count: how many incidents revoked (or are about to revoke) a key within the window.
+ * Atomic (concurrent responses cannot both take the last place) and keyed by incident (a retry counts once).
+ */
+export interface RevocationBudget {
+  readonly maxRevocations: number;
+  readonly windowSeconds: number;
+  /** Take a place for this incident, or learn that the window is full (nothing is counted then). */
+  claim(incidentId: string, now: Date): Promise<BudgetClaim>;
+}
+
+export interface BudgetClaim {
+  admitted: boolean;
+  /** Give the place back (the response turned out to revoke nothing). */
+  release(): Promise<void>;
 }
 
 export interface TrailLookup {
@@ -110,6 +146,11 @@ export interface LeakDeps {
   secretPrefix: string;
   /** A second signal for the same key within this many seconds joins the open incident. */
   dedupeWindowSeconds: number;
+  /**
+   * The blast-radius cap (gate.ts). The handler always sets it (lambdas/leak/handler.ts).
+   * @default - no cap (tests of other steps only)
+   */
+  budget?: RevocationBudget;
 }
 
 export type LeakTask = (deps: LeakDeps, state: LeakState) => Promise<LeakState>;

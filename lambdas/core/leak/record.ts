@@ -20,7 +20,14 @@ export function impactOf(state: LeakState): string {
   if (state.decision === 'unmanaged')
     return 'The key is not managed by keyturn: nothing was revoked or rotated automatically.';
   const policy = state.key?.leakPolicy;
+  const approval = state.approval;
+  if (approval?.status === 'timed-out')
+    return 'Held by the blast-radius cap and nobody approved in time: NOTHING was revoked or rotated; the leaked key STILL WORKS.';
   if (state.failure) return `The response stopped: ${state.failure}`;
+  if (approval?.status === 'waiting')
+    return 'Held by the blast-radius cap: nothing is revoked or rotated until on-call approves (keyturn leak approve <incident>).';
+  if (approval?.status === 'denied')
+    return `Held by the blast-radius cap and DENIED by ${approval.by ?? 'someone'} (claimed): nothing was revoked or rotated; the key still works.`;
   if (state.rotation === 'failed' && state.revoked) {
     return 'The leaked key is REVOKED and NO replacement is current: consumers of this key fail until a rotation succeeds.';
   }
@@ -44,6 +51,8 @@ const SEVERITY = 'critical' as const;
 export function needsPerson(state: LeakState): boolean {
   return (
     state.decision === 'unmanaged' ||
+    state.approval?.status === 'waiting' ||
+    state.approval?.status === 'timed-out' ||
     Boolean(state.failure) ||
     state.rotation === 'failed' ||
     state.verified === false
@@ -81,13 +90,17 @@ export function toRecord(state: LeakState, status: IncidentRecord['status']): In
     ...(state.audit ? { audit: state.audit } : {}),
     impact: impactOf(state),
     updatedAt: state.actions.at(-1)?.at ?? state.detectedAt,
+    ...(state.approval ? { approval: state.approval } : {}),
   };
 }
 
 function headline(state: LeakState): string {
   const label = keyLabel(state);
   if (state.decision === 'unmanaged') return `unmanaged key leaked: ${label}`;
+  if (state.approval?.status === 'timed-out') return `${label} leaked: approval TIMED OUT, key NOT revoked`;
   if (state.failure) return `leak response FAILED for ${label}`;
+  if (state.approval?.status === 'waiting') return `${label} leaked: held for approval (blast-radius cap)`;
+  if (state.approval?.status === 'denied') return `${label} leaked: approval DENIED, nothing revoked`;
   if (state.rotation === 'failed' && state.revoked) return `${label} leaked: revoked, NO replacement current`;
   if (state.rotation === 'failed') return `${label} leaked: rotation failed, key NOT revoked`;
   return `${label} leaked: revoked and replaced`;

@@ -36,7 +36,21 @@ export interface IncidentAction {
   detail?: string;
 }
 
-export type Decision = 'respond' | 'joined' | 'unmanaged';
+/** `held`: the blast-radius cap was reached; nothing is revoked or rotated until a human approves (gate.ts). */
+export type Decision = 'respond' | 'joined' | 'unmanaged' | 'held';
+/** A held response's approval (lambdas/core/leak/gate.ts). The task token is never part of the state. */
+export interface ApprovalState {
+  status: 'waiting' | 'approved' | 'denied' | 'timed-out';
+  /** Why the response was held (the cap and the window). */
+  reason: string;
+  requestedAt: string;
+  /** Who answered: what the CLI or console sent (claimed; CloudTrail's SendTaskSuccess/Failure event says who). */
+  by?: string;
+  at?: string;
+  /** The denier's reason, or what happened on timeout. */
+  note?: string;
+}
+
 export type RotationState = 'not-started' | 'pending' | 'current' | 'failed';
 
 export interface LeakState {
@@ -59,6 +73,8 @@ export interface LeakState {
   actions: IncidentAction[];
   /** Why the response escalated (a task failed after its retries). */
   failure?: string;
+  /** Set when the blast-radius cap held the response for a human. */
+  approval?: ApprovalState;
 }
 
 /** Deterministic per signal and key, so a retried task lands on the same incident. */
@@ -66,6 +82,11 @@ export function incidentIdFor(signal: LeakSignal): string {
   const day = signal.receivedAt.slice(0, 19).replace(/[-:]/g, '');
   const id = signal.signalId.replace(/[^A-Za-z0-9]/g, '').slice(0, 12);
   return `inc-${day}-${id}`;
+}
+
+/** The open-incident marker of a key: a second signal within the window joins the incident holding it. */
+export function openMarkerOf(key: Pick<ManagedKeyRef, 'environment' | 'keyName'>): string {
+  return `open#${key.environment}/${key.keyName}`;
 }
 
 export function act(

@@ -93,7 +93,7 @@ export async function checkRotation(deps: LeakDeps, state: LeakState): Promise<L
 }
 
 /** Re-read the leaked versions' keys (they never travel in the state). */
-async function loadLeaked(deps: LeakDeps, state: LeakState) {
+export async function loadLeaked(deps: LeakDeps, state: LeakState) {
   const key = requireKey(state);
   const description = await deps.secrets.describe(key.secretArn);
   const { policy } = await admitSecret(deps.registry, description, deps.secretPrefix);
@@ -228,7 +228,7 @@ export async function leakedKeysRefused(deps: LeakDeps, state: LeakState): Promi
   return results.every((r) => !r.accepted);
 }
 
-async function recordLedger(deps: LeakDeps, state: LeakState): Promise<void> {
+export async function recordLedger(deps: LeakDeps, state: LeakState): Promise<void> {
   const key = state.key;
   if (!deps.ledger || !key) return;
   const base = { keyName: key.keyName, environment: key.environment, secretArn: key.secretArn };
