@@ -7,6 +7,7 @@
 import { PROVIDER_KINDS, RETIREMENT_TAGS } from './constants';
 import { KeyConfigurationError } from './errors';
 import type { KeyPolicy } from './key-policy';
+import { UnissuedKeyError, wasIssued, type IssuanceLog } from './issuance';
 import { admitSecret, type KeyRegistry } from './registry';
 import type { Ledger, SecretDescription, SecretStore } from './ports';
 import type { KeyContext, KeyProvider, ProviderRegistry, Verification } from './provider';
@@ -43,6 +44,8 @@ export interface RetireDeps {
   providers: ProviderRegistry;
   /** The deployed registry: which secrets are keys, and their provider settings (never the tags). */
   registry: KeyRegistry;
+  /** What keyturn issued: a key is revoked only if its id is recorded for this secret and version. */
+  issuance: IssuanceLog;
   /** Name prefix of managed secrets. */
   secretPrefix?: string;
   alert?: (alert: RetirementAlert) => Promise<unknown>;
@@ -62,7 +65,8 @@ export const CONSUMER_CHECKED_PROVIDERS: readonly string[] = [PROVIDER_KINDS.sel
 /** Up to ~1 minute of backoff: IAM and API Gateway take seconds to stop honouring a deleted key. */
 export const REVOCATION_PROOF_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 2_000, maxDelayMs: 20_000 };
 
-export type RetireOutcome = 'retired' | 'skipped-current' | 'skipped-pending' | 'already-retired' | 'no-key';
+export type RetireOutcome =
+  'retired' | 'skipped-current' | 'skipped-pending' | 'already-retired' | 'no-key' | 'refused-unissued';
 
 export interface RetireResult {
   outcome: RetireOutcome;
@@ -103,6 +107,7 @@ export async function retireVersion(deps: RetireDeps, request: RetirementRequest
       token: versionId,
       policy,
     };
+    await requireIssued(deps, provider, ctx, key);
     await revoke(deps, provider, ctx, key, decision.holdsPreviousLabel);
     await prove(deps, provider, ctx, key);
     const at = deps.now?.() ?? new Date();
@@ -117,9 +122,26 @@ export async function retireVersion(deps: RetireDeps, request: RetirementRequest
     await deps.marks.markRetired(description.arn, versionId, at);
     return { outcome: 'retired', ...labels };
   } catch (error) {
-    await raiseAlarm(deps, description, policy, versionId, error);
+    if (error instanceof UnissuedKeyError) {
+      // Not a failure to retry: the handler pages on-call once (critical); the ledger keeps the refusal.
+      await record(deps, description, policy, versionId, 'refused-unissued', error.message).catch(() => {});
+    } else await raiseAlarm(deps, description, policy, versionId, error);
     throw error;
   }
+}
+
+/**
+ * Before any revoke: the stored key id must be one keyturn recorded issuing for this secret and version. Keys that
+ * consumers check against the secret (self-issued) are revoked per version, not by id: nothing to check.
+ */
+async function requireIssued(deps: RetireDeps, provider: KeyProvider, ctx: KeyContext, key: StoredKey) {
+  if (CONSUMER_CHECKED_PROVIDERS.includes(provider.kind)) return;
+  const records = await deps.issuance.issuedFor(ctx.secretName, ctx.token);
+  if (!wasIssued(records, ctx.secretId, ctx.token, key.keyId))
+    throw new UnissuedKeyError(ctx.secretId, ctx.token, {
+      keyName: ctx.policy.keyName,
+      environment: ctx.policy.environment,
+    });
 }
 
 async function revoke(

@@ -15,6 +15,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { CloudTrailLookup } from '../aws/cloudtrail-lookup';
 import { DynamoIncidentStore } from '../aws/incident-store';
 import { DynamoRevocationStore } from '../aws/revocation-store';
+import { issuanceFromEnv } from '../aws/issuance-from-env';
 import { ledgerFromEnv } from '../aws/ledger-from-env';
 import { SecretsManagerLeakSecrets } from '../aws/leak-secrets';
 import { registryFromEnv } from '../aws/registry-from-env';
@@ -35,6 +36,7 @@ import {
 } from '../core/leak/steps';
 import { defaultProviders } from '../providers/registry';
 import { createLogger, createMetrics, describeError } from '../shared/powertools';
+import { reportUnissued } from '../shared/refusal';
 import { parseLeakRequest, type LeakRequest } from './request';
 
 export const logger = createLogger('keyturn-leak');
@@ -53,6 +55,9 @@ export const deps: LeakDeps = {
   secrets: new SecretsManagerLeakSecrets(new SecretsManagerClient({}), { secretPrefix }),
   providers: defaultProviders(),
   registry: registryFromEnv(process.env),
+  issuance: issuanceFromEnv(process.env),
+  reportUnissued: (error) =>
+    reportUnissued('leak', error, { logger, metrics, notify: (n) => notifier.publish(n) }),
   incidents: new DynamoIncidentStore(
     DynamoDBDocumentClient.from(dynamo),
     process.env[LEAK_ENV.incidentTable] ?? '',

@@ -15,6 +15,7 @@ import type { Ledger, LedgerEntry } from '../../lambdas/core/ports';
 import { runRotationStep } from '../../lambdas/core/rotation';
 import { MapProviderRegistry } from '../../lambdas/providers/registry';
 import { SelfIssuedProvider } from '../../lambdas/providers/self-issued';
+import { MemoryIssuanceLog } from '../helpers/issuance';
 import { managedTags } from '../helpers/keys';
 import { FakeSecretsManager } from '../helpers/secrets-manager-fake';
 import { deployedRegistry } from '../helpers/registry';
@@ -68,6 +69,8 @@ export interface World {
   deps: LeakDeps;
   trail: FakeTrail;
   ledger: MemoryLedger;
+  /** What the rotations recorded issuing (shared by rotate and the leak response, as the ledger table is). */
+  issuance: MemoryIssuanceLog;
   messages: LeakNotification[];
   /** Rotations RotateSecret started (the fake then runs the four steps like the service). */
   rotations: string[];
@@ -86,13 +89,14 @@ export function buildWorld(sm: FakeSecretsManager, incidents: DynamoIncidentStor
   const real = new SecretsManagerLeakSecrets(client, { secretPrefix: PREFIX });
   const trail = new FakeTrail();
   const ledger = new MemoryLedger();
+  const issuance = new MemoryIssuanceLog();
   const messages: LeakNotification[] = [];
   const rotations: string[] = [];
   let failRotation = false;
   const clock = { t: Date.parse('2026-11-23T10:00:00Z') };
 
   const runSteps = async (secretId: string, token: string) => {
-    const rotationDeps = { store, providers, registry, sleep: async () => {} };
+    const rotationDeps = { store, providers, registry, issuance, sleep: async () => {} };
     for (const Step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const) {
       if (Step === 'testSecret' && failRotation) {
         failRotation = false;
@@ -114,6 +118,7 @@ export function buildWorld(sm: FakeSecretsManager, incidents: DynamoIncidentStor
     secrets,
     providers,
     registry,
+    issuance,
     incidents,
     trail,
     notify: async (n) => messages.push(n),
@@ -129,6 +134,7 @@ export function buildWorld(sm: FakeSecretsManager, incidents: DynamoIncidentStor
     deps,
     trail,
     ledger,
+    issuance,
     messages,
     rotations,
     failNextRotation: () => (failRotation = true),

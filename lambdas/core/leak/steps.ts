@@ -13,7 +13,7 @@ import { retryUntil } from '../retry';
 import { parseSecretContent } from '../stored-key';
 import { versionWithLabel } from '../version-labels';
 import { summarizeTrail, type TrailRecord } from './audit-summary';
-import { revokeVersions, type LiveKey } from './contain';
+import { describeRevocation, revokeVersions, type LiveKey } from './contain';
 import { SecretNotFoundError, type LeakDeps } from './ports';
 import { leakMessage, toRecord } from './record';
 import { act, type LeakState } from './state';
@@ -95,7 +95,10 @@ export async function checkRotation(deps: LeakDeps, state: LeakState): Promise<L
 /** Re-read the leaked versions' keys (they never travel in the state). */
 async function loadLeaked(deps: LeakDeps, state: LeakState) {
   const key = requireKey(state);
-  const description = await deps.secrets.describe(key.secretArn);
+  const [description, issued] = await Promise.all([
+    deps.secrets.describe(key.secretArn),
+    deps.issuance.issuedFor(key.secretName),
+  ]);
   const { policy } = await admitSecret(deps.registry, description, deps.secretPrefix);
   const values = await Promise.all(
     state.leaked.map((v) => deps.secrets.readVersion(key.secretArn, v.versionId)),
@@ -105,7 +108,7 @@ async function loadLeaked(deps: LeakDeps, state: LeakState) {
     const parsed = parseSecretContent(values[i] ?? '');
     if (parsed.ok && parsed.content.kind === 'key') live.push({ version, key: parsed.content.key });
   });
-  return { description, policy, live };
+  return { description, policy, live, issued };
 }
 
 /** rotate-then-revoke: revoke only once the replacement is current; never when the rotation failed. */
@@ -120,15 +123,15 @@ export async function revokeLeaked(deps: LeakDeps, state: LeakState): Promise<Le
       'the replacement is not current: the leaked key still works',
     );
   }
-  const { description, policy, live } = await loadLeaked(deps, state);
-  await revokeVersions(deps, description, policy, live);
+  const { description, policy, live, issued } = await loadLeaked(deps, state);
+  const refused = await revokeVersions(deps, description, policy, live, issued);
   return {
     ...act(
       state,
       deps.now(),
       'revoke leaked key (rotate-then-revoke)',
-      'done',
-      state.leaked.map((v) => v.versionId).join(', '),
+      refused.length && refused.length === live.length ? 'failed' : 'done',
+      refused.length ? describeRevocation(live, refused) : state.leaked.map((v) => v.versionId).join(', '),
     ),
     revoked: true,
   };
