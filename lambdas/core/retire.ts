@@ -132,7 +132,8 @@ export async function retireVersion(deps: RetireDeps, request: RetirementRequest
 
 /**
  * Before any revoke: the stored key id must be one keyturn recorded issuing for this secret and version. Keys that
- * consumers check against the secret (self-issued) are revoked per version, not by id: nothing to check.
+ * consumers check against the secret (self-issued) are revoked per version by the marks, never by id at a
+ * provider: nothing to check.
  */
 async function requireIssued(deps: RetireDeps, provider: KeyProvider, ctx: KeyContext, key: StoredKey) {
   if (CONSUMER_CHECKED_PROVIDERS.includes(provider.kind)) return;
@@ -155,7 +156,8 @@ async function revoke(
   try {
     // Consumers first: the verifier stops accepting the key as soon as the label is gone.
     if (holdsPrevious) await deps.marks.removePreviousLabel(secretId, versionId);
-    await provider.revoke(ctx, key);
+    // A key consumers check against the secret has nothing to revoke elsewhere: no provider call for it.
+    if (!CONSUMER_CHECKED_PROVIDERS.includes(provider.kind)) await provider.revoke(ctx, key);
   } catch (error) {
     const detail =
       error instanceof Error ? `${error.name}: ${error.message}` : 'a non-Error value was thrown';

@@ -218,7 +218,7 @@ function liveKeys(description: SecretDescription, reads: Array<StageRead | undef
  * Revoke at the provider and mark the versions refused for consumers (the revoked-versions tag and the revocation
  * record verifiers poll), together: one round trip. A key whose id keyturn did not record issuing for this secret
  * and version (`issued`) is not revoked: it is reported (deps.reportUnissued, in the same round trip) and returned.
- * Keys consumers check against the secret (self-issued) are revoked per version: nothing to check.
+ * Keys consumers check against the secret (self-issued) are revoked per version by the marks: no provider call.
  */
 export async function revokeVersions(
   deps: LeakDeps,
@@ -229,7 +229,8 @@ export async function revokeVersions(
 ): Promise<LiveKey[]> {
   const provider = deps.providers.get(policy.provider);
   if (!provider) throw new KeyConfigurationError(description.arn, `unknown provider "${policy.provider}"`);
-  const refused = CONSUMER_CHECKED_PROVIDERS.includes(provider.kind)
+  const consumerChecked = CONSUMER_CHECKED_PROVIDERS.includes(provider.kind);
+  const refused = consumerChecked
     ? []
     : all.filter((k) => !wasIssued(issued, description.arn, k.version.versionId, k.key.keyId));
   const keys = all.filter((k) => !refused.includes(k));
@@ -255,7 +256,8 @@ export async function revokeVersions(
     // Verifiers read this record every few seconds: the revocation reaches them without a Secrets Manager read.
     deps.revocations?.publish(description.name, ids, deps.now()),
     // One provider call where the provider can (IAM deactivates the stored key id): `contain`, else `revoke`.
-    ...keys.map((k) =>
+    // Keys consumers check against the secret are refused by the marks above: nothing to call.
+    ...(consumerChecked ? [] : keys).map((k) =>
       provider.contain
         ? provider.contain(ctxOf(k.version.versionId), k.key)
         : provider.revoke(ctxOf(k.version.versionId), k.key),
