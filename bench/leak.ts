@@ -119,6 +119,8 @@ async function oneResponse(world: World, kind: 'self-issued' | 'iam', latencyMs:
       notify,
       incidents: delayed(deps.incidents, latencyMs),
       trail: delayed(deps.trail, latencyMs),
+      // The issuance records (one Query, in parallel with the first round trip's reads).
+      issuance: delayed(deps.issuance, latencyMs),
       ...(deps.ledger ? { ledger: delayed(deps.ledger, latencyMs) } : {}),
     },
     event,
