@@ -10,6 +10,7 @@ import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { BOOTSTRAP_SECRET_VALUE, EVENTS, PROVIDER_KINDS, STAGE, TAGS } from '../../lambdas/core/constants';
 import { UNISSUED_KEY_METRIC, UnissuedKeyError } from '../../lambdas/core/issuance';
 import { retireVersion } from '../../lambdas/core/retire';
+import type { LedgerEntry } from '../../lambdas/core/ports';
 import type { KeyContext, KeyProvider } from '../../lambdas/core/provider';
 import type { StoredKey } from '../../lambdas/core/stored-key';
 import { deps as leakDeps, handler as leakHandler } from '../../lambdas/leak/handler';
@@ -286,6 +287,30 @@ describe.each(PROVIDER_TAGS)('%s keys', (kind, tags) => {
     expect(state.actions.find((a) => a.action.startsWith('revoke leaked key'))!.outcome).toBe('done');
     expect(emitted(UNISSUED_KEY_METRIC)).toBe(false);
   });
+});
+
+test('rule: the ledger records a refused leaked version as refused-unissued, the revoked ones as revocations', async () => {
+  setUp(PROVIDER_KINDS.iamAccessKey);
+  const entries: LedgerEntry[] = [];
+  leakDeps.ledger = {
+    append: async (entry) => {
+      entries.push(entry);
+    },
+    history: async () => entries,
+  };
+  const other = await deployedKey('keyturn/prod/other', PROVIDER_TAGS[0][1]);
+  const k = await deployedKey('keyturn/prod/victim', PROVIDER_TAGS[0][1]);
+  const planted = await plant(k.arn, other.currentKeyId, STAGE.previous, PROVIDER_KINDS.iamAccessKey);
+  const state = await contain({ key: k.name });
+  await leakHandler({ task: 'conclude', state }, lambdaContext('keyturn-leak'));
+  const revocations = entries.filter((e) => e.kind === 'revocation');
+  expect(revocations.map((e) => [e.versionId, e.outcome]).sort()).toEqual(
+    [
+      [k.current, 'leak'],
+      [planted, 'refused-unissued'],
+    ].sort(),
+  );
+  expect(JSON.stringify(revocations)).not.toContain(other.currentKeyId);
 });
 
 describe('keys keyturn did not issue (in place before keyturn managed the secret)', () => {

@@ -6,6 +6,7 @@
  */
 import { STAGE } from '../constants';
 import { KeyConfigurationError, KeyturnError } from '../errors';
+import { wasIssued } from '../issuance';
 import { admitSecret } from '../registry';
 import { CONSUMER_CHECKED_PROVIDERS } from '../retire';
 import { acceptedVersions } from '../retirement';
@@ -237,15 +238,21 @@ async function recordLedger(deps: LeakDeps, state: LeakState): Promise<void> {
   const base = { keyName: key.keyName, environment: key.environment, secretArn: key.secretArn };
   const at = deps.now().toISOString();
   if (state.revoked) {
+    // A leaked version whose key keyturn did not issue was not revoked: the ledger says so (no key id: anyone chose it).
+    const consumerChecked = CONSUMER_CHECKED_PROVIDERS.includes(key.provider);
+    const issued = consumerChecked ? [] : await deps.issuance.issuedFor(key.secretName);
     for (const v of state.leaked) {
+      const revoked = consumerChecked || wasIssued(issued, key.secretArn, v.versionId, v.keyId);
       await deps.ledger.append({
         ...base,
         kind: 'revocation',
-        outcome: 'leak',
+        outcome: revoked ? 'leak' : 'refused-unissued',
         at,
         versionId: v.versionId,
-        detail: `incident ${state.incidentId}: key ${v.keyId}`,
-        idempotencyKey: `revocation#${v.versionId}`,
+        detail: revoked
+          ? `incident ${state.incidentId}: key ${v.keyId}`
+          : `incident ${state.incidentId}: not revoked, keyturn did not issue this version's key`,
+        idempotencyKey: revoked ? `revocation#${v.versionId}` : `revocation#${v.versionId}#refused-unissued`,
       });
     }
   }
