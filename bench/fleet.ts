@@ -17,6 +17,7 @@ import { RotationMemo } from '../lambdas/core/rotation-memo';
 import { LIST_PAGE_SIZE } from '../lambdas/aws/secret-inventory';
 import { MapProviderRegistry } from '../lambdas/providers/registry';
 import { SelfIssuedProvider } from '../lambdas/providers/self-issued';
+import { MemoryIssuanceLog } from '../test/helpers/issuance';
 import { managedTags } from '../test/helpers/keys';
 import { FakeSecretsManager } from '../test/helpers/secrets-manager-fake';
 import { deployedRegistry } from '../test/helpers/registry';
@@ -84,7 +85,15 @@ async function measureMixes(): Promise<{ rotation: CallMix; retirement: CallMix 
   if (!previous) throw new Error('bench: no AWSPREVIOUS after two rotations');
   sm.mock.resetHistory();
   const result = await retireVersion(
-    { store, marks: new SecretsManagerRetirementMarks(client), providers, registry, sleep: async () => {} },
+    {
+      store,
+      marks: new SecretsManagerRetirementMarks(client),
+      providers,
+      registry,
+      // Self-issued keys are revoked per version: the issuance records are not read.
+      issuance: new MemoryIssuanceLog(),
+      sleep: async () => {},
+    },
     { secretId: secret.arn, versionId: previous },
   );
   if (result.outcome !== 'retired') throw new Error(`bench: the retirement ended ${result.outcome}`);

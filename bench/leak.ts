@@ -135,6 +135,8 @@ async function oneResponse(world: World, kind: 'self-issued' | 'iam', latencyMs:
       // table's own time, since dynalite's (tens of ms of JavaScript on this machine) is not DynamoDB's.
       ...(deps.budget ? { budget: roundTrip(deps.budget, latencyMs) } : {}),
       trail: delayed(deps.trail, latencyMs),
+      // The issuance records (one Query, in parallel with the first round trip's reads).
+      issuance: delayed(deps.issuance, latencyMs),
       ...(deps.ledger ? { ledger: delayed(deps.ledger, latencyMs) } : {}),
     },
     event,

@@ -2,7 +2,8 @@
  * The rotation ledger: one DynamoDB table where rotations, retirements, revocations, incidents and audit runs are
  * appended. Point-in-time recovery on, encrypted with the keyturn KMS key, retained on stack deletion. Entries of
  * one key share a partition; the sort key is the entry's idempotency key (a retried step writes once); a local
- * index orders a key's entries by time for `keyturn history`. Grants are methods: append (put only) and read.
+ * index orders a key's entries by time for `keyturn history`. Grants are methods: append (put only), read, and
+ * read of the issuance records alone (`issued#*` partitions: what createSecret recorded issuing).
  */
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -71,6 +72,24 @@ export class KeyturnLedger extends Construct {
       actions: ['dynamodb:Query', 'dynamodb:GetItem'],
       resourceArns: [this.table.tableArn, `${this.table.tableArn}/index/${LEDGER_SCHEMA.timeIndex}`],
     });
+  }
+
+  /**
+   * Let `grantee` read what keyturn recorded issuing (the functions that revoke, and createSecret): Query on the
+   * table, for items of the issuance partitions only (`dynamodb:LeadingKeys` `issued#*`), and the key through
+   * DynamoDB only. No other ledger item, no index, no write.
+   */
+  grantReadIssued(grantee: iam.IGrantable): iam.Grant {
+    this.grantKey(grantee, ['kms:Decrypt']);
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:Query'],
+      resourceArns: [this.table.tableArn],
+      conditions: {
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${LEDGER_SCHEMA.issuancePrefix}*`] },
+      },
+    });
+    return grant;
   }
 
   private grantKey(grantee: iam.IGrantable, actions: string[]): void {

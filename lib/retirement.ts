@@ -100,6 +100,8 @@ export class KeyturnRetirement extends Construct {
         [ENV.metricsNamespace]: METRICS_NAMESPACE,
         [ENV.secretNamePrefix]: pipeline.secretPrefix,
         [ENV.noticeTopicArn]: pipeline.notifications.noticeTopic.topicArn,
+        // A stored key id keyturn did not issue is refused, never revoked: on-call is paged at once.
+        [ENV.criticalTopicArn]: pipeline.notifications.criticalTopic.topicArn,
       },
     });
     this.retireFunction.function.configureAsyncInvoke({ retryAttempts: 2, maxEventAge });
@@ -122,12 +124,14 @@ export class KeyturnRetirement extends Construct {
         },
       }),
     );
-    // Each failed attempt is a notice; the page is the dead-letter alarm below (one per failed retirement).
+    // Each failed attempt is a notice; the page is the dead-letter alarm below (one per failed retirement). A key
+    // keyturn did not issue is paged directly (critical), once: a retry could not change the answer.
     pipeline.notifications.noticeTopic.grantPublish(role);
+    pipeline.notifications.criticalTopic.grantPublish(role);
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
       reason:
-        'Publishing to the KMS-encrypted notice topic needs GenerateDataKey*; the grant is on the pipeline key only (Topic.grantPublish)',
+        'Publishing to the KMS-encrypted notice and critical topics needs GenerateDataKey*; the grant is on the pipeline key only (Topic.grantPublish)',
     });
 
     const stack = Stack.of(this);

@@ -1,5 +1,6 @@
 /**
- * The daily audit EventBridge Scheduler invokes: list every managed secret, apply the rules, send one notice
+ * The daily audit EventBridge Scheduler invokes: list every managed secret, apply the rules and the drift report
+ * against the deployed registry, send one notice
  * (critical topic when a finding is critical), emit metrics, record the run in the ledger. Reads no secret value.
  */
 import middy from '@middy/core';
@@ -9,9 +10,10 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { ledgerFromEnv } from '../aws/ledger-from-env';
+import { registryFromEnv } from '../aws/registry-from-env';
 import { SnsNotifier } from '../aws/notifier';
 import { SecretInventory } from '../aws/secret-inventory';
-import { ENV } from '../core/constants';
+import { ENV, REGISTRY_ENV } from '../core/constants';
 import { runAudit, type AuditDeps, type AuditResult } from '../core/audit/run';
 import { auditRunId, auditSettingsFromEnv } from '../core/audit/settings';
 import { createLogger, createMetrics } from '../shared/powertools';
@@ -28,6 +30,8 @@ export const deps: AuditDeps = {
   inventory: new SecretInventory(new SecretsManagerClient({}), {
     secretPrefix: process.env[ENV.secretNamePrefix],
   }),
+  // The drift report: registered keys against the listed secrets (a planted, retagged or re-created secret).
+  ...(process.env[REGISTRY_ENV.table] ? { registry: registryFromEnv(process.env) } : {}),
   notify: (notice) => notifier.publish({ ...notice, kind: 'audit' }),
   metric: (name, value, rule) => {
     if (!rule) {

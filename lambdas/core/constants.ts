@@ -315,6 +315,11 @@ export const LEDGER_SCHEMA = {
   sortKey: 'sk',
   timeIndex: 'byTime',
   timeAttribute: 'at',
+  /**
+   * Partition prefix of the issuance records (`issued#<secretName>`): what createSecret recorded issuing. Functions
+   * that revoke are granted read of these items only (dynamodb:LeadingKeys).
+   */
+  issuancePrefix: 'issued#',
 } as const;
 
 /**

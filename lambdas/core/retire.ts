@@ -4,9 +4,10 @@
  * invocation is retried and finally lands in the dead-letter queue. Every step is idempotent: a second run of a
  * finished retirement is a no-op, a second run of a failed one redoes only what is missing.
  */
-import { PROVIDER_KINDS, RETIREMENT_TAGS } from './constants';
+import { RETIREMENT_TAGS } from './constants';
 import { KeyConfigurationError } from './errors';
 import type { KeyPolicy } from './key-policy';
+import { UnissuedKeyError, wasIssued, type IssuanceLog } from './issuance';
 import { admitSecret, type KeyRegistry } from './registry';
 import type { Ledger, SecretDescription, SecretStore } from './ports';
 import type { KeyContext, KeyProvider, ProviderRegistry, Verification } from './provider';
@@ -43,6 +44,8 @@ export interface RetireDeps {
   providers: ProviderRegistry;
   /** The deployed registry: which secrets are keys, and their provider settings (never the tags). */
   registry: KeyRegistry;
+  /** What keyturn issued: a key is revoked only if its id is recorded for this secret and version. */
+  issuance: IssuanceLog;
   /** Name prefix of managed secrets. */
   secretPrefix?: string;
   alert?: (alert: RetirementAlert) => Promise<unknown>;
@@ -53,17 +56,11 @@ export interface RetireDeps {
   proofRetry?: RetryPolicy;
 }
 
-/**
- * The kinds whose providers say `checkedByConsumers` (lambdas/core/provider.ts). Retirement asks the provider itself;
- * this list stays only for lambdas/core/leak/steps.ts until the leak response reads the flag too
- * (test/providers/runtime-registry.test.ts keeps the two in step).
- */
-export const CONSUMER_CHECKED_PROVIDERS: readonly string[] = [PROVIDER_KINDS.selfIssued];
-
 /** Up to ~1 minute of backoff: IAM and API Gateway take seconds to stop honouring a deleted key. */
 export const REVOCATION_PROOF_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 2_000, maxDelayMs: 20_000 };
 
-export type RetireOutcome = 'retired' | 'skipped-current' | 'skipped-pending' | 'already-retired' | 'no-key';
+export type RetireOutcome =
+  'retired' | 'skipped-current' | 'skipped-pending' | 'already-retired' | 'no-key' | 'refused-unissued';
 
 export interface RetireResult {
   outcome: RetireOutcome;
@@ -104,6 +101,7 @@ export async function retireVersion(deps: RetireDeps, request: RetirementRequest
       token: versionId,
       policy,
     };
+    await requireIssued(deps, provider, ctx, key);
     await revoke(deps, provider, ctx, key, decision.holdsPreviousLabel);
     await prove(deps, provider, ctx, key);
     const at = deps.now?.() ?? new Date();
@@ -118,9 +116,27 @@ export async function retireVersion(deps: RetireDeps, request: RetirementRequest
     await deps.marks.markRetired(description.arn, versionId, at);
     return { outcome: 'retired', ...labels };
   } catch (error) {
-    await raiseAlarm(deps, description, policy, versionId, error);
+    if (error instanceof UnissuedKeyError) {
+      // Not a failure to retry: the handler pages on-call once (critical); the ledger keeps the refusal.
+      await record(deps, description, policy, versionId, 'refused-unissued', error.message).catch(() => {});
+    } else await raiseAlarm(deps, description, policy, versionId, error);
     throw error;
   }
+}
+
+/**
+ * Before any revoke: the stored key id must be one keyturn recorded issuing for this secret and version. Keys that
+ * consumers check against the secret (self-issued) are revoked per version by the marks, never by id at a
+ * provider: nothing to check.
+ */
+async function requireIssued(deps: RetireDeps, provider: KeyProvider, ctx: KeyContext, key: StoredKey) {
+  if (provider.checkedByConsumers) return;
+  const records = await deps.issuance.issuedFor(ctx.secretName, ctx.token);
+  if (!wasIssued(records, ctx.secretId, ctx.token, key.keyId))
+    throw new UnissuedKeyError(ctx.secretId, ctx.token, {
+      keyName: ctx.policy.keyName,
+      environment: ctx.policy.environment,
+    });
 }
 
 async function revoke(
@@ -134,7 +150,8 @@ async function revoke(
   try {
     // Consumers first: the verifier stops accepting the key as soon as the label is gone.
     if (holdsPrevious) await deps.marks.removePreviousLabel(secretId, versionId);
-    await provider.revoke(ctx, key);
+    // A key consumers check against the secret has nothing to revoke elsewhere: no provider call for it.
+    if (!provider.checkedByConsumers) await provider.revoke(ctx, key);
   } catch (error) {
     const detail =
       error instanceof Error ? `${error.name}: ${error.message}` : 'a non-Error value was thrown';

@@ -15,6 +15,7 @@ import {
   UnknownVersionError,
   VersionNotPendingError,
 } from './errors';
+import { wasIssued, type IssuanceLog } from './issuance';
 import { admitSecret, type KeyRegistry } from './registry';
 import type { Ledger, SecretDescription, SecretStore } from './ports';
 import type { KeyContext, KeyProvider, ProviderRegistry } from './provider';
@@ -42,6 +43,11 @@ export interface RotationDeps {
   memo?: RotationMemo;
   /** The rotation ledger: finishSecret records each promotion once (a retried finish writes the same entry). */
   ledger?: Ledger;
+  /**
+   * Where createSecret records each key it issues (before the value is stored). Retirement and the leak response
+   * revoke only recorded keys. @default - none: nothing is recorded, so nothing this rotation issues can be revoked
+   */
+  issuance?: IssuanceLog;
 }
 
 export type StepOutcome =
@@ -116,7 +122,17 @@ async function createSecret(
   if (provider.createHasSideEffects && (await store.getValue(ctx.secretId, ctx.token)) !== undefined) {
     return 'already-created';
   }
-  const issued = await provider.create(ctx, () => loadKey(store, ctx.secretId, currentVersion));
+  const issued = await provider.create(ctx, () => loadIssuedCurrent(deps, ctx, currentVersion));
+  // Recorded before the value is stored: every key id a version holds through keyturn has its record.
+  await deps.issuance?.recordIssued({
+    secretName: description.name,
+    secretArn: ctx.secretId,
+    versionId: ctx.token,
+    keyId: issued.keyId,
+    keyName: ctx.policy.keyName,
+    environment: ctx.policy.environment,
+    at: (deps.now?.() ?? new Date()).toISOString(),
+  });
   const value = serializeIssuedKey(provider.kind, {
     keyturn: 1,
     provider: provider.kind,
@@ -133,6 +149,25 @@ async function createSecret(
     rotationToken: event.RotationToken,
   });
   return result === 'stored' ? 'created' : 'already-created';
+}
+
+/**
+ * The AWSCURRENT key a provider may act on while creating (IAM makes room by deleting the user's other key): only
+ * one keyturn recorded issuing for that version, so a key id written into AWSCURRENT by hand decides nothing. A
+ * secret with no record at all was managed before issuance was recorded: its first rotation trusts the value, as
+ * keyturn did then (docs/trust.md).
+ */
+async function loadIssuedCurrent(
+  deps: RotationDeps,
+  ctx: KeyContext,
+  currentVersion: string,
+): Promise<StoredKey | undefined> {
+  const [key, records] = await Promise.all([
+    loadKey(deps.store, ctx.secretId, currentVersion),
+    deps.issuance ? deps.issuance.issuedFor(ctx.secretName) : Promise.resolve([]),
+  ]);
+  if (!key || records.length === 0) return key;
+  return wasIssued(records, ctx.secretId, currentVersion, key.keyId) ? key : undefined;
 }
 
 /** A provider's answer is outside input: a malformed one is a typed error naming fields, never their values. */

@@ -15,6 +15,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { CloudTrailLookup } from '../aws/cloudtrail-lookup';
 import { DynamoIncidentStore } from '../aws/incident-store';
 import { DynamoRevocationStore } from '../aws/revocation-store';
+import { issuanceFromEnv } from '../aws/issuance-from-env';
 import { ledgerFromEnv } from '../aws/ledger-from-env';
 import { SecretsManagerLeakSecrets } from '../aws/leak-secrets';
 import { DynamoRevocationBudget } from '../aws/revocation-budget';
@@ -43,6 +44,7 @@ import {
 } from '../core/leak/steps';
 import { defaultProviders } from '../providers/registry';
 import { createLogger, createMetrics, describeError } from '../shared/powertools';
+import { reportUnissued } from '../shared/refusal';
 import { deniedAnswer, parseLeakRequest, redactedAnswer, type LeakRequest } from './request';
 
 export const logger = createLogger('keyturn-leak');
@@ -63,6 +65,9 @@ export const deps: LeakDeps = {
   secrets: new SecretsManagerLeakSecrets(new SecretsManagerClient({}), { secretPrefix }),
   providers: defaultProviders(),
   registry: registryFromEnv(process.env),
+  issuance: issuanceFromEnv(process.env),
+  reportUnissued: (error) =>
+    reportUnissued('leak', error, { logger, metrics, notify: (n) => notifier.publish(n) }),
   incidents: new DynamoIncidentStore(documents, incidentTable),
   // Never off: without its variables the function keeps the default cap.
   budget: new DynamoRevocationBudget(documents, incidentTable, {

@@ -9,6 +9,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { issuanceFromEnv } from '../aws/issuance-from-env';
 import { ledgerFromEnv } from '../aws/ledger-from-env';
 import { SecretsManagerRetirementMarks } from '../aws/retirement-marks';
 import { registryFromEnv } from '../aws/registry-from-env';
@@ -18,7 +19,8 @@ import { DEFAULT_SECRET_PREFIX, ENV, FUNCTION_METRICS } from '../core/constants'
 import { retireVersion, type RetireDeps, type RetireResult } from '../core/retire';
 import { defaultProviders } from '../providers/registry';
 import { createLogger, createMetrics, describeError } from '../shared/powertools';
-import { reportRefusal } from '../shared/refusal';
+import { UnissuedKeyError } from '../core/issuance';
+import { reportRefusal, reportUnissued } from '../shared/refusal';
 import { parseRetirementRequest } from './request';
 
 const logger = createLogger('keyturn-retire');
@@ -37,6 +39,7 @@ export const deps: RetireDeps = {
   marks: new SecretsManagerRetirementMarks(secrets),
   providers: defaultProviders(),
   registry: registryFromEnv(process.env),
+  issuance: issuanceFromEnv(process.env),
   secretPrefix,
   alert: (alert) => notifier.publish(alert),
   ledger: ledgerFromEnv(process.env),
@@ -56,7 +59,14 @@ async function retire(event: unknown): Promise<RetireResult> {
     );
     return result;
   } catch (error) {
-    if (!(await reportRefusal('retire', error, { logger, metrics, notify: (n) => notifier.publish(n) })))
+    const notify = (n: Parameters<SnsNotifier['publish']>[0]) => notifier.publish(n);
+    // A key keyturn did not issue is never revoked; a retry cannot change that: page once (critical), do not retry.
+    if (
+      error instanceof UnissuedKeyError &&
+      (await reportUnissued('retire', error, { logger, metrics, notify }))
+    )
+      return { outcome: 'refused-unissued', ...error.labels };
+    if (!(await reportRefusal('retire', error, { logger, metrics, notify })))
       logger.error('retirement failed', describeError(error));
     metrics.addMetric(FUNCTION_METRICS.retirementFailed, MetricUnit.Count, 1);
     throw error;

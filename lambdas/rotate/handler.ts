@@ -8,6 +8,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { issuanceFromEnv } from '../aws/issuance-from-env';
 import { ledgerFromEnv } from '../aws/ledger-from-env';
 import { SnsNotifier } from '../aws/notifier';
 import { registryFromEnv } from '../aws/registry-from-env';
@@ -40,6 +41,8 @@ export const deps: RotationDeps = {
   secretPrefix: process.env[ENV.secretNamePrefix],
   memo: new RotationMemo(),
   ledger: ledgerFromEnv(process.env),
+  // createSecret records every key it issues: retirement and the leak response revoke only recorded keys.
+  issuance: issuanceFromEnv(process.env),
 };
 
 async function rotate(event: unknown): Promise<StepOutcome> {

@@ -84,4 +84,28 @@ describeWithMoto('the daily audit against moto', () => {
     expect(runs.filter((r) => r.outcome === 'findings')).toHaveLength(1);
     expect(runs.some((r) => r.keyName === 'planted')).toBe(false);
   });
+
+  test('attack: a secret planted under the prefix with the managed tags is a critical drift finding (not registered)', async () => {
+    await world.sm.send(
+      new CreateSecretCommand({
+        Name: 'keyturn/test/planted',
+        SecretString: '{}',
+        Tags: [
+          { Key: TAGS.managed, Value: 'true' },
+          { Key: TAGS.keyName, Value: 'planted' },
+          { Key: TAGS.environment, Value: 'test' },
+        ],
+      }),
+    );
+    const result = await invoke(audit, { id: 'run-planted' }, 'keyturn-audit');
+    expect(result).toMatchObject({ notified: 'critical' });
+    const pages = await world.published('critical');
+    const page = pages[pages.length - 1];
+    expect(page.message).toMatch(
+      /\[critical\] test\/planted unregistered-secret: .*no deployment registered it/,
+    );
+    expect(page.message).toContain('secret: keyturn/test/planted');
+    // The registered keys of this world show no drift: their tags are the ones the deployment wrote.
+    expect(page.message).not.toMatch(/clean-[ab] (tag-drift|registered-secret-missing)/);
+  });
 });

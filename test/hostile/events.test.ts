@@ -21,6 +21,7 @@ import { handler as retireHandler } from '../../lambdas/retire/handler';
 import { managedTags } from '../helpers/keys';
 import { captureOutput, lambdaContext } from '../helpers/lambda';
 import { FakeSecretsManager } from '../helpers/secrets-manager-fake';
+import { MemoryIssuanceLog } from '../helpers/issuance';
 import { deployedRegistry } from '../helpers/registry';
 import * as samples from '../monitoring/cloudtrail-samples';
 import { installTagResource, RevocableProvider } from '../retire/fakes';
@@ -127,6 +128,7 @@ describe('leak events (EventBridge → leak response, first task)', () => {
       }),
       providers: new MapProviderRegistry([new SelfIssuedProvider(), iam]),
       registry: deployedRegistry(sm),
+      issuance: new MemoryIssuanceLog(),
       incidents,
       trail: { lookup: async () => ({ records: [], truncated: false }) },
       notify: async (n) => notified.push(n),

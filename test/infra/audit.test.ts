@@ -177,16 +177,22 @@ test('the audit function knows its topics, ledger and prefix', () => {
 test.each([
   ['rotate', () => pipeline.rotateFunction],
   ['retire', () => pipeline.retirement.retireFunction],
-])('the %s function appends to the ledger (PutItem only) and knows its table', (_name, fnOf) => {
-  const fn = fnOf();
-  expect(ledgerActionsOf(idOf(fn.role))).toEqual(['dynamodb:PutItem']);
-  const put = statementsOf(idOf(fn.role)).find((s) => s.Action === 'dynamodb:PutItem')!;
-  expect(put.Resource).toEqual({ 'Fn::GetAtt': [idOf(pipeline.ledgerTable.table), 'Arn'] });
-  const resource = template.toJSON().Resources[idOf(fn.function)];
-  expect(resource.Properties.Environment.Variables[ENV.ledgerTable]).toEqual({
-    Ref: idOf(pipeline.ledgerTable.table),
-  });
-});
+])(
+  'the %s function appends to the ledger (PutItem), reads only the issuance records (Query on issued#*) and knows its table',
+  (_name, fnOf) => {
+    const fn = fnOf();
+    expect(ledgerActionsOf(idOf(fn.role)).sort()).toEqual(['dynamodb:PutItem', 'dynamodb:Query']);
+    const put = statementsOf(idOf(fn.role)).find((s) => s.Action === 'dynamodb:PutItem')!;
+    expect(put.Resource).toEqual({ 'Fn::GetAtt': [idOf(pipeline.ledgerTable.table), 'Arn'] });
+    const query = statementsOf(idOf(fn.role)).find((s) => s.Action === 'dynamodb:Query')!;
+    expect(query.Resource).toEqual({ 'Fn::GetAtt': [idOf(pipeline.ledgerTable.table), 'Arn'] });
+    expect(query.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['issued#*'] } });
+    const resource = template.toJSON().Resources[idOf(fn.function)];
+    expect(resource.Properties.Environment.Variables[ENV.ledgerTable]).toEqual({
+      Ref: idOf(pipeline.ledgerTable.table),
+    });
+  },
+);
 
 test('a failed audit run pages on-call (critical topic)', () => {
   template.hasResourceProperties('AWS::CloudWatch::Alarm', {

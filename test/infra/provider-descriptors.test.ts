@@ -5,7 +5,6 @@
  */
 import { Stack } from 'aws-cdk-lib';
 import { PROVIDER_KINDS, PROVIDER_SETTINGS, type ProviderKind } from '../../lambdas/core/constants';
-import { CONSUMER_CHECKED_PROVIDERS } from '../../lambdas/core/retire';
 import { runtimeProviders, type RuntimeProviders } from '../../lambdas/providers/registry';
 import { providerSchema } from '../../lib/config/schema';
 import { PROVIDER_DESCRIPTORS, type ProviderDescriptors } from '../../lib/providers';
@@ -73,11 +72,9 @@ test('rule: a key that needs nothing outside the secret gets no grant; the other
   }
 });
 
-test('rule: the kinds the leak response treats as consumer-checked are the providers that say so', () => {
+test("rule: only self-issued keys are checked by consumers (revoked by the secret's marks, no provider call)", () => {
   const providers = runtimeProviders({});
-  const flagged = KINDS.filter((kind) => providers[kind].checkedByConsumers);
-  expect(flagged).toEqual([PROVIDER_KINDS.selfIssued]);
-  expect([...CONSUMER_CHECKED_PROVIDERS].sort()).toEqual(flagged.sort());
+  expect(KINDS.filter((kind) => providers[kind].checkedByConsumers)).toEqual([PROVIDER_KINDS.selfIssued]);
 });
 
 // Compile-time rules: each assignment below must be a type error; the day one is not, tsc fails on its directive.

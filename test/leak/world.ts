@@ -21,6 +21,7 @@ import type { Ledger, LedgerEntry } from '../../lambdas/core/ports';
 import { runRotationStep } from '../../lambdas/core/rotation';
 import { MapProviderRegistry } from '../../lambdas/providers/registry';
 import { SelfIssuedProvider } from '../../lambdas/providers/self-issued';
+import { MemoryIssuanceLog } from '../helpers/issuance';
 import { managedTags } from '../helpers/keys';
 import { FakeSecretsManager } from '../helpers/secrets-manager-fake';
 import { deployedRegistry } from '../helpers/registry';
@@ -74,6 +75,8 @@ export interface World {
   deps: LeakDeps;
   trail: FakeTrail;
   ledger: MemoryLedger;
+  /** What the rotations recorded issuing (shared by rotate and the leak response, as the ledger table is). */
+  issuance: MemoryIssuanceLog;
   messages: LeakNotification[];
   /** Rotations RotateSecret started (the fake then runs the four steps like the service). */
   rotations: string[];
@@ -97,13 +100,14 @@ export function buildWorld(
   const real = new SecretsManagerLeakSecrets(client, { secretPrefix: PREFIX });
   const trail = new FakeTrail();
   const ledger = new MemoryLedger();
+  const issuance = new MemoryIssuanceLog();
   const messages: LeakNotification[] = [];
   const rotations: string[] = [];
   let failRotation = false;
   const clock = { t: Date.parse('2026-11-23T10:00:00Z') };
 
   const runSteps = async (secretId: string, token: string) => {
-    const rotationDeps = { store, providers, registry, sleep: async () => {} };
+    const rotationDeps = { store, providers, registry, issuance, sleep: async () => {} };
     for (const Step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const) {
       if (Step === 'testSecret' && failRotation) {
         failRotation = false;
@@ -125,6 +129,7 @@ export function buildWorld(
     secrets,
     providers,
     registry,
+    issuance,
     incidents,
     trail,
     notify: async (n) => messages.push(n),
@@ -146,6 +151,7 @@ export function buildWorld(
     deps,
     trail,
     ledger,
+    issuance,
     messages,
     rotations,
     failNextRotation: () => (failRotation = true),

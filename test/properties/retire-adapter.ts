@@ -28,6 +28,7 @@ export const retireThroughRetireFunction: RetireFn = async (world, ctx, versionI
       marks: new SecretsManagerRetirementMarks(new SecretsManagerClient({})),
       providers: world.deps.providers,
       registry: world.deps.registry,
+      issuance: world.issuance,
       sleep: async () => undefined,
       now: () => new Date('2026-01-02T00:00:00Z'),
     },

@@ -16,6 +16,7 @@ import { SelfIssuedProvider } from '../../lambdas/providers/self-issued';
 import { managedTags } from '../helpers/keys';
 import { RECORDING_PROVIDER, RecordingProvider, type ProviderFault } from '../helpers/provider-fake';
 import { FakeSecretsManager, throttling, timeout } from '../helpers/secrets-manager-fake';
+import { MemoryIssuanceLog } from '../helpers/issuance';
 import { deployedRegistry } from '../helpers/registry';
 
 export const PROPERTY_RUNS = Number(process.env.KEYTURN_PROPERTY_RUNS ?? 1000);
@@ -136,6 +137,8 @@ export class RotationWorld {
   readonly recording = new RecordingProvider();
   readonly provider: KeyProvider;
   readonly deps: RotationDeps;
+  /** What createSecret recorded issuing (the start key too: an earlier rotation issued it). */
+  readonly issuance = new MemoryIssuanceLog();
   readonly scheduled: Array<{ ctx: KeyContext; versionId: string }> = [];
   /** Promotions seen before `settle` (to show a schedule really rotated under faults). */
   promotionsUnderFaults = 0;
@@ -165,6 +168,7 @@ export class RotationWorld {
       store: new SecretsManagerSecretStore(new SecretsManagerClient({})),
       providers: new MapProviderRegistry([this.provider]),
       registry: deployedRegistry(sm),
+      issuance: this.issuance,
       sleep: async () => undefined,
       now: () => new Date('2026-01-01T00:00:00Z'),
       afterPromotion: async (ctx, previous) => this.onPromotion(ctx, previous),
@@ -191,6 +195,18 @@ export class RotationWorld {
     }
     const secret = this.sm.addSecret('keyturn/prod/billing-api', { value, tags, versionId: seedToken });
     this.secretArn = secret.arn;
+    const seeded = parseSecretContent(value);
+    if (seeded.ok && seeded.content.kind === 'key') {
+      await this.issuance.recordIssued({
+        secretName: secret.name,
+        secretArn: secret.arn,
+        versionId: seedToken,
+        keyId: seeded.content.key.keyId,
+        keyName: 'billing-api',
+        environment: 'prod',
+        at: '2025-12-01T00:00:00.000Z',
+      });
+    }
     this.tokens.push(seedToken);
   }
 

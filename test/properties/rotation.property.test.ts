@@ -115,6 +115,7 @@ describe('rotation under random schedules and faults', () => {
             configure: (w) =>
               Object.assign(handlerDeps, {
                 providers: w.deps.providers,
+                issuance: w.issuance,
                 sleep: w.deps.sleep,
                 afterPromotion: w.deps.afterPromotion,
               }),

@@ -4,6 +4,7 @@ import { runRotationStep } from '../../lambdas/core/rotation';
 import { CallerIdentity } from '../../lambdas/aws/caller-identity';
 import { IamUsers } from '../../lambdas/aws/iam-users';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { IamAccessKeyProvider, orphansOf, pendingTagOf } from '../../lambdas/providers/iam-access-key';
 import { managedTags } from '../helpers/keys';
 import { FakeSecretsManager, throttling } from '../helpers/secrets-manager-fake';
@@ -118,6 +119,35 @@ test('an inactive non-current key is deleted to make room even inside the overla
   const token = sm.beginRotation(secret.arn);
   await runRotationStep(deps, { Step: 'createSecret', SecretId: secret.arn, ClientRequestToken: token });
   expect(iam.keys.get(USER)!.map((k) => k.id)).not.toContain(previous.keyId);
+});
+
+test('attack: an old key id written into AWSCURRENT by hand does not make IAM delete the real current key to make room', async () => {
+  const deps = rotationDeps([provider()], sm);
+  const secret = managedSecret();
+  await rotateFully(deps, sm, secret.arn);
+  const last = await rotateFully(deps, sm, secret.arn);
+  const previous = keyAt(sm, secret.arn, STAGE.previous);
+  const current = keyAt(sm, secret.arn);
+  // PutSecretValue staged AWSCURRENT, naming the old key: "the current key" would be the old one.
+  await new SecretsManagerClient({ region: 'eu-west-1' }).send(
+    new PutSecretValueCommand({
+      SecretId: secret.arn,
+      SecretString: JSON.stringify({ ...previous, key: 'forged' }),
+      VersionStages: [STAGE.current],
+    }),
+  );
+  sm.find(secret.arn).versions.get(last)!.stages.delete(STAGE.pending); // the service clears AWSPENDING
+  clock = new Date(clock.getTime() + 25 * 3600_000); // the old key's overlap is long over
+  const token = sm.beginRotation(secret.arn);
+  await expect(
+    runRotationStep(deps, { Step: 'createSecret', SecretId: secret.arn, ClientRequestToken: token }),
+  ).rejects.toThrow(/neither is this secret's AWSCURRENT key/);
+  expect(
+    iam.keys
+      .get(USER)!
+      .map((k) => k.id)
+      .sort(),
+  ).toEqual([previous.keyId, current.keyId].sort());
 });
 
 test('two keys that keyturn does not know: refuses with a clear error and touches nothing', async () => {

@@ -17,6 +17,7 @@ import { deps as retireDeps, handler as retireHandler } from '../../lambdas/reti
 import { deps as rotateDeps, handler as rotateHandler } from '../helpers/rotate-handler';
 import { managedTags } from '../helpers/keys';
 import { captureOutput, lambdaContext } from '../helpers/lambda';
+import { MemoryIssuanceLog } from '../helpers/issuance';
 import { entryFor, MemoryKeyRegistry, policyFromDeployedTags } from '../helpers/registry';
 import { FakeSecretsManager } from '../helpers/secrets-manager-fake';
 import { fakeSns, installTagResource } from '../retire/fakes';
@@ -253,6 +254,7 @@ function leakDeps(): LeakDeps {
     }),
     providers: rotateDeps.providers,
     registry,
+    issuance: new MemoryIssuanceLog(),
     incidents: {
       openOrJoin: async ({ record }) => ({ outcome: 'opened', incidentId: record.id }),
       save: async () => undefined,

@@ -18,6 +18,7 @@ import { MapProviderRegistry } from '../../lambdas/providers/registry';
 import { SelfIssuedProvider } from '../../lambdas/providers/self-issued';
 import { managedTags } from '../helpers/keys';
 import { captureOutput, lambdaContext } from '../helpers/lambda';
+import { MemoryIssuanceLog } from '../helpers/issuance';
 import { deployedRegistry } from '../helpers/registry';
 import { UnregisteredSecretError } from '../../lambdas/core/registry';
 import { FakeSecretsManager } from '../helpers/secrets-manager-fake';
@@ -51,6 +52,8 @@ beforeEach(() => {
   };
   Object.assign(deps, {
     registry: deployedRegistry(sm),
+    // Shared with the rotations below, as the rotate and retire functions share the ledger table.
+    issuance: new MemoryIssuanceLog(),
     sleep: async () => undefined,
     ledger: memoryLedger,
     alert: (alert: Parameters<SnsNotifier['publish']>[0]) =>
@@ -72,6 +75,7 @@ async function twoRotations(
   const rotationDeps: RotationDeps = {
     store: deps.store,
     registry: deps.registry,
+    issuance: deps.issuance,
     providers: new MapProviderRegistry([provider]),
   };
   const versions: string[] = [];

@@ -15,6 +15,7 @@ import { SecretsManagerSecretStore } from '../../lambdas/aws/secret-store';
 import { MapProviderRegistry } from '../../lambdas/providers/registry';
 import { SelfIssuedProvider } from '../../lambdas/providers/self-issued';
 import { ApiKeyVerifier, PowertoolsVerifierMetrics, type VerifierMetricName } from '../../lambdas/verifier';
+import { MemoryIssuanceLog } from '../helpers/issuance';
 import { managedTags } from '../helpers/keys';
 import { captureOutput } from '../helpers/lambda';
 import { FakeSecretsManager, throttling } from '../helpers/secrets-manager-fake';
@@ -97,7 +98,13 @@ test('rule: after retirement the previous key is refused (and counted as a retir
   await expect(verifier.verify(k.oldKey)).resolves.toMatchObject({ valid: true });
 
   await retireVersion(
-    { store, marks: new SecretsManagerRetirementMarks(new SecretsManagerClient({})), providers, registry },
+    {
+      store,
+      marks: new SecretsManagerRetirementMarks(new SecretsManagerClient({})),
+      providers,
+      registry,
+      issuance: new MemoryIssuanceLog(),
+    },
     { secretId: k.arn, versionId: k.old },
   );
   clock += TTL; // the cached set expires

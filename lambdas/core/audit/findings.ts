@@ -11,6 +11,9 @@ export const AUDIT_RULES = [
   'unused',
   'expiry',
   'retirement-overdue',
+  'unregistered-secret',
+  'tag-drift',
+  'registered-secret-missing',
 ] as const;
 export type AuditRuleId = (typeof AUDIT_RULES)[number];
 

@@ -1,11 +1,13 @@
 /**
- * One audit run: list every managed secret, apply the rules, send one notice when something is found, emit
- * metrics, and record the run in the ledger (a clean run too). A run id (the schedule's time) keys the ledger
+ * One audit run: list every managed secret, apply the rules and the drift report against the deployed registry,
+ * send one notice when something is found, emit metrics, and record the run in the ledger (a clean run too). A run id (the schedule's time) keys the ledger
  * entries, so a retried invocation writes no second line.
  */
 import { AUDIT_METRICS } from '../constants';
 import { PIPELINE_WIDE } from '../ledger';
 import type { Ledger } from '../ports';
+import type { KeyRegistry } from '../registry';
+import { driftFindings } from './drift';
 import { AUDIT_RULES, countBySeverity, type AuditRuleId, type AuditSettings, type Finding } from './findings';
 import type { Inventory } from './inventory';
 import { formatAuditNotice, type AuditNotice } from './report';
@@ -13,6 +15,8 @@ import { auditSecret } from './rules';
 
 export interface AuditDeps {
   inventory: Inventory;
+  /** The deployed registry: the drift report compares it with the listed secrets. @default - no drift report */
+  registry?: KeyRegistry;
   /** Publish the notice (critical topic when any finding is critical, else notice topic). */
   notify(notice: AuditNotice): Promise<unknown>;
   /** Count a metric (names below); the handler maps these to EMF. */
@@ -31,8 +35,14 @@ export interface AuditResult {
 
 export async function runAudit(deps: AuditDeps, runId: string): Promise<AuditResult> {
   const now = deps.now();
-  const secrets = await deps.inventory.listManaged();
-  const findings = secrets.flatMap((secret) => auditSecret(secret, { now, settings: deps.settings }));
+  const [secrets, entries] = await Promise.all([
+    deps.inventory.listManaged(),
+    deps.registry ? deps.registry.list() : Promise.resolve(undefined),
+  ]);
+  const findings = [
+    ...secrets.flatMap((secret) => auditSecret(secret, { now, settings: deps.settings })),
+    ...(entries ? driftFindings(secrets, entries) : []),
+  ];
   const counts = countBySeverity(findings);
 
   deps.metric(AUDIT_METRICS.keysChecked, secrets.length);

@@ -1,11 +1,14 @@
 /**
  * The first task: resolve the key and, under the default policy "revoke-first", revoke it, in two round trips
- * (1: DescribeSecret ∥ read AWSCURRENT ∥ read AWSPREVIOUS; 2: provider revoke ∥ revoked-versions tag). Only then
- * open the incident, or join the one already open for this key (a duplicate signal: nothing more is done), and
- * page on-call: four round trips from the event to the page.
+ * (1: DescribeSecret ∥ read AWSCURRENT ∥ read AWSPREVIOUS ∥ the secret's issuance records; 2: provider revoke ∥
+ * revoked-versions tag). Only a key id keyturn recorded issuing for that secret and version is revoked at the
+ * provider; any other is refused (nothing called, a critical page). Only then open the incident, or join the one
+ * already open for this key (a duplicate signal: nothing more is done), and page on-call: four round trips from
+ * the event to the page.
  */
 import { STAGE } from '../constants';
 import { KeyConfigurationError } from '../errors';
+import { UnissuedKeyError, wasIssued, type IssuedKeyRecord } from '../issuance';
 import type { KeyPolicy } from '../key-policy';
 import { admitSecret, UnregisteredSecretError } from '../registry';
 import type { SecretDescription } from '../ports';
@@ -67,7 +70,7 @@ export async function contain(deps: LeakDeps, event: unknown): Promise<LeakState
     };
   }
 
-  const { description, policy, current, previous } = found;
+  const { description, policy, current, previous, issued } = found;
   const key = keyRef(description, policy);
   const live = liveKeys(description, [current, previous]);
   const leaked = signal.keyId ? live.filter((k) => k.version.keyId === signal.keyId) : live;
@@ -91,14 +94,14 @@ export async function contain(deps: LeakDeps, event: unknown): Promise<LeakState
 
   if (!(await claim.settle(leaked.length > 0))) return holdForApproval(deps, state);
   if (policy.leakPolicy === 'revoke-first' && leaked.length) {
-    await revokeVersions(deps, description, policy, leaked);
+    const refused = await revokeVersions(deps, description, policy, leaked, issued);
     state = {
       ...act(
         state,
         deps.now(),
         'revoke leaked key (revoke-first)',
-        'done',
-        leaked.map((k) => describeVersion(k.version)).join(', '),
+        refused.length === leaked.length ? 'failed' : 'done',
+        describeRevocation(leaked, refused),
       ),
       revoked: true,
     };
@@ -126,6 +129,27 @@ export function describeVersion(v: LeakedVersion): string {
   return `${v.versionId} (${v.stage}, key ${v.keyId})`;
 }
 
+/**
+ * What the revoke did, for the incident: the revoked versions, and the refused ones by version only (a refused key
+ * id is whatever someone wrote into the value).
+ */
+export function describeRevocation(keys: LiveKey[], refused: LiveKey[]): string {
+  const revoked = keys.filter((k) => !refused.includes(k)).map((k) => describeVersion(k.version));
+  const parts = revoked.length ? [revoked.join(', ')] : [];
+  if (refused.length)
+    parts.push(
+      `NOT revoked, keyturn did not issue the key of version(s) ${refused.map((k) => k.version.versionId).join(', ')}: a human revokes it`,
+    );
+  return parts.join('; ');
+}
+
+/** The secret's name, from an ARN (`…:secret:<name>-<6 characters>`) or the name itself. */
+export function secretNameOf(secretId: string): string {
+  const at = secretId.startsWith('arn:') ? secretId.indexOf(':secret:') : -1;
+  if (at < 0) return secretId;
+  return secretId.slice(at + ':secret:'.length).replace(/-[A-Za-z0-9]{6}$/, '');
+}
+
 async function resolveSecretId(deps: LeakDeps, signal: LeakSignal): Promise<string | undefined> {
   if (signal.key) {
     if (signal.key.startsWith('arn:') || signal.key.startsWith(deps.secretPrefix)) return signal.key;
@@ -139,19 +163,23 @@ async function resolveSecretId(deps: LeakDeps, signal: LeakSignal): Promise<stri
 async function readKey(deps: LeakDeps, secretId: string) {
   const settle = <T>(p: Promise<T>) =>
     p.catch((error: unknown) => (error instanceof SecretNotFoundError ? undefined : Promise.reject(error)));
-  // One round trip: the three reads go out together.
-  const [description, current, previous] = await Promise.all([
+  // One round trip: the four reads go out together (the issuance records by the name the id gives).
+  const [description, current, previous, records] = await Promise.all([
     settle(deps.secrets.describe(secretId)),
     settle(deps.secrets.readStage(secretId, STAGE.current)),
     settle(deps.secrets.readStage(secretId, STAGE.previous)),
+    deps.issuance.issuedFor(secretNameOf(secretId)),
   ]);
   if (!description) return undefined;
+  // An id that did not give the name (a partial ARN): one more read, by the name DescribeSecret gave.
+  const issued =
+    description.name === secretNameOf(secretId) ? records : await deps.issuance.issuedFor(description.name);
   // The registry, not the tags, says whether this is a key and what its policy is: a planted secret is unmanaged.
   const entry = await admitSecret(deps.registry, description, deps.secretPrefix).catch((error: unknown) =>
     error instanceof UnregisteredSecretError ? undefined : Promise.reject(error),
   );
   if (!entry) return undefined;
-  return { description, policy: entry.policy, current, previous };
+  return { description, policy: entry.policy, current, previous, issued };
 }
 
 function keyRef(description: SecretDescription, policy: KeyPolicy): ManagedKeyRef {
@@ -201,16 +229,32 @@ function liveKeys(description: SecretDescription, reads: Array<StageRead | undef
 
 /**
  * Revoke at the provider and mark the versions refused for consumers (the revoked-versions tag and the revocation
- * record verifiers poll), together: one round trip.
+ * record verifiers poll), together: one round trip. A key whose id keyturn did not record issuing for this secret
+ * and version (`issued`) is not revoked: it is reported (deps.reportUnissued, in the same round trip) and returned.
+ * Keys consumers check against the secret (self-issued) are revoked per version by the marks: no provider call.
  */
 export async function revokeVersions(
   deps: LeakDeps,
   description: SecretDescription,
   policy: KeyPolicy,
-  keys: LiveKey[],
-): Promise<void> {
+  all: LiveKey[],
+  issued: readonly IssuedKeyRecord[],
+): Promise<LiveKey[]> {
   const provider = deps.providers.get(policy.provider);
   if (!provider) throw new KeyConfigurationError(description.arn, `unknown provider "${policy.provider}"`);
+  const consumerChecked = provider.checkedByConsumers;
+  const refused = consumerChecked
+    ? []
+    : all.filter((k) => !wasIssued(issued, description.arn, k.version.versionId, k.key.keyId));
+  const keys = all.filter((k) => !refused.includes(k));
+  const labels = { keyName: policy.keyName, environment: policy.environment };
+  const reports = refused.map((k) =>
+    deps.reportUnissued?.(new UnissuedKeyError(description.arn, k.version.versionId, labels)),
+  );
+  if (!keys.length) {
+    await Promise.all(reports);
+    return refused;
+  }
   const ids = [
     ...new Set([...keys.map((k) => k.version.versionId), ...revokedVersionsOf(description)]),
   ].slice(0, MAX_REVOKED_IDS);
@@ -225,10 +269,13 @@ export async function revokeVersions(
     // Verifiers read this record every few seconds: the revocation reaches them without a Secrets Manager read.
     deps.revocations?.publish(description.name, ids, deps.now()),
     // One provider call where the provider can (IAM deactivates the stored key id): `contain`, else `revoke`.
-    ...keys.map((k) =>
+    // Keys consumers check against the secret are refused by the marks above: nothing to call.
+    ...(consumerChecked ? [] : keys).map((k) =>
       provider.contain
         ? provider.contain(ctxOf(k.version.versionId), k.key)
         : provider.revoke(ctxOf(k.version.versionId), k.key),
     ),
+    ...reports,
   ]);
+  return refused;
 }

@@ -7,7 +7,7 @@
  * A flood of leak events (even from an allowed sender) thus revokes at most the cap without a person.
  */
 import { KeyturnError } from '../errors';
-import { revokeVersions } from './contain';
+import { describeRevocation, revokeVersions } from './contain';
 import type { LeakDeps, LeakNotification } from './ports';
 import { leakMessage, reporterOf, toRecord } from './record';
 import { act, keyLabel, openMarkerOf, type ApprovalState, type LeakState } from './state';
@@ -164,15 +164,15 @@ export async function approvalGranted(
     approval: answered(deps, state, 'approved', answer),
   };
   if (next.key?.leakPolicy === 'revoke-first' && next.leaked.length && !next.revoked) {
-    const { description, policy, live } = await loadLeaked(deps, next);
-    await revokeVersions(deps, description, policy, live);
+    const { description, policy, live, issued } = await loadLeaked(deps, next);
+    const refused = await revokeVersions(deps, description, policy, live, issued);
     next = {
       ...act(
         next,
         deps.now(),
         'revoke leaked key (revoke-first, approved)',
-        'done',
-        next.leaked.map((v) => v.versionId).join(', '),
+        refused.length && refused.length === live.length ? 'failed' : 'done',
+        refused.length ? describeRevocation(live, refused) : next.leaked.map((v) => v.versionId).join(', '),
       ),
       revoked: true,
     };

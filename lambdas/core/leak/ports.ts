@@ -1,4 +1,5 @@
 /** What the leak response needs from the outside world; adapters in lambdas/aws, fakes in tests. */
+import type { IssuanceLog, UnissuedKeyError } from '../issuance';
 import type { Ledger, SecretDescription } from '../ports';
 import type { ProviderRegistry } from '../provider';
 import type { KeyRegistry } from '../registry';
@@ -135,6 +136,10 @@ export interface LeakDeps {
   providers: ProviderRegistry;
   /** The deployed registry: a secret not in it is not a key (no provider call); its policy comes from here. */
   registry: KeyRegistry;
+  /** What keyturn issued: only a key id recorded for that secret and version is revoked at the provider. */
+  issuance: IssuanceLog;
+  /** A leaked key keyturn did not issue was not revoked: page on-call (critical) and count it. @default - none */
+  reportUnissued?: (error: UnissuedKeyError) => Promise<unknown>;
   incidents: IncidentStore;
   trail: TrailLookup;
   notify: (n: LeakNotification) => Promise<unknown>;

@@ -6,14 +6,14 @@
  */
 import { STAGE } from '../constants';
 import { KeyConfigurationError, KeyturnError } from '../errors';
+import { wasIssued } from '../issuance';
 import { admitSecret } from '../registry';
-import { CONSUMER_CHECKED_PROVIDERS } from '../retire';
 import { acceptedVersions } from '../retirement';
 import { retryUntil } from '../retry';
 import { parseSecretContent } from '../stored-key';
 import { versionWithLabel } from '../version-labels';
 import { summarizeTrail, type TrailRecord } from './audit-summary';
-import { revokeVersions, type LiveKey } from './contain';
+import { describeRevocation, revokeVersions, type LiveKey } from './contain';
 import { SecretNotFoundError, type LeakDeps } from './ports';
 import { leakMessage, toRecord } from './record';
 import { act, type LeakState } from './state';
@@ -95,7 +95,10 @@ export async function checkRotation(deps: LeakDeps, state: LeakState): Promise<L
 /** Re-read the leaked versions' keys (they never travel in the state). */
 export async function loadLeaked(deps: LeakDeps, state: LeakState) {
   const key = requireKey(state);
-  const description = await deps.secrets.describe(key.secretArn);
+  const [description, issued] = await Promise.all([
+    deps.secrets.describe(key.secretArn),
+    deps.issuance.issuedFor(key.secretName),
+  ]);
   const { policy } = await admitSecret(deps.registry, description, deps.secretPrefix);
   const values = await Promise.all(
     state.leaked.map((v) => deps.secrets.readVersion(key.secretArn, v.versionId)),
@@ -105,7 +108,7 @@ export async function loadLeaked(deps: LeakDeps, state: LeakState) {
     const parsed = parseSecretContent(values[i] ?? '');
     if (parsed.ok && parsed.content.kind === 'key') live.push({ version, key: parsed.content.key });
   });
-  return { description, policy, live };
+  return { description, policy, live, issued };
 }
 
 /** rotate-then-revoke: revoke only once the replacement is current; never when the rotation failed. */
@@ -120,15 +123,15 @@ export async function revokeLeaked(deps: LeakDeps, state: LeakState): Promise<Le
       'the replacement is not current: the leaked key still works',
     );
   }
-  const { description, policy, live } = await loadLeaked(deps, state);
-  await revokeVersions(deps, description, policy, live);
+  const { description, policy, live, issued } = await loadLeaked(deps, state);
+  const refused = await revokeVersions(deps, description, policy, live, issued);
   return {
     ...act(
       state,
       deps.now(),
       'revoke leaked key (rotate-then-revoke)',
-      'done',
-      state.leaked.map((v) => v.versionId).join(', '),
+      refused.length && refused.length === live.length ? 'failed' : 'done',
+      refused.length ? describeRevocation(live, refused) : state.leaked.map((v) => v.versionId).join(', '),
     ),
     revoked: true,
   };
@@ -208,8 +211,7 @@ export async function leakedKeysRefused(deps: LeakDeps, state: LeakState): Promi
   const provider = deps.providers.get(policy.provider);
   if (!provider) throw new KeyConfigurationError(description.arn, `unknown provider "${policy.provider}"`);
   const accepted = acceptedVersions(description);
-  if (CONSUMER_CHECKED_PROVIDERS.includes(provider.kind))
-    return live.every((k) => !accepted.includes(k.version.versionId));
+  if (provider.checkedByConsumers) return live.every((k) => !accepted.includes(k.version.versionId));
   const results = await Promise.all(
     live.map((k) => {
       const ctx = {
@@ -234,15 +236,21 @@ export async function recordLedger(deps: LeakDeps, state: LeakState): Promise<vo
   const base = { keyName: key.keyName, environment: key.environment, secretArn: key.secretArn };
   const at = deps.now().toISOString();
   if (state.revoked) {
+    // A leaked version whose key keyturn did not issue was not revoked: the ledger says so (no key id: anyone chose it).
+    const consumerChecked = deps.providers.get(key.provider)?.checkedByConsumers ?? false;
+    const issued = consumerChecked ? [] : await deps.issuance.issuedFor(key.secretName);
     for (const v of state.leaked) {
+      const revoked = consumerChecked || wasIssued(issued, key.secretArn, v.versionId, v.keyId);
       await deps.ledger.append({
         ...base,
         kind: 'revocation',
-        outcome: 'leak',
+        outcome: revoked ? 'leak' : 'refused-unissued',
         at,
         versionId: v.versionId,
-        detail: `incident ${state.incidentId}: key ${v.keyId}`,
-        idempotencyKey: `revocation#${v.versionId}`,
+        detail: revoked
+          ? `incident ${state.incidentId}: key ${v.keyId}`
+          : `incident ${state.incidentId}: not revoked, keyturn did not issue this version's key`,
+        idempotencyKey: revoked ? `revocation#${v.versionId}` : `revocation#${v.versionId}#refused-unissued`,
       });
     }
   }

@@ -8,6 +8,7 @@ import { runRotationStep, type RotationDeps } from '../../../lambdas/core/rotati
 import { parseSecretContent, type StoredKey } from '../../../lambdas/core/stored-key';
 import { MapProviderRegistry } from '../../../lambdas/providers/registry';
 import type { KeyRegistry } from '../../../lambdas/core/registry';
+import { MemoryIssuanceLog } from '../../helpers/issuance';
 import { deployedRegistry } from '../../helpers/registry';
 import type { FakeSecretsManager } from '../../helpers/secrets-manager-fake';
 
@@ -22,6 +23,8 @@ export function rotationDeps(
     store: new SecretsManagerSecretStore(new SecretsManagerClient({ region: 'eu-west-1' })),
     providers: new MapProviderRegistry(providers),
     registry,
+    // What createSecret records issuing (the IAM provider makes room only around a recorded AWSCURRENT key).
+    issuance: new MemoryIssuanceLog(),
     sleep: async (ms) => {
       sleeps.push(ms);
     },
