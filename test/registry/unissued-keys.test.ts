@@ -122,6 +122,14 @@ function setUp(kind: string) {
       }),
       save: async () => undefined,
       get: async () => undefined,
+      attachApprovalToken: async () => undefined,
+      releaseMarker: async () => undefined,
+    },
+    // Under the blast-radius cap (test/leak/blast-radius.test.ts proves the cap): every response is admitted.
+    budget: {
+      maxRevocations: 3,
+      windowSeconds: 600,
+      claim: async () => ({ admitted: true, release: async () => undefined }),
     },
     now: () => new Date('2026-11-23T10:00:00Z'),
   });
