@@ -121,6 +121,9 @@ describe('rule: a malformed candidate is refused before any lookup', () => {
   test('a key without an underscore, or with nothing but a prefix, is refused', () => {
     expect(parseApiKey(key.replace(/_/g, ''))).toBeUndefined();
     expect(parseApiKey('kt_live_')).toBeUndefined();
+    // Even a caller asking for an empty prefix gets no key without one.
+    const bare = 'a'.repeat(MIN_BODY_LENGTH);
+    expect(parseApiKey(bare + checksumOf(bare), '')).toBeUndefined();
   });
 
   test('without an expected prefix the prefix must still fit the pattern; with one it must be that one', () => {
