@@ -153,6 +153,7 @@ describe('rule: a registry entry is exactly what a deployment writes', () => {
       ['a key ARN without a region', 'arn:aws:kms::111122223333:key/0b1c'],
       ['an ARN of another service', 'arn:aws:kmsx:eu-west-1:111122223333:key/0b1c'],
       ['text before a key ARN', `x${KMS}`],
+      ['a key ARN followed by a line break', `${KMS}\nx`],
     ])('%s is refused', (_case, kmsKeyArn) => {
       expect(paths(problemsOf({ ...ENTRY, kmsKeyArn }))).toEqual(['kmsKeyArn']);
     });
