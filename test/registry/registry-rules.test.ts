@@ -104,6 +104,15 @@ describe('rule: a registry entry is exactly what a deployment writes', () => {
     expect(error?.name).toBe('InvalidRegistryEntryError');
   });
 
+  test('every problem is in the message, separated by "; "', () => {
+    const error = new InvalidRegistryEntryError(NAME, ['secretArn: bad', 'kmsKeyArn: bad']);
+    expect(error.message).toBe(`The registry entry of ${NAME} is malformed: secretArn: bad; kmsKeyArn: bad`);
+    expect(problemsOf({ ...ENTRY, secretArn: 'x', kmsKeyArn: 'y' }).map((p) => p.split(':')[0])).toEqual([
+      'secretArn',
+      'kmsKeyArn',
+    ]);
+  });
+
   test('an entry stored under another name than its own is refused', () => {
     expect(problemsOf(ENTRY, 'keyturn/prod/other-api')).toEqual([
       'secretName does not match the entry it is stored under',
@@ -264,6 +273,11 @@ describe('rule: a refusal tells on-call who to look for, and that no provider wa
       true,
     );
     expect(notice.message).toContain('nothing was called at any provider');
-    expect(notice.message).toContain('CloudTrail');
+    expect(notice.message).toContain(
+      'find who in CloudTrail (RotateSecret, CreateSecret, TagResource on the secret)',
+    );
+    expect(
+      notice.message.endsWith('A key that should be managed is added to the configuration and deployed.'),
+    ).toBe(true);
   });
 });
