@@ -136,6 +136,12 @@ describe('rule: the usage plan setting lists plan ids; otherwise nothing is call
     expect(keys.calls).toEqual([]);
   });
 
+  test('one bad id among good ones refuses the whole setting', async () => {
+    const error = await failureOf(provider.create(context('plan1 Plan2 plan3')));
+    expect(error.retryable).toBe(false);
+    expect(keys.calls).toEqual([]);
+  });
+
   test('ids of 32 lower-case letters and digits are plan ids', async () => {
     await expect(provider.create(context(`${'a'.repeat(31)}9 x`))).resolves.toBeDefined();
   });
@@ -183,6 +189,14 @@ describe('rule: create issues one tagged key per rotation, in every plan, and a 
     const retried = await failureOf(provider.create(context()));
     expect(retried.message).toBe('api-gateway-key: API key k1 has no readable value');
     expect(keys.calls.some((c) => c[0] === 'addToUsagePlan')).toBe(false);
+  });
+
+  test('a key found by name that is gone when read back is a retryable failure naming it', async () => {
+    await provider.create(context());
+    keys.get = async () => undefined;
+    const error = await failureOf(provider.create(context()));
+    expect(error.message).toBe('api-gateway-key: API key k1 has no readable value');
+    expect(error.retryable).toBe(true);
   });
 
   test('an SDK failure on create names the action and the error, retryable only when transient', async () => {
