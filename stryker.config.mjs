@@ -12,6 +12,7 @@ const ALL_TEST_DIRS = [
   'notify',
   'properties',
   'providers',
+  'registry',
   'retire',
   'rotate',
   'verifier',
