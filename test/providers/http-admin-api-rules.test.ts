@@ -70,6 +70,8 @@ function world(overrides: Record<string, unknown> = {}, profiles?: ProfilesOutco
         ...(init.body === undefined ? {} : { body: String(init.body) }),
       });
       const answer = answers.shift() ?? { status: 200, body: '{}' };
+      // Status 0: the connection fails.
+      if (answer.status === 0) throw Object.assign(new Error('connect ECONNREFUSED'), { name: 'TypeError' });
       return new Response(answer.body ?? null, { status: answer.status, headers: answer.headers });
     }) as typeof fetch,
   });
@@ -182,7 +184,7 @@ describe('rule: a key uses only its own profile and the admin credential bound t
     expect((await failure(portless.provider.revoke(context(), stored('id-1')))).message).toBe(
       'http-admin-api: revoke request: the template uses {{admin.port}}, which has no value here',
     );
-    for (const plain of ['["user"]', 'null', 'plain-token']) {
+    for (const plain of ['["user"]', 'null', 'plain-token', '"a JSON string"', '42']) {
       const p = world({ revoke: { ...PROFILE.revoke, headers: { 'x-user': '{{admin.0}}' } } });
       p.setCredential(plain);
       expect((await failure(p.provider.revoke(context(), stored('id-1')))).message).toMatch(
@@ -348,6 +350,22 @@ describe('rule: create reads its answer strictly, and says which failures a retr
     }
   });
 
+  test('a failed connection names the request it failed, create and findOrphans alike', async () => {
+    const w = world({ maxRetries: 0 });
+    w.answer({ status: 0 });
+    expect((await failure(w.provider.create(context()))).message).toBe(
+      'http-admin-api: the create request to https://api.example.com failed (TypeError)',
+    );
+    const o = world({
+      maxRetries: 0,
+      findOrphans: { method: 'GET', path: '/keys', itemsPath: '$.items', namePath: '$.name', idPath: '$.id' },
+    });
+    o.answer({ status: 0 });
+    expect((await failure(o.provider.create(context()))).message).toBe(
+      'http-admin-api: the findOrphans request to https://api.example.com failed (TypeError)',
+    );
+  });
+
   test('a numeric key id is kept as its string', async () => {
     const w = world();
     w.answer(created(12345));
@@ -396,7 +414,7 @@ describe('rule: orphans of the same rotation are revoked before a new key is cre
     const cases: Array<[Answer, string, boolean]> = [
       [{ status: 403 }, 'the findOrphans request answered HTTP 403', false],
       [{ status: 201, body: '{"items":[]}' }, 'the findOrphans request answered HTTP 201', false],
-      [{ status: 502 }, 'the findOrphans request answered HTTP 502', true],
+      [{ status: 500 }, 'the findOrphans request answered HTTP 500', true],
       [{ status: 429 }, 'the findOrphans request answered HTTP 429', true],
       [{ status: 200, body: '<html>' }, 'the findOrphans response (HTTP 200) is not JSON', false],
       [{ status: 200, body: '{"items":{"a":1}}' }, 'the findOrphans response has no list at $.items', false],
@@ -475,7 +493,7 @@ describe('rule: revoke succeeds on 200, 202, 204 and 404 (already gone); anythin
     [403, false],
     [409, false],
     [429, true],
-    [503, true],
+    [500, true],
   ])('HTTP %i is an error (retryable: %s)', async (status, retryable) => {
     const w = world({ maxRetries: 0 });
     w.answer({ status });
