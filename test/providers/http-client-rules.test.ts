@@ -167,6 +167,15 @@ describe('rule: which answers are retried, and how many times', () => {
     );
   });
 
+  test('a thrown undefined is named as an error too', async () => {
+    const fetch = (async () => {
+      throw undefined;
+    }) as unknown as typeof globalThis.fetch;
+    expect((await failure(sendHttp('p', call(), { timeoutMs: 9, maxRetries: 0, fetch }))).message).toBe(
+      'p: the create request to https://api.example.com failed (error)',
+    );
+  });
+
   test('messages name the origin only, never the path or query (they may carry a key)', async () => {
     const s = scripted(named('TypeError'));
     const error = await failure(sendHttp('p', call(), { timeoutMs: 9, maxRetries: 0, fetch: s.fetch }));
@@ -251,6 +260,8 @@ describe('rule: how long a retry waits', () => {
     expect(retryAfterMs('Tue, 01 Dec 2026 10:00:05 GMT', now)).toBe(5000);
     expect(retryAfterMs('Tue, 01 Dec 2026 09:00:00 GMT', now)).toBe(0);
     expect(retryAfterMs('soon', now)).toBeUndefined();
+    expect(retryAfterMs('7s', now)).toBeUndefined();
+    expect(retryAfterMs('s7', now)).toBeUndefined();
     expect(retryAfterMs('', now)).toBeUndefined();
     expect(retryAfterMs(null, now)).toBeUndefined();
   });
@@ -289,6 +300,9 @@ describe('rule: a body is read up to the cap and no further', () => {
   test('a declared length over the cap is refused unread; at the cap it is read', async () => {
     const declared = (n: number) => new Response('abcde', { headers: { 'content-length': String(n) } });
     await expect(readCapped(declared(6), 5)).rejects.toThrow(new OversizedBodyError('declared 6 bytes'));
+    await expect(readCapped(declared(60), 5)).rejects.toThrow(new OversizedBodyError('declared 60 bytes'));
+    const bodiless = new Response(null, { headers: { 'content-length': '60' } });
+    await expect(readCapped(bodiless, 5)).rejects.toThrow(new OversizedBodyError('declared 60 bytes'));
     await expect(readCapped(declared(5), 5)).resolves.toBe('abcde');
   });
 
