@@ -12,7 +12,7 @@ import {
   type APIGatewayClient,
 } from '@aws-sdk/client-api-gateway';
 
-interface ApiKeyInfo {
+export interface ApiKeyInfo {
   id: string;
   name: string;
   enabled: boolean;

@@ -11,9 +11,11 @@ import { crc32 } from 'node:zlib';
 import { KEY_PREFIX_PATTERN } from './constants';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-const MIN_BODY_LENGTH = 32;
-const MAX_BODY_LENGTH = 128;
-const CHECKSUM_LENGTH = 6;
+export const MIN_BODY_LENGTH = 32;
+export const MAX_BODY_LENGTH = 128;
+export const CHECKSUM_LENGTH = 6;
+/** The longest prefix KEY_PREFIX_PATTERN admits: a letter, 15 more, `_`, 15 more, `_`. */
+const MAX_PREFIX_LENGTH = 33;
 const BODY_AND_CHECKSUM = /^[0-9A-Za-z]+$/;
 /** Bytes at or above this value are rejected so that `byte % 62` stays uniform. */
 const UNBIASED_LIMIT = 256 - (256 % 62);
@@ -70,8 +72,7 @@ export function generateApiKey(prefix: string, bodyLength = MIN_BODY_LENGTH): st
  */
 export function parseApiKey(candidate: unknown, expectedPrefix?: string): ParsedKey | undefined {
   if (typeof candidate !== 'string') return undefined;
-  const maxLength = 32 + MAX_BODY_LENGTH + CHECKSUM_LENGTH;
-  if (candidate.length > maxLength) return undefined;
+  if (candidate.length > MAX_PREFIX_LENGTH + MAX_BODY_LENGTH + CHECKSUM_LENGTH) return undefined;
   const split = candidate.lastIndexOf('_') + 1;
   if (split === 0) return undefined;
   const prefix = candidate.slice(0, split);

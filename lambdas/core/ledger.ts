@@ -7,7 +7,7 @@
 import { KeyturnError } from './errors';
 import type { LedgerEntry } from './ports';
 
-const LEDGER_KINDS = ['rotation', 'retirement', 'revocation', 'incident', 'audit'] as const;
+export const LEDGER_KINDS = ['rotation', 'retirement', 'revocation', 'incident', 'audit'] as const;
 
 /** Pipeline-wide entries (an audit run) use this in place of a key name and environment. */
 export const PIPELINE_WIDE = '*';

@@ -120,7 +120,7 @@ export async function admitSecret(
 }
 
 /** DescribeSecret gives the key as it was set: an ARN (CloudFormation passes the ARN) or a bare key id. */
-function sameKmsKey(actual: string | undefined, registered: string): boolean {
+export function sameKmsKey(actual: string | undefined, registered: string): boolean {
   if (!actual) return false;
   if (actual === registered) return true;
   const registeredId = registered.slice(registered.lastIndexOf('/') + 1);

@@ -13,9 +13,9 @@ import type { StoredKey } from '../core/stored-key';
 import type { ApiGatewayKeys } from '../aws/api-gateway-keys';
 import { isTransientAwsError, providerFailure } from './aws-errors';
 
-const API_GATEWAY_KEY = PROVIDER_KINDS.apiGatewayKey;
+export const API_GATEWAY_KEY = PROVIDER_KINDS.apiGatewayKey;
 /** ~15 s at most: usage plan membership and the key itself take a few seconds to reach every API stage. */
-const API_GATEWAY_VERIFY_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 1000, maxDelayMs: 8000 };
+export const API_GATEWAY_VERIFY_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 1000, maxDelayMs: 8000 };
 
 /** `keyturn-<key>-<environment>-<token>`: unique per rotation, and readable in the console. */
 export function apiKeyNameFor(ctx: KeyContext): string {

@@ -26,9 +26,9 @@ import {
 } from './http/template';
 
 const HTTP_ADMIN_API = PROVIDER_KINDS.httpAdminApi;
-const DEFAULT_KEY_NAME_TEMPLATE = 'keyturn-{{keyName}}-{{environment}}-{{token}}';
+export const DEFAULT_KEY_NAME_TEMPLATE = 'keyturn-{{keyName}}-{{environment}}-{{token}}';
 /** A new key may take a moment to reach every node of a SaaS API: ~7 s at most. */
-const HTTP_VERIFY_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 500, maxDelayMs: 4000 };
+export const HTTP_VERIFY_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 500, maxDelayMs: 4000 };
 
 interface HttpAdminApiProviderDeps {
   profiles: ProfilesOutcome;

@@ -10,7 +10,7 @@ import { ProviderError } from '../core/errors';
 import type { IssuedKey, KeyContext, KeyProvider, Verification } from '../core/provider';
 import type { StoredKey } from '../core/stored-key';
 
-const SELF_ISSUED = PROVIDER_KINDS.selfIssued;
+export const SELF_ISSUED = PROVIDER_KINDS.selfIssued;
 
 /** A key's public id: a short digest, so logs and incidents can name the key without revealing it. */
 export function keyIdOf(key: string): string {
@@ -26,7 +26,7 @@ export function defaultPrefixFor(environment: string): string {
   return `kt_${env === 'prod' || env === 'production' ? 'live' : env}_`;
 }
 
-function prefixFor(ctx: KeyContext): string {
+export function prefixFor(ctx: KeyContext): string {
   return (
     ctx.policy.providerSettings[PROVIDER_SETTINGS.selfIssued.prefix] ??
     defaultPrefixFor(ctx.policy.environment)

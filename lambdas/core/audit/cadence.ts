@@ -4,7 +4,7 @@ import { INVENTORY_TAGS, TAGS, TIERS } from '../constants';
 const WHOLE_DAYS = /^[1-9][0-9]{0,2}$/;
 
 /** The override tag's value when it is a whole number of days (1–999), else undefined. */
-function overrideDays(tags: Record<string, string>): number | undefined {
+export function overrideDays(tags: Record<string, string>): number | undefined {
   const raw = Object.hasOwn(tags, INVENTORY_TAGS.rotateEveryDays)
     ? tags[INVENTORY_TAGS.rotateEveryDays]
     : undefined;

@@ -2,7 +2,7 @@
 import { countBySeverity, type Finding } from './findings';
 
 /** SNS allows 256 KB; keep well under it and point to `keyturn status` for the rest. */
-const MAX_MESSAGE_CHARS = 200_000;
+export const MAX_MESSAGE_CHARS = 200_000;
 
 export interface AuditNotice {
   severity: 'critical' | 'notice';

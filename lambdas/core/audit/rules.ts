@@ -176,7 +176,7 @@ const retirementOverdue: Rule = (secret, { now, settings }) => {
 };
 
 /** The rules in the order findings are reported. */
-const RULES: ReadonlyArray<readonly [AuditRuleId, Rule]> = [
+export const RULES: ReadonlyArray<readonly [AuditRuleId, Rule]> = [
   ['metadata', metadata],
   ['current-revoked', currentRevoked],
   ['rotation-disabled', rotationDisabled],

@@ -9,7 +9,7 @@
 import { ProviderError } from '../../core/errors';
 import { backoffDelay, realSleep, type RetryPolicy, type Sleep } from '../../core/retry';
 
-interface HttpCall {
+export interface HttpCall {
   /** What the request is for (`create`, `verify`…): messages name it and the origin, never the path or query. */
   label: string;
   method: string;
@@ -71,7 +71,7 @@ export class OversizedBodyError extends Error {
  * The body as text, reading no more than `cap` bytes: a declared Content-Length over the cap is refused unread, and
  * the stream is cancelled as soon as the decoded bytes pass the cap.
  */
-async function readCapped(response: Response, cap: number): Promise<string> {
+export async function readCapped(response: Response, cap: number): Promise<string> {
   const declared = response.headers.get('content-length');
   if (declared !== null && /^\d+$/.test(declared) && Number(declared) > cap) {
     await response.body?.cancel().catch(() => undefined);
