@@ -8,6 +8,7 @@ import { AUDIT_ENV } from '../../lambdas/core/constants';
 import { cadenceDays, nextRotationDue, overrideDays } from '../../lambdas/core/audit/cadence';
 import {
   AUDIT_RULES,
+  SECRET_RULES,
   DEFAULT_AUDIT_SETTINGS,
   countBySeverity,
   type Finding,
@@ -276,7 +277,7 @@ describe('rule: labels from tags are bounded and plain', () => {
   });
 
   test('findings come in the order of the rules, every rule listed once', () => {
-    expect(RULES.map(([id]) => id)).toEqual([...AUDIT_RULES]);
+    expect(RULES.map(([id]) => id)).toEqual([...SECRET_RULES]);
     const everything = healthySecret(
       { rotationEnabled: false, lastAccessedDate: daysAgo(60) },
       { 'keyturn:owner': undefined, 'keyturn:expires': '2026-06-01' },

@@ -1,7 +1,8 @@
 /** What an audit rule reports, and the thresholds the rules use. */
 export type FindingSeverity = 'critical' | 'notice';
 
-export const AUDIT_RULES = [
+/** Rules judged per secret from its own metadata (lambdas/core/audit/rules.ts), in the order they report. */
+export const SECRET_RULES = [
   'metadata',
   'current-revoked',
   'rotation-disabled',
@@ -11,10 +12,10 @@ export const AUDIT_RULES = [
   'unused',
   'expiry',
   'retirement-overdue',
-  'unregistered-secret',
-  'tag-drift',
-  'registered-secret-missing',
 ] as const;
+/** Rules judged by comparing the secrets with the deployed registry (lambdas/core/audit/drift.ts). */
+export const DRIFT_RULES = ['unregistered-secret', 'tag-drift', 'registered-secret-missing'] as const;
+export const AUDIT_RULES = [...SECRET_RULES, ...DRIFT_RULES] as const;
 export type AuditRuleId = (typeof AUDIT_RULES)[number];
 
 export interface Finding {
