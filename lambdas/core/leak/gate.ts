@@ -7,11 +7,10 @@
  * A flood of leak events (even from an allowed sender) thus revokes at most the cap without a person.
  */
 import { KeyturnError } from '../errors';
-import { describeRevocation, revokeVersions } from './contain';
 import type { LeakDeps, LeakNotification } from './ports';
 import { leakMessage, reporterOf, toRecord } from './record';
 import { act, keyLabel, openMarkerOf, type ApprovalState, type LeakState } from './state';
-import { loadLeaked, recordLedger } from './steps';
+import { recordLedger, revokeIssuedLeaked } from './steps';
 
 /** The held response's state lacks what the approval task needs. */
 export class ApprovalStateError extends KeyturnError {}
@@ -164,18 +163,7 @@ export async function approvalGranted(
     approval: answered(deps, state, 'approved', answer),
   };
   if (next.key?.leakPolicy === 'revoke-first' && next.leaked.length && !next.revoked) {
-    const { description, policy, live, issued } = await loadLeaked(deps, next);
-    const refused = await revokeVersions(deps, description, policy, live, issued);
-    next = {
-      ...act(
-        next,
-        deps.now(),
-        'revoke leaked key (revoke-first, approved)',
-        refused.length && refused.length === live.length ? 'failed' : 'done',
-        refused.length ? describeRevocation(live, refused) : next.leaked.map((v) => v.versionId).join(', '),
-      ),
-      revoked: true,
-    };
+    next = await revokeIssuedLeaked(deps, next, 'revoke leaked key (revoke-first, approved)');
   }
   // The record shows the approval; the spent token leaves it.
   await deps.incidents.save(toRecord(next, 'open'));

@@ -93,7 +93,7 @@ export async function checkRotation(deps: LeakDeps, state: LeakState): Promise<L
 }
 
 /** Re-read the leaked versions' keys (they never travel in the state). */
-export async function loadLeaked(deps: LeakDeps, state: LeakState) {
+async function loadLeaked(deps: LeakDeps, state: LeakState) {
   const key = requireKey(state);
   const [description, issued] = await Promise.all([
     deps.secrets.describe(key.secretArn),
@@ -123,13 +123,25 @@ export async function revokeLeaked(deps: LeakDeps, state: LeakState): Promise<Le
       'the replacement is not current: the leaked key still works',
     );
   }
+  return revokeIssuedLeaked(deps, state, 'revoke leaked key (rotate-then-revoke)');
+}
+
+/**
+ * Revoke the leaked versions whose keys keyturn issued (the others are reported, not revoked: revokeVersions) and
+ * record it as `action`; failed when not one of them could be revoked.
+ */
+export async function revokeIssuedLeaked(
+  deps: LeakDeps,
+  state: LeakState,
+  action: string,
+): Promise<LeakState> {
   const { description, policy, live, issued } = await loadLeaked(deps, state);
   const refused = await revokeVersions(deps, description, policy, live, issued);
   return {
     ...act(
       state,
       deps.now(),
-      'revoke leaked key (rotate-then-revoke)',
+      action,
       refused.length && refused.length === live.length ? 'failed' : 'done',
       refused.length ? describeRevocation(live, refused) : state.leaked.map((v) => v.versionId).join(', '),
     ),
