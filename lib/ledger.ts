@@ -2,8 +2,9 @@
  * The rotation ledger: one DynamoDB table where rotations, retirements, revocations, incidents and audit runs are
  * appended. Point-in-time recovery on, encrypted with the keyturn KMS key, retained on stack deletion. Entries of
  * one key share a partition; the sort key is the entry's idempotency key (a retried step writes once); a local
- * index orders a key's entries by time for `keyturn history`. Grants are methods: append (put only), read, and
- * read of the issuance records alone (`issued#*` partitions: what createSecret recorded issuing).
+ * index orders a key's entries by time for `keyturn history`. Grants are methods: append (put only, never into an
+ * issuance partition), record issuance (put into the `issued#*` partitions only: what createSecret recorded
+ * issuing), read, and read of the issuance records alone.
  */
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -11,6 +12,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { LEDGER_SCHEMA } from '../lambdas/core/constants';
+
+/** The partitions of the issuance records, as an IAM `dynamodb:LeadingKeys` pattern. */
+const ISSUANCE_PARTITIONS = `${LEDGER_SCHEMA.issuancePrefix}*`;
 
 export interface KeyturnLedgerProps {
   /** The keyturn KMS key; the table is encrypted with it. */
@@ -52,15 +56,23 @@ export class KeyturnLedger extends Construct {
   }
 
   /**
-   * Let `grantee` append entries: PutItem only (no update, no delete: the ledger is append-only), and the key
-   * through DynamoDB only.
+   * Let `grantee` append entries: PutItem only (no update, no delete: the ledger is append-only), outside the
+   * issuance partitions (`dynamodb:LeadingKeys` not `issued#*`: a function that revokes must not be able to forge
+   * the record it trusts before revoking), and the key through DynamoDB only.
    */
   grantAppend(grantee: iam.IGrantable): iam.Grant {
-    this.grantKey(grantee, ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']);
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['dynamodb:PutItem'],
-      resourceArns: [this.table.tableArn],
+    return this.grantPut(grantee, {
+      'ForAllValues:StringNotLike': { 'dynamodb:LeadingKeys': [ISSUANCE_PARTITIONS] },
+    });
+  }
+
+  /**
+   * Let `grantee` record the keys it issues: PutItem into the issuance partitions (`issued#*`) only. createSecret
+   * alone (the rotate function) holds it.
+   */
+  grantRecordIssued(grantee: iam.IGrantable): iam.Grant {
+    return this.grantPut(grantee, {
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [ISSUANCE_PARTITIONS] },
     });
   }
 
@@ -86,10 +98,20 @@ export class KeyturnLedger extends Construct {
       actions: ['dynamodb:Query'],
       resourceArns: [this.table.tableArn],
       conditions: {
-        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${LEDGER_SCHEMA.issuancePrefix}*`] },
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [ISSUANCE_PARTITIONS] },
       },
     });
     return grant;
+  }
+
+  private grantPut(grantee: iam.IGrantable, conditions: Record<string, Record<string, unknown>>): iam.Grant {
+    this.grantKey(grantee, ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']);
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:PutItem'],
+      resourceArns: [this.table.tableArn],
+      conditions,
+    });
   }
 
   private grantKey(grantee: iam.IGrantable, actions: string[]): void {

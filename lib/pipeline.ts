@@ -205,8 +205,10 @@ export class KeyturnPipeline extends Construct implements IKeyturnPipeline {
       this.ledgerTable.grantAppend(fn.role);
       fn.function.addEnvironment(ENV.ledgerTable, this.ledgerTable.tableName);
     }
-    // createSecret records each key it issues (append); rotate (IAM making room), retire and leak read those records
-    // alone before they act on a stored key id: they revoke only what keyturn issued for that secret and version.
+    // createSecret records each key it issues (rotate alone may write the issued#* partitions); rotate (IAM making
+    // room), retire and leak read those records alone before they act on a stored key id: they revoke only what
+    // keyturn issued for that secret and version.
+    this.ledgerTable.grantRecordIssued(this.rotateFunction.role);
     for (const fn of [this.rotateFunction, this.retirement.retireFunction, this.leakResponse.leakFunction])
       this.ledgerTable.grantReadIssued(fn.role);
   }

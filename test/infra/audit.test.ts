@@ -181,9 +181,20 @@ test.each([
   'the %s function appends to the ledger (PutItem), reads only the issuance records (Query on issued#*) and knows its table',
   (_name, fnOf) => {
     const fn = fnOf();
-    expect(ledgerActionsOf(idOf(fn.role)).sort()).toEqual(['dynamodb:PutItem', 'dynamodb:Query']);
-    const put = statementsOf(idOf(fn.role)).find((s) => s.Action === 'dynamodb:PutItem')!;
-    expect(put.Resource).toEqual({ 'Fn::GetAtt': [idOf(pipeline.ledgerTable.table), 'Arn'] });
+    expect([...new Set(ledgerActionsOf(idOf(fn.role)))].sort()).toEqual([
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+    ]);
+    const puts = statementsOf(idOf(fn.role)).filter((s) => s.Action === 'dynamodb:PutItem');
+    for (const put of puts)
+      expect(put.Resource).toEqual({ 'Fn::GetAtt': [idOf(pipeline.ledgerTable.table), 'Arn'] });
+    // Key history outside the issuance partitions; only createSecret (rotate) records issuance.
+    expect(puts.map((p) => p.Condition)).toEqual(
+      expect.arrayContaining([{ 'ForAllValues:StringNotLike': { 'dynamodb:LeadingKeys': ['issued#*'] } }]),
+    );
+    expect(puts.some((p) => JSON.stringify(p.Condition).includes('"ForAllValues:StringLike"'))).toBe(
+      _name === 'rotate',
+    );
     const query = statementsOf(idOf(fn.role)).find((s) => s.Action === 'dynamodb:Query')!;
     expect(query.Resource).toEqual({ 'Fn::GetAtt': [idOf(pipeline.ledgerTable.table), 'Arn'] });
     expect(query.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['issued#*'] } });

@@ -1,7 +1,8 @@
 /**
  * Who may read and write the issuance records (what createSecret recorded issuing; retirement and the leak response
  * revoke only those keys), evaluated on the synthesized template with the IAM evaluator: the functions that revoke
- * read the `issued#*` partitions of the ledger and no other ledger item; no role but keyturn's writes them.
+ * read the `issued#*` partitions of the ledger and no other ledger item; only the rotate role (createSecret) writes
+ * them, so a function that revokes cannot forge the record it trusts.
  */
 import { synthExample } from '../helpers/synth';
 import { evaluate, rolesOf, TemplateResolver } from '../helpers/template-iam';
@@ -58,7 +59,14 @@ test('rule: the audit and notify roles cannot read the issuance records', async 
   expect(roleOf('audit')).toBeDefined();
 });
 
-test('rule: only keyturn roles may write the ledger table (where the issuance records live)', async () => {
+const put = (kind: string, leadingKey: string) =>
+  evaluate(roleOf(kind).arn, roleOf(kind).identityPolicies, {
+    action: 'dynamodb:PutItem',
+    resource: ledgerArn,
+    context: { 'dynamodb:LeadingKeys': [leadingKey] },
+  });
+
+test('rule: only the rotate role (createSecret) may write an issuance record', async () => {
   const writers: string[] = [];
   for (const role of roles) {
     const decision = await evaluate(role.arn, role.identityPolicies, {
@@ -68,7 +76,27 @@ test('rule: only keyturn roles may write the ledger table (where the issuance re
     });
     if (decision === 'Allowed') writers.push(role.kind);
   }
-  expect(writers).toContain('rotate');
-  // Every writer is one of keyturn's own functions (they are the only roles in the template that write it).
-  expect(writers.every((k) => ['rotate', 'retire', 'leak', 'audit'].includes(k))).toBe(true);
+  expect(writers).toEqual(['rotate']);
+});
+
+test.each(['retire', 'leak', 'audit'])(
+  'attack: the %s role, which may append to the ledger, cannot forge the issuance record a revocation trusts',
+  async (kind) => {
+    expect(await put(kind, 'prod#billing-api')).toBe('Allowed');
+    expect(await put(kind, 'issued#keyturn/prod/billing-api')).not.toBe('Allowed');
+    expect(await put(kind, 'issued#')).not.toBe('Allowed');
+  },
+);
+
+test('rule: the rotate role appends key history and records issuance, both PutItem on the ledger only', async () => {
+  expect(await put('rotate', 'prod#billing-api')).toBe('Allowed');
+  expect(await put('rotate', 'issued#keyturn/prod/billing-api')).toBe('Allowed');
+  const role = roleOf('rotate');
+  expect(
+    await evaluate(role.arn, role.identityPolicies, {
+      action: 'dynamodb:UpdateItem',
+      resource: ledgerArn,
+      context: { 'dynamodb:LeadingKeys': ['issued#keyturn/prod/billing-api'] },
+    }),
+  ).not.toBe('Allowed');
 });
