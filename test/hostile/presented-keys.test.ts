@@ -7,6 +7,7 @@ import type { KeyContext } from '../../lambdas/core/provider';
 import type { StoredKey } from '../../lambdas/core/stored-key';
 import { keyIdOf, SelfIssuedProvider } from '../../lambdas/providers/self-issued';
 import { EVERY_HOSTILE, HUGE, prototypePolluted } from './corpus';
+import { BILLING_POLICY, BILLING_SECRET_ARN, BILLING_SECRET_NAME } from '../helpers/billing-key';
 
 const GOOD = generateApiKey('kt_live_');
 const flip = (c: string) => (c === 'A' ? 'B' : 'A');
@@ -30,19 +31,10 @@ const NEAR_MISSES: Array<[string, string]> = [
 ];
 
 const ctx: KeyContext = {
-  secretId: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:keyturn/prod/billing-api-AbCdEf',
-  secretName: 'keyturn/prod/billing-api',
+  secretId: BILLING_SECRET_ARN,
+  secretName: BILLING_SECRET_NAME,
   token: '3f5a6c1e-2b7d-4e8f-9a0b-1c2d3e4f5a6b',
-  policy: {
-    keyName: 'billing-api',
-    provider: 'self-issued',
-    environment: 'prod',
-    tier: 'critical',
-    overlapHours: 24,
-    leakPolicy: 'revoke-first',
-    linkedSystems: [],
-    providerSettings: { 'key-prefix': 'kt_live_' },
-  },
+  policy: BILLING_POLICY,
 };
 
 afterEach(() => expect(prototypePolluted()).toBe(false));

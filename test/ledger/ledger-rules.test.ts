@@ -11,19 +11,7 @@ import {
   validateLedgerEntry,
 } from '../../lambdas/core/ledger';
 import type { LedgerEntry } from '../../lambdas/core/ports';
-
-const entry = (overrides: Partial<Record<keyof LedgerEntry, unknown>> = {}): LedgerEntry =>
-  ({
-    keyName: 'billing-api',
-    environment: 'prod',
-    secretArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:keyturn/prod/billing-api-AbCdEf',
-    kind: 'rotation',
-    outcome: 'succeeded',
-    at: '2026-05-01T10:00:00.000Z',
-    versionId: 'v-2',
-    idempotencyKey: 'rotation#v-2',
-    ...overrides,
-  }) as LedgerEntry;
+import { billingLedgerEntry as entry } from '../helpers/billing-key';
 
 /** The problems a refusal lists, or `[]` when the entry is accepted. */
 function problemsOf(candidate: LedgerEntry): string[] {

@@ -6,6 +6,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoLedger } from '../../lambdas/aws/ledger';
 import { InvalidLedgerEntryError } from '../../lambdas/core/ledger';
 import type { LedgerEntry } from '../../lambdas/core/ports';
+import { billingLedgerEntry } from '../helpers/billing-key';
 import { createLedgerTable, startDynalite, type LocalDynamo } from './dynalite';
 
 let dynamo: LocalDynamo;
@@ -25,17 +26,7 @@ beforeEach(async () => {
   ledger = new DynamoLedger(dynamo.doc, table);
 });
 
-const entry = (overrides: Partial<LedgerEntry> = {}): LedgerEntry => ({
-  keyName: 'billing-api',
-  environment: 'prod',
-  secretArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:keyturn/prod/billing-api-AbCdEf',
-  kind: 'rotation',
-  outcome: 'succeeded',
-  at: '2026-05-01T10:00:00.000Z',
-  versionId: 'v-2',
-  idempotencyKey: 'rotation#v-2',
-  ...overrides,
-});
+const entry = (overrides: Partial<LedgerEntry> = {}): LedgerEntry => billingLedgerEntry(overrides);
 
 async function itemCount(): Promise<number> {
   const out = await dynamo.doc.send(new ScanCommand({ TableName: table }));

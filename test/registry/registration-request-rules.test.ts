@@ -8,20 +8,12 @@ import {
   parseRegistrationRequest,
   registrationResponse,
 } from '../../lambdas/core/registry-request';
-
-const NAME = 'keyturn/prod/billing-api';
-const ARN = `arn:aws:secretsmanager:eu-west-1:111122223333:secret:${NAME}-AbCdEf`;
-const KMS = 'arn:aws:kms:eu-west-1:111122223333:key/0b1c2d3e-keyturn';
-const POLICY = {
-  keyName: 'billing-api',
-  provider: 'self-issued',
-  environment: 'prod',
-  tier: 'critical',
-  overlapHours: 24,
-  leakPolicy: 'revoke-first',
-  linkedSystems: [],
-  providerSettings: { 'key-prefix': 'kt_live_' },
-};
+import {
+  BILLING_KMS_KEY_ARN as KMS,
+  BILLING_POLICY as POLICY,
+  BILLING_SECRET_ARN as ARN,
+  BILLING_SECRET_NAME as NAME,
+} from '../helpers/billing-key';
 const RESPONSE_URL =
   'https://cloudformation-custom-resource-response-euwest1.s3.eu-west-1.amazonaws.com/arn%3Aaws/x?X-Amz-Signature=abc';
 

@@ -14,22 +14,20 @@ import {
   sameKmsKey,
   type RegistryEntry,
 } from '../../lambdas/core/registry';
+import {
+  BILLING_KMS_KEY_ARN as KMS,
+  BILLING_POLICY,
+  BILLING_SECRET_ARN as ARN,
+  BILLING_SECRET_NAME as NAME,
+} from '../helpers/billing-key';
 import { MemoryKeyRegistry } from '../helpers/registry';
 
-const NAME = 'keyturn/prod/billing-api';
-const ARN = `arn:aws:secretsmanager:eu-west-1:111122223333:secret:${NAME}-AbCdEf`;
-const KMS = 'arn:aws:kms:eu-west-1:111122223333:key/0b1c2d3e-keyturn';
+// Every optional field present, so each one's bounds are checked.
 const POLICY = {
-  keyName: 'billing-api',
-  provider: 'self-issued',
-  environment: 'prod',
-  tier: 'critical',
-  overlapHours: 24,
-  leakPolicy: 'revoke-first',
+  ...BILLING_POLICY,
   owner: 'payments-team@example.com',
   runbook: 'https://runbooks.example.com/billing-api',
   linkedSystems: ['billing'],
-  providerSettings: { 'key-prefix': 'kt_live_' },
 };
 const ENTRY = { secretName: NAME, secretArn: ARN, kmsKeyArn: KMS, policy: POLICY };
 

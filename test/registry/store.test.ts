@@ -9,23 +9,16 @@ import { REGISTRY_SCHEMA } from '../../lambdas/core/constants';
 import { InvalidRegistryEntryError } from '../../lambdas/core/registry';
 import { InvalidRegistrationRequestError } from '../../lambdas/core/registry-request';
 import { deps as writerDeps, handler } from '../../lambdas/registry/handler';
+import {
+  BILLING_KMS_KEY_ARN as KMS,
+  BILLING_POLICY,
+  BILLING_SECRET_ARN as ARN,
+} from '../helpers/billing-key';
 import { captureOutput, lambdaContext } from '../helpers/lambda';
 import { startDynalite, type LocalDynamo } from '../ledger/dynalite';
 
 const TABLE = 'registry';
-const ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:keyturn/prod/billing-api-AbCdEf';
-const KMS = 'arn:aws:kms:eu-west-1:111122223333:key/0b1c2d3e-keyturn';
-const POLICY = {
-  keyName: 'billing-api',
-  provider: 'self-issued',
-  environment: 'prod',
-  tier: 'critical',
-  overlapHours: 24,
-  leakPolicy: 'revoke-first',
-  owner: 'payments-team@example.com',
-  linkedSystems: [],
-  providerSettings: { 'key-prefix': 'kt_live_' },
-};
+const POLICY = { ...BILLING_POLICY, owner: 'payments-team@example.com' };
 const RESPONSE_URL =
   'https://cloudformation-custom-resource-response-euwest1.s3.eu-west-1.amazonaws.com/arn%3Aaws/x?X-Amz-Signature=abc';
 
