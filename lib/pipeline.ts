@@ -14,6 +14,7 @@ import { DEFAULT_SECRET_PREFIX, ENV, METRICS_NAMESPACE, TAGS } from '../lambdas/
 import { KeyturnFunction } from './keyturn-function';
 import { encryptLogGroups } from './log-encryption';
 import { ManagedKey, type ManagedKeyOptions } from './managed-key';
+import { wildcardResourceFinding } from './nag';
 import { KeyturnNotifications } from './notifications';
 import type { IKeyturnPipeline } from './pipeline-interface';
 import { grantProviderAccess, provideProviderEnvironment } from './providers';
@@ -245,7 +246,7 @@ export class KeyturnPipeline extends Construct implements IKeyturnPipeline {
     }
     if (grant.principalStatement) {
       Validations.of(grantee.grantPrincipal as unknown as Construct).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${this.secretPrefix}*]`,
+        id: wildcardResourceFinding(this, this.managedSecretsArnPattern()),
         reason: 'Scoped to managed secrets: the keyturn name prefix and the keyturn:managed tag condition',
       });
     }

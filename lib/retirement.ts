@@ -13,6 +13,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { wildcardResourceFinding } from './nag';
 import { ENV, METRICS_NAMESPACE, RETIREMENT_ENV, RETIREMENT_TAGS, TAGS } from '../lambdas/core/constants';
 import type { KeyConfig } from './config/schema';
 import { KeyturnFunction } from './keyturn-function';
@@ -195,7 +196,7 @@ export class KeyturnRetirement extends Construct {
       }),
     );
     Validations.of(rotate.role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${this.scheduleGroupName}/*]`,
+      id: wildcardResourceFinding(this, this.scheduleArnPattern()),
       reason:
         "Retirement schedule names are derived at run time from secret + version; the grant is limited to keyturn's own schedule group",
     });

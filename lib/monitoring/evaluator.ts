@@ -5,7 +5,7 @@
  * what monitoring costs no longer grows with resources per key, only with the log volume it scans.
  */
 import * as path from 'node:path';
-import { ArnFormat, type CfnResource, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -13,6 +13,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { wildcardResourceFinding } from '../nag';
 import { ENV, EVALUATOR_ENV, METRICS_NAMESPACE, NOTIFY_ENV } from '../../lambdas/core/constants';
 import { KeyturnFunction } from '../keyturn-function';
 import type { KeyturnNotifications } from '../notifications';
@@ -71,28 +72,24 @@ export class FleetEvaluator extends Construct {
     const role = this.evaluate.role;
     props.notifications.grantPublish(role);
     props.table.grant(role, 'dynamodb:PutItem', 'dynamodb:BatchGetItem');
+    const queried = [props.trailLogGroup.logGroupName, ...props.verifierLogGroupNames].map((name) =>
+      stack.formatArn({
+        service: 'logs',
+        resource: 'log-group',
+        resourceName: `${name}:*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    );
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['logs:StartQuery', 'logs:GetQueryResults'],
-        resources: [props.trailLogGroup.logGroupName, ...props.verifierLogGroupNames].map((name) =>
-          stack.formatArn({
-            service: 'logs',
-            resource: 'log-group',
-            resourceName: `${name}:*`,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        ),
+        resources: queried,
       }),
     );
     // `:*` is how IAM names a log group for Logs Insights; each one named here is acknowledged, nothing else.
-    const trailChild = props.trailLogGroup.node.defaultChild as CfnResource | undefined;
-    const shown = [
-      trailChild ? `<${stack.getLogicalId(trailChild)}>` : props.trailLogGroup.logGroupName,
-      ...props.verifierLogGroupNames,
-    ];
-    for (const name of shown) {
+    for (const logGroup of queried) {
       Validations.of(role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:${name}:*]`,
+        id: wildcardResourceFinding(role, logGroup),
         reason:
           'Logs Insights queries name a log group as log-group:<name>:*; only the trail and verifier groups are listed',
       });
