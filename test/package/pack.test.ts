@@ -174,7 +174,9 @@ afterAll(() => {
 describe('the package', () => {
   test('ships compiled JS with declarations, the pre-built bundles and the docs; no TypeScript sources, tests or tsx shim', () => {
     const files = listFiles(installed).map((f) => path.relative(installed, f));
-    expect(files).toEqual(expect.arrayContaining(['dist/lib/index.js', 'dist/lib/index.d.ts', 'README.md']));
+    expect(files).toEqual(
+      expect.arrayContaining(['dist/lib/index.js', 'dist/lib/index.d.ts', 'README.md', 'LICENSE']),
+    );
     expect(files).toContain('dist/lambdas/verifier/index.d.ts');
     for (const fn of ['rotate', 'retire', 'audit', 'notify', 'leak'])
       expect(files).toContain(`dist/lambdas/${fn}/bundle/index.js`);
