@@ -139,6 +139,8 @@ export class RecordingProvider implements KeyProvider {
   /** When true, revoke is recorded but the key keeps working. */
   ignoreRevoke = false;
   activate?: (ctx: KeyContext, key: StoredKey) => Promise<void>;
+  /** A wait before the proof of a revocation (a vendor that propagates slowly); none unless a test sets it. */
+  proofDelayMs?: (ctx: KeyContext) => number;
   /** As the real providers: only self-issued keys are checked by consumers. */
   get checkedByConsumers(): boolean {
     return this.kind === PROVIDER_KINDS.selfIssued;

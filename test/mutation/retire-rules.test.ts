@@ -11,6 +11,7 @@ import {
   TAGS,
 } from '../../lambdas/core/constants';
 import { KeyConfigurationError } from '../../lambdas/core/errors';
+import { UnissuedKeyError } from '../../lambdas/core/issuance';
 import { MemoryIssuanceLog } from '../helpers/issuance';
 import { UnregisteredSecretError } from '../../lambdas/core/registry';
 import {
@@ -403,5 +404,50 @@ describe('rule: a retirement needs neither a clock nor a ledger to be done', () 
     failing.deps.proofRetry = { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 };
     await expect(failing.retire()).rejects.toBeInstanceOf(RevocationNotProvenError);
     expect(failing.alerts).toHaveLength(1);
+  });
+});
+
+describe('rule: a retirement revokes at a provider only a key keyturn recorded issuing for that version', () => {
+  test('a key id keyturn did not issue is refused: nothing revoked or marked, the refusal recorded as refused-unissued, no retry alarm', async () => {
+    const w = world();
+    w.deps.issuance = new MemoryIssuanceLog(); // no record of id-old: it was written into the secret by hand
+    const error = await w.retire().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnissuedKeyError);
+    expect(w.provider.calls).toEqual([]);
+    expect(w.marks).toEqual([]);
+    expect(w.ledger.appends.map((e) => [e.outcome, e.detail])).toEqual([
+      ['refused-unissued', (error as Error).message],
+    ]);
+    // The handler pages on-call once for this refusal; the generic failure alarm is not raised as well.
+    expect(w.alerts).toEqual([]);
+  });
+
+  test('a key that consumers check against the secret (self-issued) retires with no issuance record: nothing to revoke by id', async () => {
+    const w = world(new RecordingProvider(PROVIDER_KINDS.selfIssued, false));
+    const issuance = new MemoryIssuanceLog();
+    w.deps.issuance = issuance;
+    await expect(w.retire()).resolves.toMatchObject({ outcome: 'retired' });
+    expect(issuance.reads).toBe(0);
+  });
+});
+
+describe('rule: a provider whose revocation propagates slowly is given its wait before the proof', () => {
+  test('proofDelayMs is slept through the injected sleep, once, before the first verify', async () => {
+    const provider = new RecordingProvider();
+    provider.proofDelayMs = () => 1500;
+    const w = world(provider);
+    await expect(w.retire()).resolves.toMatchObject({ outcome: 'retired' });
+    expect(w.sleeps).toEqual([1500]);
+    expect(w.provider.ops()).toEqual(['revoke', 'verify']);
+  });
+
+  test('a provider that asks for no wait (or none at all) is proven at once', async () => {
+    for (const delay of [undefined, 0]) {
+      const provider = new RecordingProvider();
+      if (delay !== undefined) provider.proofDelayMs = () => delay;
+      const w = world(provider);
+      await w.retire();
+      expect(w.sleeps).toEqual([]);
+    }
   });
 });

@@ -9,8 +9,10 @@ import type { KeyContext } from '../../lambdas/core/provider';
 import { checkVersion, runRotationStep, type RotationDeps } from '../../lambdas/core/rotation';
 import { RotationMemo } from '../../lambdas/core/rotation-memo';
 import type { RotationStep } from '../../lambdas/core/constants';
+import { MemoryIssuanceLog } from '../helpers/issuance';
 import {
   ARN,
+  NAME,
   MemoryStore,
   RecordingLedger,
   RecordingProvider,
@@ -373,5 +375,46 @@ describe('rule: setSecret activates the pending key where the provider must, eve
       .addVersion(TOKEN, [STAGE.pending], storedKey('id-new'));
     await expect(w.step('setSecret')).resolves.toBe('nothing-to-activate');
     expect(w.store.describes).toBe(1);
+  });
+});
+
+describe('rule: while creating, a provider is handed the AWSCURRENT key only if keyturn recorded issuing it', () => {
+  /** What createSecret's loadCurrent hands the provider, with `recorded` as the secret's issuance records. */
+  async function handedOver(recorded: Array<[versionId: string, keyId: string]>) {
+    const provider = new RecordingProvider();
+    let seen: unknown = 'not read';
+    provider.create = async (ctx, loadCurrent) => {
+      seen = await loadCurrent();
+      return { keyId: `id-${ctx.token}`, key: 'material-new' };
+    };
+    const w = world(provider);
+    const issuance = new MemoryIssuanceLog();
+    for (const [versionId, keyId] of recorded)
+      await issuance.recordIssued({
+        secretName: NAME,
+        secretArn: ARN,
+        versionId,
+        keyId,
+        keyName: 'billing-api',
+        environment: 'prod',
+        at: NOW.toISOString(),
+      });
+    w.deps.issuance = issuance;
+    w.store.addVersion(OLD, [STAGE.current], storedKey('id-old')).addVersion(TOKEN, [STAGE.pending]);
+    await w.step('createSecret');
+    return seen;
+  }
+
+  test('a key id keyturn recorded for that version is handed over', async () => {
+    expect(await handedOver([[OLD, 'id-old']])).toEqual(storedKey('id-old'));
+  });
+
+  test('a key id written into AWSCURRENT by hand (the records name another) is not: the provider acts on no key', async () => {
+    expect(await handedOver([[OLD, 'id-keyturn-issued']])).toBeUndefined();
+    expect(await handedOver([['v-other', 'id-old']])).toBeUndefined();
+  });
+
+  test('a secret with no issuance record at all (managed before records were kept) hands the stored key', async () => {
+    expect(await handedOver([])).toEqual(storedKey('id-old'));
   });
 });
