@@ -271,3 +271,9 @@ test('rule: a refusal quotes no value of the event', () => {
   ])
     expect(problems(event).join('\n')).not.toContain(secret);
 });
+
+test('rule: the refusal’s message lists every problem, so the log line alone says what to fix', () => {
+  expect(() => parseLeakEvent(keyturnEvent({ ...DETAIL, where: '', key: 'a b' }))).toThrow(
+    'Invalid leak event: detail.key: must be a key name, secret name or secret ARN; detail.where: Too small: expected string to have >=1 characters',
+  );
+});
