@@ -264,6 +264,21 @@ describe('the incident record', () => {
     });
   });
 
+  test('rule: the record is updated at its latest action', () => {
+    const actions = [
+      { at: '2026-11-23T10:00:01.000Z', action: 'revoke', outcome: 'done' as const },
+      { at: '2026-11-23T10:00:05.000Z', action: 'rotate', outcome: 'done' as const },
+      { at: '2026-11-23T10:00:09.000Z', action: 'audit', outcome: 'done' as const },
+    ];
+    expect(toRecord(done({ actions }), 'open').updatedAt).toBe('2026-11-23T10:00:09.000Z');
+  });
+
+  test('rule: a failure is recorded and paged even for a state that names no managed key (the escalation must not throw)', () => {
+    const keyless = unmanaged({ decision: 'respond', failure: 'contain: Lambda timed out' });
+    expect(toRecord(keyless, 'escalated').impact).toBe('The response stopped: contain: Lambda timed out');
+    expect(leakMessage(keyless).subject).toBe('keyturn: leak response FAILED for mystery-key');
+  });
+
   test('rule: a key still accepted is recorded as verified false; a key with no owner records none', () => {
     const record = toRecord(done({ verified: false, key: { ...KEY, owner: undefined } }), 'escalated');
     expect(record.verified).toBe(false);
@@ -309,14 +324,34 @@ describe('the contained page (sent the moment the key is contained)', () => {
   });
 
   test('rule: without a key, owner, runbook or exposure time the page says unknown and leaves those lines out', () => {
+    const found = `Found: ${SIGNAL.where}; reported by ${reporterOf(SIGNAL)} at 2026-11-23T09:59:00Z; exposed at an unknown time`;
+    const next =
+      'Next, automatically: replacement key, CloudTrail audit of the exposure window, linked keys; the full report follows.';
+    const follow = ['Follow up:', '  keyturn incident inc-20261123T095900-evt0001'];
     const n = containedMessage(unmanaged());
-    expect(n).not.toHaveProperty('keyName');
-    expect(n).not.toHaveProperty('environment');
-    expect(n.message).not.toMatch(/^Key: |^Runbook: /m);
-    expect(n.message).toContain('; exposed at an unknown time');
+    expect(n).toStrictEqual({
+      severity: 'critical',
+      kind: 'leak-contained',
+      subject: 'keyturn: mystery-key leaked: not revoked yet, replacement rotating',
+      message: [
+        'CRITICAL: mystery-key leaked: no live version matched; replacement rotating',
+        'Incident: inc-20261123T095900-evt0001',
+        found,
+        next,
+        ...follow,
+      ].join('\n'),
+    });
     const ownerless = containedMessage(done({ key: { ...KEY, owner: undefined, runbook: undefined } }));
-    expect(ownerless.message).toContain('(provider self-issued, policy revoke-first), owner unknown');
-    expect(ownerless.message).not.toContain('Runbook:');
+    expect(ownerless.message).toBe(
+      [
+        'CRITICAL: prod/billing-api leaked: revoked; replacement rotating',
+        'Incident: inc-20261123T095900-evt0001',
+        'Key: prod/billing-api (provider self-issued, policy revoke-first), owner unknown',
+        found,
+        next,
+        ...follow,
+      ].join('\n'),
+    );
   });
 });
 
