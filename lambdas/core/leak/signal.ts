@@ -106,10 +106,19 @@ export interface LeakSignal {
 
 const ACCESS_KEY_ID = /^(AKIA|ASIA)[A-Z0-9]{12,124}$/;
 
+/**
+ * zod quotes an unknown field's name, and a name is outside data too (a pasted key as a JSON field name): the
+ * problem names the accepted fields instead.
+ */
+const UNKNOWN_FIELDS = `unknown field; the accepted fields are ${Object.keys(leakEventDetailSchema.shape).join(', ')}`;
+
 function problemsOf(error: z.ZodError, prefix: string): string[] {
   return [
     ...new Set(
-      error.issues.map((i) => `${[prefix, ...i.path.map(String)].filter(Boolean).join('.')}: ${i.message}`),
+      error.issues.map(
+        (i) =>
+          `${[prefix, ...i.path.map(String)].filter(Boolean).join('.')}: ${i.code === 'unrecognized_keys' ? UNKNOWN_FIELDS : i.message}`,
+      ),
     ),
   ];
 }
