@@ -168,8 +168,12 @@ describe('the findings', () => {
       environment: 'prod',
       secretName: 'keyturn/prod/evil',
       secretArn: `${ARN}-planted`,
-      message: expect.stringContaining('no deployment registered it'),
-      fix: expect.stringContaining('CloudTrail (CreateSecret, TagResource on this ARN)'),
+      message:
+        'it is tagged keyturn:managed=true under the prefix but no deployment registered it: keyturn refuses it, ' +
+        'and someone made or tagged it by hand (a planted secret, or one left behind by a removed key)',
+      fix:
+        'Find who created or tagged it in CloudTrail (CreateSecret, TagResource on this ARN). If it is a key to ' +
+        'manage, add it to the configuration and deploy; otherwise remove the keyturn:* tags or delete the secret.',
     });
     const untagged = driftFindings([secret({}, { name: 'keyturn/prod/bare' })], [])[0];
     expect([untagged.keyName, untagged.environment]).toEqual(['keyturn/prod/bare', '?']);
@@ -184,8 +188,12 @@ describe('the findings', () => {
         environment: 'prod',
         secretName: 'keyturn/prod/billing-api',
         secretArn: ARN,
-        message: expect.stringContaining('it was deleted, or its keyturn:managed tag was removed'),
-        fix: expect.stringContaining('RestoreSecret'),
+        message:
+          'the registry names this secret but no secret of that name is listed as managed: it was deleted, or its ' +
+          'keyturn:managed tag was removed; keyturn cannot rotate it',
+        fix:
+          'Find the DeleteSecret or UntagResource call in CloudTrail. Restore the secret (RestoreSecret within its ' +
+          'recovery window) or redeploy keyturn (cdk deploy) to recreate and re-register it.',
       },
     ]);
   });
@@ -200,8 +208,12 @@ describe('the findings', () => {
         environment: 'prod',
         secretName: 'keyturn/prod/billing-api',
         secretArn: `${ARN}-new`,
-        message: expect.stringContaining(`(registered ${ARN}): it was deleted and re-created`),
-        fix: expect.stringContaining('Delete the impostor'),
+        message:
+          `the secret under this name is not the registered one (registered ${ARN}): it was deleted ` +
+          'and re-created, and keyturn refuses the new one',
+        fix:
+          'Find who re-created it in CloudTrail (DeleteSecret, CreateSecret). Delete the impostor and redeploy ' +
+          'keyturn (cdk deploy) so the registry names the secret the stack owns.',
       },
     ]);
   });
@@ -223,7 +235,9 @@ describe('the findings', () => {
         message:
           'its tags differ from the registered policy (keyturn acts on the registry, not the tags): ' +
           `${TAGS.tier} registered "critical", tagged "standard"; ${TAGS.owner} registered "team-billing@example.com", tagged "x"`,
-        fix: expect.stringContaining('TagResource, UntagResource on this ARN'),
+        fix:
+          'Find who changed the tags in CloudTrail (TagResource, UntagResource on this ARN), then redeploy keyturn ' +
+          '(cdk deploy) so the stack rewrites them; change a key by editing the configuration, never its tags.',
       },
     ]);
   });
@@ -245,6 +259,8 @@ describe('the findings', () => {
       `${TAGS.owner} registered "team-billing@example.com", tagged "evil?${'x'.repeat(56)}..."`,
     );
     expect(one).not.toContain('\u202e');
+    const empty = driftFindings([secret({ ...TAGGED, [TAGS.linkedSystems]: '' })], [entry()])[0].message;
+    expect(empty).toContain(`${TAGS.linkedSystems} registered "billing?invoices", tagged ""`);
 
     const many: Record<string, string> = { [TAGS.managed]: 'true' };
     for (let i = 0; i < 3; i++) many[`${TAGS.providerSetting}extra-${i}`] = `v${i}`;

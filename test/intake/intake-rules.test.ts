@@ -166,8 +166,11 @@ describe('refusals change nothing', () => {
     expect(multibyte.length).toBeLessThan(MAX_REPORT_BYTES * 1.01);
     for (const body of [overByOne, multibyte]) {
       const outcome = await handleIntake(deps, signed(body));
-      expect(outcome.status).toBe(413);
-      expect(JSON.parse(outcome.body)).toEqual({ message: 'payload too large' });
+      expect(outcome).toEqual({
+        status: 413,
+        body: JSON.stringify({ message: 'payload too large' }),
+        summary: { route: 'report', refused: 'MalformedReportError: malformed report: body too large' },
+      });
     }
     expect(keySource.fetches).toBe(0);
   });

@@ -56,6 +56,7 @@ async function refusal(promise: Promise<unknown>): Promise<string> {
     (e: unknown) => e,
   );
   expect(error).toBeInstanceOf(BadSignatureError);
+  expect(error).toMatchObject({ status: 401, message: expect.stringMatching(/^signature refused: /) });
   return (error as Error).message;
 }
 
@@ -232,7 +233,7 @@ describe('a failed fetch', () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(PartnerKeysUnavailableError);
-    expect(error).toMatchObject({ status: 503, cause: down });
+    expect(error).toMatchObject({ status: 503, cause: down, message: 'partner public keys unavailable' });
     // Not a signature refusal: the partner retries.
     await expect(verifyPartnerSignature(ring, body, 'key-a', sigOf(a, body))).rejects.toBeInstanceOf(
       PartnerKeysUnavailableError,

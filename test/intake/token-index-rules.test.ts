@@ -113,6 +113,16 @@ test('rule: concurrent lookups share one rebuild, and a later due lookup rebuild
   expect(source.lists).toBe(2);
 });
 
+test('rule: lookups that miss while a rebuild is under way wait for it and find a key rotated in', async () => {
+  const index = new TokenIndex(source, { now });
+  await index.lookup([CURRENT.key]);
+  source.versions = [ROTATED_IN, CURRENT];
+  t += 30_000;
+  const found = await Promise.all([index.lookup([ROTATED_IN.key]), index.lookup([ROTATED_IN.key])]);
+  expect(found).toEqual([[publicPart(ROTATED_IN)], [publicPart(ROTATED_IN)]]);
+  expect(source.lists).toBe(2);
+});
+
 test('rule: a failed listing fails the lookup, and the next lookup lists again', async () => {
   const index = new TokenIndex(source, { now });
   const down = new Error('Secrets Manager down');
