@@ -126,6 +126,18 @@ describe('finding the secret', () => {
     expect(byName.key?.secretArn).toBe(key.arn);
   });
 
+  test('rule: a key name with an environment is the secret of that environment, though the name exists in others', async () => {
+    const prod = await selfIssuedKey(world);
+    const staging = world.sm.addSecret('keyturn/staging/billing-api', {
+      value: BOOTSTRAP_SECRET_VALUE,
+      tags: managedTags({ 'keyturn:environment': 'staging' }),
+    });
+    await world.rotate(staging.arn);
+    const state = await contain(world.deps, reportOf('billing-api', { environment: 'staging' }));
+    expect(state.key?.secretArn).toBe(staging.arn);
+    expect(revokedTagOf(prod.arn)).toEqual([]);
+  });
+
   test('rule: a bare key name is looked up by its key-name tag; one match is the key, none or several are unmanaged', async () => {
     const key = await selfIssuedKey(world);
     const bare = reportOf('billing-api', { environment: undefined });
@@ -181,6 +193,18 @@ describe('finding the secret', () => {
     const registryDown = { ...world.deps, registry: { lookup: throttled, list: throttled } };
     await expect(contain(registryDown, reportOf('billing-api'))).rejects.toThrow('Rate exceeded');
     expect(revokedTagOf('keyturn/prod/billing-api')).toEqual([]);
+  });
+
+  test('rule: with no readable AWSCURRENT the previous key is still leaked and revoked, and nothing counts as replaced', async () => {
+    const key = await selfIssuedKey(world);
+    const deps = secretsWith({
+      readStage: async (id, stage) =>
+        stage === 'AWSCURRENT' ? undefined : world.deps.secrets.readStage(id, stage),
+    });
+    const state = await contain(deps, reportOf('billing-api'));
+    expect(state.replacedVersion).toBeUndefined();
+    expect(state.leaked.map((v) => v.versionId)).toEqual([key.previous]);
+    expect(revokedTagOf(key.arn)).toEqual([key.previous]);
   });
 
   test('rule: a stage that cannot be read (no such version) is not live; the other is still revoked', async () => {
@@ -241,6 +265,19 @@ describe('what is leaked', () => {
     ]);
     expect(revokedTagOf(key.arn)).toEqual([key.previous]);
     expect(await accepted(key.arn)).toEqual([key.current]);
+    expect(state.actions.map((a) => a.action)).not.toContain('match key id');
+  });
+
+  test('rule: a report without a key id for a key with nothing live yet (bootstrap) revokes nothing and notes no key id', async () => {
+    world.sm.addSecret('keyturn/prod/billing-api', {
+      value: BOOTSTRAP_SECRET_VALUE,
+      tags: managedTags(),
+    });
+    const state = await contain(world.deps, reportOf('billing-api'));
+    expect(state.decision).toBe('respond');
+    expect(state.leaked).toEqual([]);
+    expect(state.revoked).toBe(false);
+    expect(state.actions.map((a) => a.action)).not.toContain('match key id');
   });
 
   test('rule: a key id that matches no live version revokes nothing and says it is already retired or revoked', async () => {
@@ -274,11 +311,20 @@ describe('what is leaked', () => {
     const notKey = secretsWith({
       readStage: async (id, stage) => {
         const read = await real.readStage(id, stage);
-        return stage === 'AWSCURRENT' && read ? { ...read, value: '{"keyturn":1}' } : read;
+        return stage === 'AWSCURRENT' && read ? { ...read, value: BOOTSTRAP_SECRET_VALUE } : read;
       },
     });
     const second = await contain(notKey, reportOf('billing-api', {}, 'evt-0004-bootstrap'));
     expect(second.leaked.map((v) => v.versionId)).toEqual([key.previous]);
+    world.incidents.markers.clear();
+    const garbage = secretsWith({
+      readStage: async (id, stage) => {
+        const read = await real.readStage(id, stage);
+        return stage === 'AWSPREVIOUS' && read ? { ...read, value: 'not json {' } : read;
+      },
+    });
+    const third = await contain(garbage, reportOf('billing-api', {}, 'evt-0005-garbage'));
+    expect(third.leaked.map((v) => v.versionId)).toEqual([key.current]);
   });
 });
 
@@ -348,6 +394,8 @@ describe('revoke-first', () => {
     const calls: string[] = [];
     self.revoke = async () => void calls.push('revoke');
     world.deps.providers = new MapProviderRegistry([self, world.iam]);
+    // Consumers check the marks: the issuance records are not what allows this revocation.
+    world.issuance.reset();
     await contain(world.deps, reportOf('billing-api'));
     expect(calls).toEqual([]);
     expect(await accepted(key.arn)).toEqual([]);
@@ -492,6 +540,12 @@ describe('names and descriptions', () => {
       'arn:aws:iam::111122223333:user/deploy-bot-AbC123',
     );
     expect(secretNameOf('arn:aws:secretsmanager:eu-west-1:1:secret:a-b_c-12345')).toBe('a-b_c-12345');
+    // Only the final six characters are the suffix; a six-character part inside the name stays.
+    expect(
+      secretNameOf('arn:aws:secretsmanager:eu-west-1:1:secret:keyturn/prod/ci-robots-tools-AbC123'),
+    ).toBe('keyturn/prod/ci-robots-tools');
+    // Only an ARN is cut: a name holding ":secret:" is a name.
+    expect(secretNameOf('keyturn/prod/x:secret:abc-AbC123')).toBe('keyturn/prod/x:secret:abc-AbC123');
   });
 
   test('rule: a revocation is described by version, stage and key id; refused versions by version only', () => {

@@ -91,6 +91,18 @@ describe('holding', () => {
     );
   });
 
+  test('rule: holding with no cap configured still says why (the cap, without figures)', async () => {
+    const { state } = await heldResponse();
+    world.incidents.markers.clear();
+    const held = await holdForApproval(
+      { ...world.deps, budget: undefined },
+      { ...state, incidentId: 'inc-nocap' },
+    );
+    expect(held.approval?.reason).toBe(
+      'the blast-radius cap: nothing is revoked or rotated until on-call approves',
+    );
+  });
+
   test('rule: a second held signal for the same key joins the open incident (one incident, one approval)', async () => {
     const { state: first } = await heldResponse();
     const second = await contain(
@@ -275,9 +287,11 @@ describe('the page', () => {
       'Why held: the blast-radius cap. Many leak reports at once may be a real mass leak, or someone flooding leak events.',
     );
     expect(lines.some((l) => l.startsWith('Runbook:'))).toBe(false);
-    expect(lines).toContain(
+    // Nothing in place of the runbook: the timeout line is followed by the incident command.
+    expect(lines.slice(-2)).toEqual([
       'Nobody answering within 60 min ends the response WITHOUT revoking (and pages again).',
-    );
+      `  keyturn incident ${state.incidentId}`,
+    ]);
   });
 
   test('rule: a page for a state without a key has no key lines and no key labels', async () => {
@@ -285,6 +299,11 @@ describe('the page', () => {
     const page = approvalNeededMessage({ ...state, key: undefined }, 3600);
     expect(page.subject).toBe('keyturn: billing-api leaked: held for approval (blast-radius cap)');
     expect(page.message).not.toMatch(/^(Key|Would revoke):/m);
+    // The incident line is followed by where it was found: nothing in place of the key lines.
+    const lines = page.message.split('\n');
+    expect(lines[1]).toBe(`Incident: ${state.incidentId}`);
+    expect(lines[2]).toMatch(/^Found: /);
+    expect(lines).toHaveLength(10);
     expect(page).not.toHaveProperty('keyName');
     expect(page).not.toHaveProperty('environment');
   });

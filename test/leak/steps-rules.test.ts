@@ -5,7 +5,7 @@
  * idempotent (a retry changes nothing more); the audit window, the linked keys, the verification, the ledger and the
  * outcome follow what happened.
  */
-import { LEAK_TAGS } from '../../lambdas/core/constants';
+import { BOOTSTRAP_SECRET_VALUE, LEAK_TAGS } from '../../lambdas/core/constants';
 import { KeyConfigurationError } from '../../lambdas/core/errors';
 import { contain } from '../../lambdas/core/leak/contain';
 import type { LeakDeps } from '../../lambdas/core/leak/ports';
@@ -171,6 +171,23 @@ describe('rotate and check-rotation', () => {
   });
 });
 
+describe('a state without a managed key', () => {
+  test('rule: every task that needs the key refuses a state without one, naming the incident, before any call', async () => {
+    const { state } = await rotateThenRevokeKey();
+    const keyless: LeakState = { ...state, key: undefined, rotation: 'pending', revoked: true };
+    const calls = world.sm.callCount();
+    for (const task of [rotate, checkRotation, audit, rotateLinked, leakedKeysRefused]) {
+      const error = await Promise.resolve(task(world.deps, keyless)).catch((e: unknown) => e);
+      expect(error).toMatchObject({
+        name: 'NoManagedKeyError',
+        message: `incident ${state.incidentId} has no managed key`,
+      });
+    }
+    expect(world.sm.callCount()).toBe(calls);
+    expect(world.rotations).toEqual([]);
+  });
+});
+
 describe('revoke-leaked (rotate-then-revoke)', () => {
   test('rule: the leaked key is never revoked while its replacement is not current (pending or failed)', async () => {
     const { key, state } = await rotateThenRevokeKey();
@@ -255,6 +272,24 @@ describe('revoke-leaked (rotate-then-revoke)', () => {
     };
     await revokeIssuedLeaked(deps, state, 'revoke it');
     expect(world.iam.revoked).toEqual([cur.keyId]);
+  });
+
+  test('rule: a leaked version that reads as something other than a key (bootstrap) is not revoked', async () => {
+    await iamKey(world, { 'keyturn:leak-policy': 'rotate-then-revoke' });
+    const state = await contain(world.deps, reportOf('deploy-bot'));
+    const [cur, prev] = state.leaked;
+    const deps: LeakDeps = {
+      ...world.deps,
+      secrets: Object.assign(Object.create(world.deps.secrets), {
+        readVersion: async (id: string, versionId: string) =>
+          versionId === prev.versionId
+            ? BOOTSTRAP_SECRET_VALUE
+            : world.deps.secrets.readVersion(id, versionId),
+      }),
+    };
+    const next = await revokeIssuedLeaked(deps, state, 'revoke it');
+    expect(world.iam.revoked).toEqual([cur.keyId]);
+    expect(lastAction(next)?.outcome).toBe('done');
   });
 });
 
@@ -375,7 +410,7 @@ describe('audit', () => {
 describe('linked keys', () => {
   test('rule: a linked keyturn key of the same environment is rotated with its own token; others are listed for people', async () => {
     const linked = world.sm.addSecret('keyturn/prod/invoice-api', {
-      value: JSON.stringify({ keyturn: 1 }),
+      value: BOOTSTRAP_SECRET_VALUE,
       tags: managedTags({ 'keyturn:key': 'invoice-api' }),
     });
     await world.rotate(linked.arn);
@@ -440,8 +475,10 @@ class LaggingProvider extends RevocableProvider {
   readonly verifyRetry = { attempts: 4, baseDelayMs: 1, maxDelayMs: 2 };
   lag = 2;
   verifies = 0;
+  readonly contexts: KeyContext[] = [];
   override async verify(ctx: KeyContext, key: StoredKey): Promise<Verification> {
     this.verifies += 1;
+    this.contexts.push(ctx);
     if (this.lag > 0 && !this.live.has(key.keyId)) {
       this.lag -= 1;
       return { accepted: true as const };
@@ -478,6 +515,12 @@ describe('verification, conclusion and the second check', () => {
     lagging.lag = 2;
     expect(await leakedKeysRefused(world.deps, { ...state, leaked: [state.leaked[0]] })).toBe(true);
     expect(lagging.verifies).toBe(3);
+    expect(lagging.contexts.at(-1)).toEqual({
+      secretId: state.key!.secretArn,
+      secretName: 'keyturn/prod/deploy-bot',
+      token: state.leaked[0].versionId,
+      policy: expect.objectContaining({ keyName: 'deploy-bot', provider: 'iam-access-key' }),
+    });
   });
 
   test('rule: nothing leaked is trivially refused, without a read', async () => {
@@ -600,6 +643,23 @@ describe('verification, conclusion and the second check', () => {
     ]);
     // Consumers check the marks: the issuance records are not needed (nor read) for the ledger.
     expect(world.issuance.reads).toBe(reads);
+  });
+
+  test("rule: with the key's provider gone from the deployment, the ledger records a revocation only where keyturn issued the key", async () => {
+    await iamKey(world);
+    const state = await contain(world.deps, reportOf('deploy-bot'));
+    const [cur, prev] = state.leaked;
+    world.issuance.entries.splice(
+      world.issuance.entries.findIndex((e) => e.versionId === prev.versionId),
+      1,
+    );
+    world.deps.providers = new MapProviderRegistry([new SelfIssuedProvider()]);
+    await recordLedger(world.deps, state);
+    expect(ledger().map((e) => [e.versionId, e.outcome])).toEqual([
+      [cur.versionId, 'leak'],
+      [prev.versionId, 'refused-unissued'],
+      [undefined, 'responded'],
+    ]);
   });
 
   test('rule: no ledger configured or no managed key: nothing is written and nothing fails', async () => {
