@@ -12,6 +12,7 @@ import { DynamoRevocationBudget } from '../../lambdas/aws/revocation-budget';
 import { BLAST_RADIUS_DEFAULTS, BOOTSTRAP_SECRET_VALUE, EVENTS } from '../../lambdas/core/constants';
 import type { TrailRecord } from '../../lambdas/core/leak/audit-summary';
 import type {
+  IncidentStore,
   LeakDeps,
   LeakNotification,
   RevocationBudget,
@@ -85,10 +86,13 @@ export interface World {
   rotate(secretId: string): Promise<string>;
 }
 
-/** `budget`: the blast-radius cap; by default the real count on the incident table with the default cap (3 in 10 min). */
+/**
+ * `budget`: the blast-radius cap; by default the real count on the incident table with the default cap (3 in 10 min).
+ * Another incident store (the rule tests' memory one) needs its own budget.
+ */
 export function buildWorld(
   sm: FakeSecretsManager,
-  incidents: DynamoIncidentStore,
+  incidents: DynamoIncidentStore | IncidentStore,
   budget?: RevocationBudget,
 ): World {
   installTagResource(sm);
@@ -138,12 +142,7 @@ export function buildWorld(
     sleep: async () => {},
     secretPrefix: PREFIX,
     dedupeWindowSeconds: 3600,
-    budget:
-      budget ??
-      new DynamoRevocationBudget(incidents.client, incidents.table, {
-        maxRevocations: BLAST_RADIUS_DEFAULTS.maxRevocations,
-        windowSeconds: BLAST_RADIUS_DEFAULTS.windowMinutes * 60,
-      }),
+    budget: budget ?? defaultBudget(incidents),
   };
   return {
     sm,
@@ -161,6 +160,15 @@ export function buildWorld(
       return token;
     },
   };
+}
+
+function defaultBudget(incidents: DynamoIncidentStore | IncidentStore): RevocationBudget {
+  if (!(incidents instanceof DynamoIncidentStore))
+    throw new Error('test set-up: an incident store other than the DynamoDB one needs its own budget');
+  return new DynamoRevocationBudget(incidents.client, incidents.table, {
+    maxRevocations: BLAST_RADIUS_DEFAULTS.maxRevocations,
+    windowSeconds: BLAST_RADIUS_DEFAULTS.windowMinutes * 60,
+  });
 }
 
 /** A managed self-issued key (`keyturn/prod/billing-api`) rotated twice: AWSCURRENT and AWSPREVIOUS hold keys. */

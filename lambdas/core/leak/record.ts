@@ -28,6 +28,8 @@ export function impactOf(state: LeakState): string {
     return 'Held by the blast-radius cap: nothing is revoked or rotated until on-call approves (keyturn leak approve <incident>).';
   if (approval?.status === 'denied')
     return `Held by the blast-radius cap and DENIED by ${approval.by ?? 'someone'} (claimed): nothing was revoked or rotated; the key still works.`;
+  if (state.secondCheck === 'still-accepted')
+    return 'The leaked key was revoked, but the second check found it ACCEPTED AGAIN (re-enabled or restored): revoke it again by hand and find who in CloudTrail.';
   if (state.rotation === 'failed' && state.revoked) {
     return 'The leaked key is REVOKED and NO replacement is current: consumers of this key fail until a rotation succeeds.';
   }
@@ -47,7 +49,10 @@ export function impactOf(state: LeakState): string {
 /** A leaked key is always a critical incident: whatever keyturn managed to do, a person must look. */
 const SEVERITY = 'critical' as const;
 
-/** The response needs a person now: the key is unmanaged, a step failed, or the leaked key may still work. */
+/**
+ * The response needs a person now: the key is unmanaged, a step failed, or the leaked key may still work (also when
+ * the second check found it accepted again).
+ */
 export function needsPerson(state: LeakState): boolean {
   return (
     state.decision === 'unmanaged' ||
@@ -55,7 +60,8 @@ export function needsPerson(state: LeakState): boolean {
     state.approval?.status === 'timed-out' ||
     Boolean(state.failure) ||
     state.rotation === 'failed' ||
-    state.verified === false
+    state.verified === false ||
+    state.secondCheck === 'still-accepted'
   );
 }
 
@@ -101,6 +107,7 @@ function headline(state: LeakState): string {
   if (state.failure) return `leak response FAILED for ${label}`;
   if (state.approval?.status === 'waiting') return `${label} leaked: held for approval (blast-radius cap)`;
   if (state.approval?.status === 'denied') return `${label} leaked: approval DENIED, nothing revoked`;
+  if (state.secondCheck === 'still-accepted') return `leaked key of ${label} is ACCEPTED AGAIN`;
   if (state.rotation === 'failed' && state.revoked) return `${label} leaked: revoked, NO replacement current`;
   if (state.rotation === 'failed') return `${label} leaked: rotation failed, key NOT revoked`;
   return `${label} leaked: revoked and replaced`;
