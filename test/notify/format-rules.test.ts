@@ -135,6 +135,18 @@ describe("rule: the key's label and the target the page names", () => {
     expect(
       text(incident({ kind: 'destructive-change', eventName: 'DeleteSecret', resource: s.KMS_KEY_ARN })),
     ).toContain(`What happened: ${p} called DeleteSecret on secret ${s.SECRET_ARN}.`);
+    // Even with key details at hand, a change to a non-secret resource names that resource.
+    expect(
+      formatNotification(
+        incident({
+          kind: 'destructive-change',
+          eventName: 'DisableKey',
+          secretId: undefined,
+          resource: s.KMS_KEY_ARN,
+        }),
+        key,
+      ).message,
+    ).toContain(`What happened: ${p} called DisableKey on ${s.KMS_KEY_ARN}.`);
   });
 });
 
