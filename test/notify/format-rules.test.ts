@@ -150,6 +150,82 @@ describe("rule: the key's label and the target the page names", () => {
   });
 });
 
+describe('rule: the page, line by line', () => {
+  test('rule: a failed rotation of a described key, in full', () => {
+    const full: KeyInfo = {
+      ...key,
+      backupOwner: 'oncall@example.com',
+      runbook: 'https://rb.example.com/k',
+    };
+    const r = `--region ${s.REGION}`;
+    expect(
+      formatNotification(
+        incident({ kind: 'rotation-failed', eventName: 'RotationFailed' }),
+        full,
+      ).message.split('\n'),
+    ).toEqual([
+      'CRITICAL: Rotation FAILED - prod/billing-api',
+      '',
+      `What happened: Secrets Manager reported RotationFailed for secret ${s.SECRET_NAME}.`,
+      'Key:           prod/billing-api',
+      'Owner:         payments-team@example.com (backup: oncall@example.com)',
+      'Since:         2026-11-22T10:15:00Z',
+      `Who:           arn:aws:iam::${s.ACCOUNT}:role/mallory from 198.51.100.7`,
+      `Where:         account ${s.ACCOUNT}, ${s.REGION}`,
+      '',
+      'What keyturn did: Nothing was promoted: AWSCURRENT still holds the previous, working key. Secrets Manager retries the rotation inside its window; the rotate function logged the failed step.',
+      '',
+      'Runbook: https://rb.example.com/k',
+      '',
+      'Next commands:',
+      `  aws secretsmanager describe-secret --secret-id '${s.SECRET_ARN}' ${r}`,
+      `  aws secretsmanager list-secret-version-ids --secret-id '${s.SECRET_ARN}' --include-deprecated ${r}`,
+      `  aws secretsmanager rotate-secret --secret-id '${s.SECRET_ARN}' ${r}   # retry once the cause is fixed`,
+      `  aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventId,AttributeValue=e3c6d0b2-0000-4000-8000-000000000002 ${r}`,
+      '',
+      'CloudTrail event id: e3c6d0b2-0000-4000-8000-000000000002',
+    ]);
+  });
+
+  test.each([
+    [
+      'rotation-failed',
+      'Rotation FAILED',
+      'Nothing was promoted: AWSCURRENT still holds the previous, working key. Secrets Manager retries the rotation inside its window; the rotate function logged the failed step.',
+    ],
+    [
+      'rotation-abandoned',
+      'Rotation ABANDONED',
+      'Secrets Manager abandoned the rotation (a value was written by hand during it, or the pending version was replaced). AWSCURRENT was not changed by keyturn.',
+    ],
+    [
+      'destructive-change',
+      'Destructive change',
+      'Nothing automatic: keyturn does not undo changes. This message and the CloudTrail record are the evidence.',
+    ],
+    [
+      'unexpected-read',
+      'Secret read by an unexpected principal',
+      'Nothing automatic: the key was not revoked. If you do not recognise the principal, treat the key as leaked.',
+    ],
+    [
+      'tamper-write',
+      'Managed secret written outside a deployment',
+      'Nothing automatic. keyturn refuses secrets its deployment did not write, but a planted secret, a changed tag or a hand-written value is someone acting on managed keys outside keyturn and the deploy role.',
+    ],
+  ] as Array<[IncidentKind, string, string]>)(
+    'rule: %s has its headline and says what keyturn did',
+    (kind, headline, did) => {
+      const n = formatNotification(incident({ kind }), key);
+      expect(n.subject).toBe(`[keyturn ${severityOf(kind)}] ${headline}: prod/billing-api`);
+      expect(n.message.split('\n')[0]).toBe(
+        `${severityOf(kind).toUpperCase()}: ${headline} - prod/billing-api`,
+      );
+      expect(n.message).toContain(`\nWhat keyturn did: ${did}\n`);
+    },
+  );
+});
+
 describe('rule: owner, who, where and runbook', () => {
   test('rule: the owner, with the backup owner only when there is one', () => {
     expect(formatNotification(incident(), key).message).toContain(

@@ -199,6 +199,16 @@ describe("rule: the page names the key from the policy, else from the secret's t
     expect(n.message).toContain(`--secret-id '${description.arn}'`);
   });
 
+  test('rule: a spelling of a managed secret that is not an ARN is replaced by its name in the commands', async () => {
+    const w = world();
+    const odd = `x:secret:${s.SECRET_NAME}`;
+    await notifyIncident(w.deps, read(odd, s.roleIdentity('mallory')));
+    const [n] = w.published;
+    expect(n.keyName).toBe('billing-api');
+    expect(n.message).toContain(`--secret-id '${s.SECRET_NAME}'`);
+    expect(n.message).not.toContain(`--secret-id '${odd}'`);
+  });
+
   test("rule: the secret's tags map one to one onto the page's key fields", () => {
     expect(keyInfoFrom(description)).toEqual({
       secretArn: description.arn,

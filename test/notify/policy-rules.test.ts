@@ -114,6 +114,12 @@ describe('rule: a key is found by every spelling of its secret id, and by no oth
     expect(name(`arn:aws:ssm:${s.REGION}:${s.ACCOUNT}:parameter:${s.SECRET_NAME}`)).toBeUndefined();
   });
 
+  test('rule: the name after the :secret: marker is looked up whatever precedes it; without the marker nothing is', () => {
+    expect(name(`:secret:${s.SECRET_NAME}`)).toBe(s.SECRET_NAME);
+    expect(name(`1234567${s.SECRET_NAME}`)).toBeUndefined();
+    expect(name(`12345678${s.SECRET_NAME}`)).toBeUndefined();
+  });
+
   test('rule: keys are listed by key name (one per environment) and counted', () => {
     const envs = policyOf(
       policyKey(),
@@ -184,6 +190,9 @@ describe('rule: who is an allowed reader', () => {
       ],
       users: [READER_USER],
     });
+    // A session ARN with a line break is not a session ARN: it is never rewritten into the role.
+    const broken = `arn:aws:sts::${s.ACCOUNT}:assumed-role/app/s\nx`;
+    expect(splitAllowedReaders([broken])).toEqual({ roles: [broken], users: [] });
     const sessions = policyOf(
       policyKey({ allowedReaders: [`arn:aws:sts::${s.ACCOUNT}:assumed-role/app/s-1`] }),
     );
