@@ -30,4 +30,27 @@ export class DynamoDedupeClaims implements DedupeClaims {
       throw error;
     }
   }
+
+  /**
+   * Expire our own claim now (the item then admits the next claim), unless it is no longer ours: one conditional
+   * PutItem, the only action the functions' roles hold on the table.
+   */
+  async release(key: string, claimedAtMs: number, windowMs: number): Promise<void> {
+    const claimedAtSeconds = Math.floor(claimedAtMs / 1000);
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: { pk: { S: key }, expiresAt: { N: String(claimedAtSeconds) } },
+          ConditionExpression: 'expiresAt = :ours',
+          ExpressionAttributeValues: {
+            ':ours': { N: String(claimedAtSeconds + Math.ceil(windowMs / 1000)) },
+          },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return;
+      throw error;
+    }
+  }
 }

@@ -229,6 +229,7 @@ describe('one run of the evaluator', () => {
         saveBaselines: async (s: BaselineSnapshot) => void saved.push(s),
         dedupe: new Deduplicator(3_600_000, {
           claim: async (k: string) => !claims.has(k) && claims.add(k).has(k),
+          release: async (k: string) => void claims.delete(k),
         }),
         publish: async (n: { subject: string }) => void published.push(n.subject),
       },

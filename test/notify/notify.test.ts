@@ -116,7 +116,7 @@ describe('de-duplication', () => {
   });
 
   test('a claim already held elsewhere (another container) suppresses the notification', async () => {
-    const claims = { claim: jest.fn().mockResolvedValue(false) };
+    const claims = { claim: jest.fn().mockResolvedValue(false), release: jest.fn() };
     const d = new Deduplicator(600_000, claims, () => 0);
     expect(await d.firstSighting('a')).toBe(false);
     // Remembered locally: no second write for the same key.

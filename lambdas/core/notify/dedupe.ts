@@ -7,6 +7,11 @@
 /** Claims a key for a window; `false` when someone already claimed it within the window. */
 export interface DedupeClaims {
   claim(key: string, nowMs: number, windowMs: number): Promise<boolean>;
+  /**
+   * Give back the claim made at `claimedAtMs` for `windowMs` (the page it guarded was not sent), so the next
+   * delivery claims it again. A newer claim of the key (someone else's) is left alone.
+   */
+  release(key: string, claimedAtMs: number, windowMs: number): Promise<void>;
 }
 
 export class Deduplicator {
@@ -34,6 +39,17 @@ export class Deduplicator {
     return true;
   }
 
+  /**
+   * Forget the first sighting of `key` because its notification could not be sent: the retried delivery is then a
+   * first sighting again instead of a "duplicate" of a page nobody received.
+   */
+  async release(key: string): Promise<void> {
+    const until = this.seen.get(key);
+    if (until === undefined) return;
+    this.seen.delete(key);
+    await this.durable?.release(key, until - this.windowMs, this.windowMs);
+  }
+
   private remember(key: string, now: number): void {
     if (this.seen.size >= this.maxEntries) {
       for (const [k, until] of this.seen) if (until <= now) this.seen.delete(k);
@@ -41,5 +57,23 @@ export class Deduplicator {
       if (this.seen.size >= this.maxEntries) this.seen.delete(this.seen.keys().next().value as string);
     }
     this.seen.set(key, now + this.windowMs);
+  }
+}
+
+/**
+ * Publish what the claim on `key` guards; when publishing fails, give the claim back before the error propagates,
+ * so the retry pages instead of finding its own claim and calling itself a duplicate (a page lost silently).
+ */
+export async function publishOrRelease(
+  dedupe: Deduplicator,
+  key: string,
+  publish: () => Promise<unknown>,
+): Promise<void> {
+  try {
+    await publish();
+  } catch (error) {
+    // The publish error is what the caller must see (the invocation fails and is retried), even if releasing fails.
+    await dedupe.release(key).catch(() => undefined);
+    throw error;
   }
 }

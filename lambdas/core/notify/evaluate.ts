@@ -4,7 +4,7 @@
  * usage.ts), page each finding once per dedupe window, and advance the read baselines once per window (a retried
  * run of the same window neither double-counts nor pages twice). Pure orchestration over injected ports.
  */
-import type { Deduplicator } from './dedupe';
+import { publishOrRelease, type Deduplicator } from './dedupe';
 import { findingDedupeKey, formatFinding, type FindingNotification } from './findings';
 import type { PolicyIndex } from './policy';
 import {
@@ -65,25 +65,25 @@ export async function evaluateFleet(deps: EvaluateDeps, now: Date): Promise<Eval
   ]);
   const findings = usageFindings(deps.policy, usage, usageWindow);
   const learned = snapshot.windowEnd !== readsWindow.to.toISOString();
-  if (learned) {
-    const anomalies = readAnomalies(
-      deps.policy,
-      readsPerKey(deps.policy, reads),
-      snapshot.baselines,
-      readsWindow,
-    );
-    findings.push(...anomalies.findings);
-    await deps.saveBaselines({ windowEnd: readsWindow.to.toISOString(), baselines: anomalies.baselines });
-  }
+  const anomalies = learned
+    ? readAnomalies(deps.policy, readsPerKey(deps.policy, reads), snapshot.baselines, readsWindow)
+    : undefined;
+  if (anomalies) findings.push(...anomalies.findings);
   let published = 0;
   let deduplicated = 0;
   for (const f of findings) {
-    if (!(await deps.dedupe.firstSighting(findingDedupeKey(f)))) {
+    const key = findingDedupeKey(f);
+    if (!(await deps.dedupe.firstSighting(key))) {
       deduplicated++;
       continue;
     }
-    await deps.publish(formatFinding(f));
+    await publishOrRelease(deps.dedupe, key, () => deps.publish(formatFinding(f)));
     published++;
+  }
+  // Saved only once every finding is published: a run that fails to page is retried on the same window, and
+  // recomputes its read anomalies from the same baselines (saved first, the retry would learn nothing and lose them).
+  if (anomalies) {
+    await deps.saveBaselines({ windowEnd: readsWindow.to.toISOString(), baselines: anomalies.baselines });
   }
   return { findings, published, deduplicated, learned };
 }

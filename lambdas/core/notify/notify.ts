@@ -6,7 +6,7 @@
 import { TAGS } from '../constants';
 import type { SecretDescription } from '../ports';
 import { classifyEvent, type Incident } from './classify';
-import type { Deduplicator } from './dedupe';
+import { publishOrRelease, type Deduplicator } from './dedupe';
 import { dedupeKeyOf, formatNotification, type FormattedNotification, type KeyInfo } from './format';
 import type { PolicyIndex, PolicyKey } from './policy';
 
@@ -71,7 +71,8 @@ export async function notifyIncident(
   ) {
     return { status: 'allowed', incident };
   }
-  if (!(await deps.dedupe.firstSighting(dedupeKeyOf(incident)))) return { status: 'duplicate', incident };
+  const dedupeKey = dedupeKeyOf(incident);
+  if (!(await deps.dedupe.firstSighting(dedupeKey))) return { status: 'duplicate', incident };
   let key: KeyInfo | undefined = managed ? keyInfoFromPolicy(managed, incident.secretId) : undefined;
   if (!key && incident.secretId) {
     try {
@@ -81,6 +82,6 @@ export async function notifyIncident(
     }
   }
   const notification = formatNotification(incident, key);
-  await deps.publish(notification);
+  await publishOrRelease(deps.dedupe, dedupeKey, () => deps.publish(notification));
   return { status: 'published', incident, notification };
 }
