@@ -96,6 +96,18 @@ describe('rule: a profile is https, bounded, and says nothing it may not', () =>
     expect(reason).toBe(at(path ? `saas.${path}` : 'saas'));
   });
 
+  test('every method a request may use parses: GET, POST, PUT, PATCH and DELETE', () => {
+    for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) {
+      const outcome = parse({
+        ...PROFILE,
+        create: { ...PROFILE.create, method },
+        verify: { ...PROFILE.verify, method },
+        revoke: { ...PROFILE.revoke, method },
+      });
+      expect([method, outcome.ok && outcome.profiles.get('saas')?.revoke.method]).toEqual([method, method]);
+    }
+  });
+
   test('every place is named once, in order', () => {
     expect(reasonOf({ ...PROFILE, timeoutMs: 1, maxRetries: 9 })).toBe(
       at('saas.timeoutMs', 'saas.maxRetries'),
@@ -229,6 +241,15 @@ describe('rule: a placeholder fills one path segment or one header line, and nam
     expect(renderPath('/keys/{{keyId}}', { keyId: 'a:b' }, '^[a-z:]{1,8}$')).toBe('/keys/a%3Ab');
     // The pattern binds keyId only.
     expect(renderPath('/keys/{{keyName}}', { keyName: 'a:b' })).toBe('/keys/a%3Ab');
+  });
+
+  test('a path value that is not well-formed Unicode (a lone surrogate) is refused by name, not thrown as a URIError', () => {
+    for (const value of ['\ud800', 'a\udfffb', 'x\ud83d']) {
+      expect(() => renderPath('/orgs/{{admin.org}}/keys', { 'admin.org': value })).toThrow(
+        new TemplateError('{{admin.org}} is not well-formed Unicode: refused in a path'),
+      );
+    }
+    expect(renderPath('/orgs/{{admin.org}}', { 'admin.org': '\ud83d\ude00' })).toBe('/orgs/%F0%9F%98%80');
   });
 
   test('a header value may not break the line', () => {
