@@ -522,6 +522,120 @@ describe('rule: a revoked version is refused whatever the set says, and the reco
   });
 });
 
+describe('rule: the verifier costs no call it does not need, and never throws for a failing dependency', () => {
+  test('an accepted key off the hot path (record past pollMs) costs no Secrets Manager call', async () => {
+    const { store, current } = overlap();
+    const verifier = verifierOf(store, { revocations: { reader: new Reader() } });
+    await verifier.warm();
+    clock += 30_000; // past pollMs and the refresh interval, within the TTL
+    await expect(verifier.verify(current)).resolves.toEqual({ valid: true, keyName: 'billing-api' });
+    expect(store.describes).toBe(1);
+  });
+
+  test('a fresh record is not re-read for a request off the hot path', async () => {
+    const { store } = overlap();
+    const reader = new Reader();
+    const verifier = verifierOf(store, { revocations: { reader } });
+    await verifier.warm();
+    clock += 2_000; // within pollMs, past the one-second retry
+    await verifier.verify(keyMaterial.generateApiKey('kt_live_'));
+    expect(reader.reads).toHaveLength(1);
+  });
+
+  test('warm on a fresh set reads nothing, even past the refresh interval', async () => {
+    const { store } = overlap();
+    const verifier = verifierOf(store);
+    await verifier.warm();
+    clock += 60_000;
+    await verifier.warm();
+    expect(store.describes).toBe(1);
+  });
+
+  test('past the bound, concurrent requests all wait for the one read in flight', async () => {
+    const { store, current } = overlap();
+    let answer: (value: RevokedVersions) => void = () => undefined;
+    let reads = 0;
+    const reader: RevocationReader = {
+      read: (names) => {
+        reads += 1;
+        return reads === 1
+          ? Promise.resolve(new Map(names.map((n) => [n, []])))
+          : new Promise((resolve) => (answer = resolve));
+      },
+    };
+    const verifier = verifierOf(store, { revocations: { reader } });
+    await verifier.warm();
+    clock += 20_001;
+    const both = Promise.all([verifier.verify(current), verifier.verify(current)]);
+    await new Promise((resolve) => setImmediate(resolve));
+    answer(new Map([[NAME, []]]));
+    await expect(both).resolves.toEqual([
+      { valid: true, keyName: 'billing-api' },
+      { valid: true, keyName: 'billing-api' },
+    ]);
+    expect(reads).toBe(2);
+  });
+
+  test('with several keys, one readable set makes a stranger unknown, not unavailable', async () => {
+    const a = overlap();
+    const stores: Record<string, MemoryStore> = { a: a.store };
+    const verifier = verifierOf(a.store, {
+      store: {
+        describe: (id: string) => (stores[id] ? stores[id].describe(id) : Promise.reject(failing())),
+        getValue: (id: string, v: string) => stores[id].getValue(id, v),
+        putPendingValue: () => Promise.reject(new Error('read only')),
+        promoteToCurrent: () => Promise.reject(new Error('read only')),
+      },
+      keys: [
+        { name: 'broken', secretId: 'b', prefix: 'kt_live_' },
+        { name: 'live', secretId: 'a', prefix: 'kt_live_' },
+      ],
+    });
+    await expect(verifier.verify(keyMaterial.generateApiKey('kt_live_'))).resolves.toEqual({
+      valid: false,
+      reason: 'unknown',
+    });
+    await expect(verifier.verify(a.current)).resolves.toEqual({ valid: true, keyName: 'live' });
+  });
+
+  test('without metrics or an error callback, failing stores still give answers, never exceptions', async () => {
+    const { store, current } = overlap();
+    store.onDescribe = () => {
+      throw failing();
+    };
+    const reader = new Reader();
+    reader.failing = true;
+    const verifier = new ApiKeyVerifier({
+      keys: [{ name: 'billing-api', secretId: ARN, prefix: 'kt_live_' }],
+      store,
+      now: () => clock,
+      revocations: { reader },
+    });
+    await expect(verifier.warm()).resolves.toBeUndefined();
+    await expect(verifier.verify(current)).resolves.toEqual({ valid: false, reason: 'unavailable' });
+    await expect(verifier.verify('nope')).resolves.toEqual({ valid: false, reason: 'malformed' });
+  });
+
+  test('the clients given are the ones used', async () => {
+    const sent: string[] = [];
+    const client = (name: string) =>
+      ({
+        send: async (command: object) => {
+          sent.push(`${name}:${command.constructor.name}`);
+          throw failing();
+        },
+      }) as never;
+    const verifier = new ApiKeyVerifier({
+      keys: [{ name: 'billing-api', secretId: ARN, prefix: 'kt_live_' }],
+      client: client('sm'),
+      revocations: { tableName: 'revocations', client: client('ddb') },
+      onRefreshError: () => undefined,
+    });
+    await verifier.warm();
+    expect(sent.sort()).toEqual(['ddb:GetItemCommand', 'sm:DescribeSecretCommand']);
+  });
+});
+
 describe('rule: the options are checked at construction, every problem named at once', () => {
   const build = (options: Partial<ApiKeyVerifierOptions>) => () =>
     new ApiKeyVerifier({
