@@ -392,6 +392,17 @@ describe('rule: a revoked version is refused whatever the set says, and the reco
     await expect(verifier.verify(old)).resolves.toEqual({ valid: false, reason: 'revoked' });
   });
 
+  test('a revoked version refuses only its own key: a stranger is still unknown', async () => {
+    const { store } = overlap();
+    const reader = new Reader();
+    reader.records.set(NAME, ['v-old']);
+    const verifier = guarded(store, reader);
+    await expect(verifier.verify(keyMaterial.generateApiKey('kt_live_'))).resolves.toEqual({
+      valid: false,
+      reason: 'unknown',
+    });
+  });
+
   test('with several keys, the revoked one is counted as presented and the others as rejected', async () => {
     const { store, current } = overlap();
     const reader = new Reader();
