@@ -441,6 +441,19 @@ describe('rule: revoke is two-phase and an absent key is revoked already', () =>
     expect(iam.keys.find((k) => k.accessKeyId === other)?.status).toBe('Active');
   });
 
+  test("the stored key's own status decides the phase, whatever the other key's", async () => {
+    const inactive = iam.add('Inactive', T0);
+    const id = iam.add('Active', T0);
+    await provider().revoke(context(), stored(id));
+    expect(iam.ids()).toEqual([inactive, id]);
+    expect(iam.keys[1].status).toBe('Inactive');
+    // Absent next to another key: nothing is called on either.
+    iam.keys = iam.keys.filter((k) => k.accessKeyId === inactive);
+    iam.calls.length = 0;
+    await provider().revoke(context(), stored(id));
+    expect(iam.calls).toEqual([['listAccessKeys', 'ci-deployer']]);
+  });
+
   test('a failure is wrapped, naming the key id and the user', async () => {
     const id = iam.add('Active', T0);
     iam.failing.updateAccessKey = awsError('LimitExceeded');

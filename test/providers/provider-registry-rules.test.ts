@@ -4,6 +4,8 @@
  * function's environment; an SDK failure becomes a ProviderError that names the action and the error's name only,
  * retryable exactly when the error is transient, with the SDK error kept as `cause`; a ProviderError passes as is.
  */
+import { CallerIdentity } from '../../lambdas/aws/caller-identity';
+import { IamUsers } from '../../lambdas/aws/iam-users';
 import { PROVIDER_ENV, PROVIDER_KINDS } from '../../lambdas/core/constants';
 import { ProviderError } from '../../lambdas/core/errors';
 import type { KeyProvider } from '../../lambdas/core/provider';
@@ -29,6 +31,14 @@ describe('rule: a kind is served by its provider, an unknown kind by none', () =
     const registry = defaultProviders({});
     for (const kind of Object.values(PROVIDER_KINDS)) expect(registry.get(kind)).toBe(registry.get(kind));
     expect(registry.get('nope')).toBeUndefined();
+  });
+
+  test('the IAM provider is built with its IAM and STS adapters', () => {
+    const iamProvider = runtimeProviders({})[PROVIDER_KINDS.iamAccessKey] as unknown as {
+      deps: { iam: unknown; identity: unknown };
+    };
+    expect(iamProvider.deps.iam).toBeInstanceOf(IamUsers);
+    expect(iamProvider.deps.identity).toBeInstanceOf(CallerIdentity);
   });
 
   test("the HTTP provider's profiles come from the function's environment (process.env by default)", () => {
