@@ -125,6 +125,8 @@ describe('rule: a key is accepted only while the accepted set holds it', () => {
     const describes = store.describes;
     for (const long of [current + 'A'.repeat(256 - current.length), `${current}${'A'.repeat(300)}`])
       await expect(verifier.verify(long)).resolves.toEqual({ valid: false, reason: 'malformed' });
+    for (const notAString of [42, undefined, null, {}, ['kt_live_']])
+      await expect(verifier.verify(notAString)).resolves.toEqual({ valid: false, reason: 'malformed' });
     expect(store.describes).toBe(describes);
   });
 
