@@ -36,8 +36,9 @@ export class KeySetLoader {
   async load(): Promise<KeySet> {
     const description = await this.store.describe(this.secretId);
     const acceptedIds = acceptedVersions(description);
+    // Newest first, so the cap forgets the oldest: versions already remembered keep their place.
     const newlyRetired = [...this.digests.keys()].filter(
-      (id) => !acceptedIds.includes(id) && isRetired(description, id),
+      (id) => !acceptedIds.includes(id) && !this.retiredIds.includes(id) && isRetired(description, id),
     );
     const tagged = retiredVersionOf(description);
     if (tagged && !acceptedIds.includes(tagged)) newlyRetired.push(tagged);

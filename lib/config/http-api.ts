@@ -18,6 +18,16 @@ export const JSON_PATH = /^\$(?:\.[A-Za-z_$][\w$-]*|\[\d{1,4}\]|\['[^'\\]{1,64}'
 const COMMON_PLACEHOLDERS =
   /^(?:keyId|keyName|environment|token|newKeyName|idempotencyKey|admin(?:\.[A-Za-z_][\w-]{0,63})?)$/;
 
+/** The runtime builds a RegExp from keyIdPattern: one of the allowed shape may still not compile (`^[z-a]{1,8}$`). */
+function compiles(pattern: string): boolean {
+  try {
+    new RegExp(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const jsonPath = (what: string) =>
   z
     .string({ error: `${what} is required (a JSON path such as "$.data.id")` })
@@ -69,6 +79,10 @@ export const httpApiProfileSchema = z.strictObject({
     .regex(
       KEY_ID_PATTERN_SYNTAX,
       'keyIdPattern must be one character class and a length, like "^[A-Za-z0-9_-]{1,64}$" (always linear to match)',
+    )
+    .refine(
+      compiles,
+      'keyIdPattern does not compile: write each range and the length low to high, like "^[a-z0-9]{1,64}$" (not "z-a" or "{64,1}")',
     )
     .optional(),
   /** How the vendor's `X-RateLimit-Reset` header reads on a 429 (honoured up to the Retry-After cap). */

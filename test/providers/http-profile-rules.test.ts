@@ -1,9 +1,11 @@
 /**
  * The rules of what an HTTP admin API profile may say and how its requests are filled in (lambdas/providers/http/
- * profile.ts, json-path.ts, template.ts): a profile's base URL is https without query or credentials, every
+ * profile.ts, json-path.ts, template.ts): a profile's base URL is https without query, fragment or credentials
+ * (not even a bare `?` or `#`), its key-id pattern compiles (synth and runtime alike), every
  * bounded field is refused one past its bound, a JSON path names at most one own value, and a placeholder fills
  * exactly one path segment or one header line, naming itself (never its value) when it cannot.
  */
+import { httpApiProfileSchema } from '../../lib/config/http-api';
 import { evaluateJsonPath, parseJsonPath } from '../../lambdas/providers/http/json-path';
 import { parseProfiles } from '../../lambdas/providers/http/profile';
 import {
@@ -94,6 +96,18 @@ describe('rule: a profile is https, bounded, and says nothing it may not', () =>
     expect(reason).toBe(at(path ? `saas.${path}` : 'saas'));
   });
 
+  test('every method a request may use parses: GET, POST, PUT, PATCH and DELETE', () => {
+    for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) {
+      const outcome = parse({
+        ...PROFILE,
+        create: { ...PROFILE.create, method },
+        verify: { ...PROFILE.verify, method },
+        revoke: { ...PROFILE.revoke, method },
+      });
+      expect([method, outcome.ok && outcome.profiles.get('saas')?.revoke.method]).toEqual([method, method]);
+    }
+  });
+
   test('every place is named once, in order', () => {
     expect(reasonOf({ ...PROFILE, timeoutMs: 1, maxRetries: 9 })).toBe(
       at('saas.timeoutMs', 'saas.maxRetries'),
@@ -104,12 +118,16 @@ describe('rule: a profile is https, bounded, and says nothing it may not', () =>
     ['http://api.example.com'],
     ['https://api.example.com/?token=x'],
     ['https://api.example.com/#x'],
+    ['https://api.example.com/v1?'],
+    ['https://api.example.com?'],
+    ['https://api.example.com/v1#'],
+    ['https://api.example.com#'],
     ['https://user@api.example.com'],
     ['https://user:pass@api.example.com'],
     ['ftp://api.example.com'],
   ])('base URL %s is refused', (baseUrl) => {
     expect(reasonOf({ ...PROFILE, baseUrl })).toBe(
-      'profile "saas": baseUrl must be https:// (without query or credentials)',
+      'profile "saas": baseUrl must be https:// (without query, fragment or credentials)',
     );
   });
 
@@ -123,6 +141,42 @@ describe('rule: a profile is https, bounded, and says nothing it may not', () =>
     expect(reasonOf({ ...PROFILE, baseUrl: 'ftp://127.0.0.1' }, { allowInsecureLoopback: true })).toMatch(
       /must be https/,
     );
+  });
+});
+
+describe('rule: a key-id pattern compiles, at synth and at run time alike', () => {
+  // The synth schema is the unbound profile (the admin secrets are bound after the checks).
+  const synthIssues = (keyIdPattern: string) => {
+    const profile: Record<string, unknown> = { ...PROFILE, keyIdPattern };
+    delete profile.adminSecretArns;
+    const parsed = httpApiProfileSchema.safeParse(profile);
+    return parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  };
+
+  test.each(['^[z-a]{1,8}$', '^[a]{5,1}$', '^[0-9a-f-]{64,1}$', '^[9-0]{1}$'])(
+    '%s has the allowed shape but does not compile: refused by both schemas, the synth one saying how to fix it',
+    (keyIdPattern) => {
+      expect(() => new RegExp(keyIdPattern)).toThrow(SyntaxError);
+      expect(reasonOf({ ...PROFILE, keyIdPattern })).toBe(at('saas.keyIdPattern'));
+      expect(synthIssues(keyIdPattern)).toEqual([
+        'keyIdPattern: keyIdPattern does not compile: write each range and the length low to high, like "^[a-z0-9]{1,64}$" (not "z-a" or "{64,1}")',
+      ]);
+    },
+  );
+
+  test.each(['^[a-z]{1,8}$', '^[a]{5,5}$', '^[a]{5}$', '^[0-9a-f-]{36}$', '^[A-Za-z0-9_.:~-]{1,999}$'])(
+    '%s compiles: accepted by both schemas',
+    (keyIdPattern) => {
+      expect(reasonOf({ ...PROFILE, keyIdPattern })).toBe('accepted');
+      expect(synthIssues(keyIdPattern)).toEqual([]);
+    },
+  );
+
+  test('a pattern of the wrong shape is refused for its shape at synth, whether or not it compiles', () => {
+    expect(synthIssues('.*')).toEqual([
+      expect.stringMatching(/^keyIdPattern: keyIdPattern must be one character class/),
+    ]);
+    expect(reasonOf({ ...PROFILE, keyIdPattern: '.*' })).toBe(at('saas.keyIdPattern'));
   });
 });
 
@@ -187,6 +241,15 @@ describe('rule: a placeholder fills one path segment or one header line, and nam
     expect(renderPath('/keys/{{keyId}}', { keyId: 'a:b' }, '^[a-z:]{1,8}$')).toBe('/keys/a%3Ab');
     // The pattern binds keyId only.
     expect(renderPath('/keys/{{keyName}}', { keyName: 'a:b' })).toBe('/keys/a%3Ab');
+  });
+
+  test('a path value that is not well-formed Unicode (a lone surrogate) is refused by name, not thrown as a URIError', () => {
+    for (const value of ['\ud800', 'a\udfffb', 'x\ud83d']) {
+      expect(() => renderPath('/orgs/{{admin.org}}/keys', { 'admin.org': value })).toThrow(
+        new TemplateError('{{admin.org}} is not well-formed Unicode: refused in a path'),
+      );
+    }
+    expect(renderPath('/orgs/{{admin.org}}', { 'admin.org': '\ud83d\ude00' })).toBe('/orgs/%F0%9F%98%80');
   });
 
   test('a header value may not break the line', () => {

@@ -6,6 +6,19 @@ import * as z from 'zod';
 import { KEY_ID_PATTERN_SYNTAX } from '../../core/constants';
 import { parseJsonPath } from './json-path';
 
+/**
+ * A key-id pattern of the allowed shape can still fail to compile (`^[z-a]{1,8}$`, `^[a]{5,1}$`): refused here, or
+ * every request with `{{keyId}}` would throw a SyntaxError instead of refusing the key id.
+ */
+function compiles(pattern: string): boolean {
+  try {
+    new RegExp(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const jsonPath = z.string().refine((p) => parseJsonPath(p) !== undefined, 'not a supported JSON path');
 const statusList = z.array(z.number().int().min(100).max(599)).min(1);
 const requestFields = {
@@ -23,7 +36,7 @@ const runtimeProfileSchema = z.strictObject({
    */
   adminSecretArns: z.array(z.string().startsWith('arn:')).min(1),
   /** Key ids the profile's paths accept (see KEY_ID_PATTERN_SYNTAX). */
-  keyIdPattern: z.string().regex(KEY_ID_PATTERN_SYNTAX).optional(),
+  keyIdPattern: z.string().regex(KEY_ID_PATTERN_SYNTAX).refine(compiles, 'does not compile').optional(),
   /** How the vendor's X-RateLimit-Reset reads on a 429: a Unix time, or seconds remaining. */
   rateLimitReset: z.enum(['unix-seconds', 'delta-seconds']).optional(),
   /** Wait before proving a revocation (the vendor's revocation propagates slowly). */
@@ -67,7 +80,8 @@ export type ProfilesOutcome =
 
 function allowedBaseUrl(baseUrl: string, options: ProfileParseOptions): boolean {
   const url = new URL(baseUrl);
-  if (url.search || url.hash || url.username || url.password) return false;
+  // A bare trailing `?` or `#` leaves search and hash empty, yet would turn every path into a query or fragment.
+  if (/[?#]/.test(baseUrl) || url.username || url.password) return false;
   if (url.protocol === 'https:') return true;
   return options.allowInsecureLoopback === true && url.protocol === 'http:' && url.hostname === '127.0.0.1';
 }
@@ -91,7 +105,7 @@ export function parseProfiles(json: string | undefined, options: ProfileParseOpt
     if (!allowedBaseUrl(profile.baseUrl, options)) {
       return {
         ok: false,
-        reason: `profile "${name}": baseUrl must be https:// (without query or credentials)`,
+        reason: `profile "${name}": baseUrl must be https:// (without query, fragment or credentials)`,
       };
     }
     profiles.set(name, profile);

@@ -40,7 +40,12 @@ export function renderPath(
       throw new TemplateError(`{{${name}}} is a dot segment or holds a slash: refused in a path`);
     if (name === 'keyId' && !keyId.test(value))
       throw new TemplateError(`{{keyId}} does not match the profile's keyIdPattern ${keyIdPattern}: refused`);
-    return encodeURIComponent(value);
+    try {
+      return encodeURIComponent(value);
+    } catch {
+      // A lone surrogate (an admin credential's JSON may hold one) cannot be percent-encoded: URIError.
+      throw new TemplateError(`{{${name}}} is not well-formed Unicode: refused in a path`);
+    }
   });
 }
 
